@@ -1,0 +1,107 @@
+import type {
+  DecoratorContext,
+  DecoratorValidatorCallbacks,
+  Interface,
+  Model,
+  Operation,
+} from "@typespec/compiler";
+
+export interface Resources {
+  readonly cpus?: number;
+  readonly memory?: string;
+  readonly time?: string;
+  readonly partition?: string;
+  readonly account?: string;
+  readonly sbatch?: readonly string[];
+}
+
+/**
+ * A task returning this model has one output port per property, instead of a single `value`
+ * port. Property names become file names and environment variable names
+ * (`output_<port>_file`), so they must match `[A-Za-z_][A-Za-z0-9_]*`.
+ *
+ * @example
+ * ```typespec
+ * @portmapping
+ * model KeyPair {
+ *   private_key: bytes;
+ *   public_key: bytes;
+ * }
+ * ```
+ */
+export type PortmappingDecorator = (
+  context: DecoratorContext,
+  target: Model,
+) => DecoratorValidatorCallbacks | void;
+
+/**
+ * Run the task by these command lines, in order, from the generated launcher. `{port}` stands for
+ * a port: a bytes, model, list or record input becomes the path of its file, a scalar input its
+ * plain text, an output the path the program must write. Each line is split into words at spaces
+ * when the spec is compiled; a value is always exactly one argument and is never read by a shell.
+ * Write `{{` and `}}` for literal braces.
+ *
+ * @param lines One or more command lines.
+ * @example
+ * ```typespec
+ * @command("openssl genrsa -out {private_key} -aes128 -passout file:{passphrase} {numbits}")
+ * genrsa(numbits: int32, passphrase: bytes): bytes;
+ * ```
+ */
+export type CommandDecorator = (
+  context: DecoratorContext,
+  target: Operation,
+  ...lines: string[]
+) => DecoratorValidatorCallbacks | void;
+
+/**
+ * A stdin/stdout task: the launcher pipes its single input into the program and captures the
+ * program's standard output as its single output. Raw bytes for `bytes`, plain text for scalars.
+ *
+ * @param line The command line to run (as for `@command`); without it the task's script
+ * (`<task>.sh` next to the launcher) is run.
+ */
+export type StdioDecorator = (
+  context: DecoratorContext,
+  target: Operation,
+  line?: string,
+) => DecoratorValidatorCallbacks | void;
+
+/**
+ * The program that runs this task when it has no `@command`: a path relative to the worker's
+ * launcher folder. Defaults to `<task>.sh`.
+ */
+export type ScriptDecorator = (
+  context: DecoratorContext,
+  target: Operation,
+  path: string,
+) => DecoratorValidatorCallbacks | void;
+
+/**
+ * Resources for running this task, or every task of this worker, on a batch scheduler. Values in
+ * the executor's configuration override these.
+ */
+export type ResourcesDecorator = (
+  context: DecoratorContext,
+  target: Interface | Operation,
+  value: Resources,
+) => DecoratorValidatorCallbacks | void;
+
+/**
+ * A time limit for this task, or every task of this worker, in seconds. A task that runs longer is
+ * killed and fails with a message saying it timed out.
+ */
+export type TimeoutDecorator = (
+  context: DecoratorContext,
+  target: Interface | Operation,
+  seconds: number,
+) => DecoratorValidatorCallbacks | void;
+
+export type WorkersDecorators = {
+  portmapping: PortmappingDecorator;
+  command: CommandDecorator;
+  stdio: StdioDecorator;
+  script: ScriptDecorator;
+  resources: ResourcesDecorator;
+  timeout: TimeoutDecorator;
+};

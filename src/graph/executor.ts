@@ -1,0 +1,50 @@
+/**
+ * The boundary between the controller and the things that run tasks (shell launchers, stdin/stdout
+ * programs, TypeScript workers as processes or in-process, Slurm jobs). An executor is told where a
+ * task's call args are and reports, once, how the task ended; the controller does the rest.
+ */
+import type { TaskDesc } from "../runtime-contract/index.js";
+
+export interface TaskLaunch {
+  /** Worker name, e.g. `openssl_worker`. */
+  readonly worker: string;
+  /** Task name without the worker, e.g. `genrsa`. */
+  readonly task: string;
+  /** Node location, e.g. `-.N3` or `-.N8.M2.N2`. */
+  readonly loc: string;
+  /** Absolute checkpoints root (`TKR_DIR`). */
+  readonly root: string;
+  readonly workflowId: string;
+  /** Path of the `definition` file relative to `root` (what the worker gets as its first argument). */
+  readonly definitionPath: string;
+  /** Absolute path of the node's folder (`<root>/<workflowId>/<loc>`). */
+  readonly nodeDir: string;
+  /** The task's descriptor from the stubs / `worker.json`, when known. */
+  readonly desc?: TaskDesc;
+  /** Time limit in milliseconds, if any. */
+  readonly timeoutMs?: number;
+  /** Aborted when the run stops (another task failed, or the user interrupted). */
+  readonly signal: AbortSignal;
+}
+
+export type TaskResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      /** Why, e.g. `exited with status 3`, `killed by signal 9`, `timed out after 5 s`. */
+      readonly reason: string;
+      /** Last lines of the task's stderr. */
+      readonly stderrTail?: string;
+    };
+
+export interface Executor {
+  /** Run one task to its end. Never rejects for a task failure: it resolves `{ ok: false }`. */
+  run(launch: TaskLaunch): Promise<TaskResult>;
+  /**
+   * Run many launches of the same worker and task together (a `map` fan-out), e.g. as one job
+   * array. Optional: the controller falls back to `run` for each.
+   */
+  runMany?(launches: readonly TaskLaunch[]): Promise<TaskResult>[];
+  /** Release resources (cancel outstanding jobs, stop child processes). */
+  close?(): Promise<void>;
+}

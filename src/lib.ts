@@ -1,0 +1,131 @@
+import { createTypeSpecLibrary, paramMessage, type JSONSchemaType } from "@typespec/compiler";
+
+/** Options of the `typespec-workers` emitter, set under `options.typespec-workers` in tspconfig.yaml. */
+export interface WorkersEmitterOptions {
+  /** `folders`: `<worker>/stubs.ts`, `<worker>/main.sh`, ...; `flat`: `<worker>.ts` only (stubs). */
+  "output-layout"?: "folders" | "flat";
+  /** How 64-bit and unbounded integers (`int64`, `uint64`, `integer`) appear in TypeScript. */
+  int64?: "bigint" | "number";
+  /** What to write for each worker. */
+  emit?: ("stubs" | "launchers" | "descriptors")[];
+  /** Module that generated stubs import the runtime from. */
+  "runtime-module"?: string;
+}
+
+const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    "output-layout": {
+      type: "string",
+      enum: ["folders", "flat"],
+      nullable: true,
+      default: "folders",
+      description:
+        "`folders` (default): one folder per worker with `stubs.ts`, `main.sh` and `worker.json`. `flat`: one `<worker>.ts` per worker, stubs only.",
+    },
+    int64: {
+      type: "string",
+      enum: ["bigint", "number"],
+      nullable: true,
+      default: "bigint",
+      description:
+        "`bigint` (default): `int64`, `uint64` and `integer` are `bigint`, exact at any size. `number`: they are `number`, and a value beyond 2^53 is an error when decoded or encoded, never silently rounded.",
+    },
+    emit: {
+      type: "array",
+      items: { type: "string", enum: ["stubs", "launchers", "descriptors"] },
+      uniqueItems: true,
+      nullable: true,
+      description:
+        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`). Default: all three (`folders`) or stubs (`flat`).",
+    },
+    "runtime-module": {
+      type: "string",
+      nullable: true,
+      default: "typespec-workers/runtime",
+      description: "Module specifier that generated stubs import the runtime from.",
+    },
+  },
+  required: [],
+};
+
+export const $lib = createTypeSpecLibrary({
+  name: "typespec-workers",
+  diagnostics: {
+    "invalid-name": {
+      severity: "error",
+      messages: {
+        default: paramMessage`${"kind"} name '${"name"}' cannot serve as both an environment variable name and a file name: use letters, digits and '_', not starting with a digit.`,
+      },
+    },
+    "empty-portmapping": {
+      severity: "error",
+      messages: {
+        default: paramMessage`@portmapping model '${"name"}' has no properties: a task returning it would have no output ports.`,
+      },
+    },
+    "optional-output-port": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Output port '${"name"}' is optional: every output port of a task must be written. Use '${"name"}: T | null' for a value that may be absent.`,
+      },
+    },
+    "duplicate-worker": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Worker '${"name"}' is declared more than once (interfaces in different namespaces share the worker name space, which is the launcher folder name).`,
+      },
+    },
+    "unsupported-type": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Type '${"type"}' has no faithful encoding in the worker contract${"reason"}.`,
+      },
+    },
+    "invalid-command": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Invalid command template: ${"reason"}`,
+        "unknown-port": paramMessage`Command template names '{${"name"}}', which is not a port of task '${"task"}'. Ports: ${"ports"}.`,
+      },
+    },
+    "stdio-arity": {
+      severity: "error",
+      messages: {
+        default: paramMessage`@stdio task '${"task"}' must have exactly one input and one output port (it has ${"inputs"} inputs and ${"outputs"} outputs).`,
+      },
+    },
+    "conflicting-launch": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Task '${"task"}' has more than one of @command, @stdio and @script: choose one way to run it.`,
+      },
+    },
+    "invalid-resources": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Invalid resources: ${"reason"}`,
+      },
+    },
+    "invalid-timeout": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Timeout must be a positive number of seconds, not ${"value"}.`,
+      },
+    },
+  },
+  emitter: {
+    options: EmitterOptionsSchema,
+  },
+  state: {
+    portmapping: { description: "Models marked @portmapping" },
+    command: { description: "Command-line templates of tasks (@command)" },
+    stdio: { description: "stdin/stdout tasks (@stdio)" },
+    script: { description: "Script path of tasks (@script)" },
+    resources: { description: "Scheduler resources (@resources)" },
+    timeout: { description: "Time limits (@timeout)" },
+  },
+} as const);
+
+export const { reportDiagnostic, createDiagnostic, stateKeys: StateKeys } = $lib;

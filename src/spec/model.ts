@@ -1,0 +1,46 @@
+/**
+ * The worker model the emitter works from: what the spec declares, with every port's type
+ * resolved to a run-time descriptor. Built once per program by `collectWorkers`, shared by
+ * validation (diagnostics in the editor) and by each output writer (stubs, launchers, descriptors).
+ */
+import type { Interface, ModelProperty, Operation, Type } from "@typespec/compiler";
+import type { OutputShape, TypeDesc } from "../runtime-contract/index.js";
+import type { LaunchSpec } from "../decorators/launch.js";
+import type { Resources } from "../decorators/scheduling.js";
+
+export interface PortModel {
+  readonly name: string;
+  /** The TypeSpec type, for writing TypeScript type text. */
+  readonly type: Type;
+  readonly desc: TypeDesc;
+  readonly optional: boolean;
+  /** Parameter default as JSON (already in wire form, e.g. bytes as base64 are not allowed). */
+  readonly default?: unknown;
+  readonly doc?: string;
+  /** Where to report problems with this port. */
+  readonly target: ModelProperty | Type;
+}
+
+export interface TaskModel {
+  readonly name: string;
+  readonly op: Operation;
+  readonly doc?: string;
+  readonly inputs: readonly PortModel[];
+  readonly outputs: readonly PortModel[];
+  readonly shape: OutputShape;
+  /** The declared return type (the `@portmapping` model for `ports`). */
+  readonly returnType: Type;
+  readonly launch: LaunchSpec;
+  readonly resources?: Resources;
+  /** Time limit in seconds (`@timeout`). */
+  readonly timeout?: number;
+}
+
+export interface WorkerModel {
+  readonly name: string;
+  readonly iface: Interface;
+  readonly doc?: string;
+  readonly tasks: readonly TaskModel[];
+  /** Spec file the interface is declared in, relative to the project root when possible. */
+  readonly specFile: string;
+}
