@@ -1,0 +1,57 @@
+import { emitFile, joinPaths, type EmitContext } from "@typespec/compiler";
+import type { WorkersEmitterOptions } from "../lib.js";
+import { collectWorkers } from "../spec/collect.js";
+import type { WorkerModel } from "../spec/model.js";
+import { renderDescriptor } from "./descriptor.js";
+import { createFormatter } from "./format.js";
+import { renderStubs } from "./stubs.js";
+
+type Artifact = "stubs" | "launchers" | "descriptors";
+
+interface OutputFile {
+  readonly path: string;
+  readonly content: string | Promise<string>;
+}
+
+export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
+  const { program } = context;
+  const { workers, diagnostics } = collectWorkers(program);
+  // Validation has reported these; with any of them the output would be incomplete, so write none.
+  if (diagnostics.length > 0 || program.hasError()) return;
+
+  const layout = context.options["output-layout"] ?? "folders";
+  const artifacts = new Set<Artifact>(context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]));
+  const stubsOptions = {
+    bigints: (context.options.int64 ?? "bigint") === "bigint",
+    runtimeModule: context.options["runtime-module"] ?? "typespec-workers/runtime",
+  };
+  const dir = context.emitterOutputDir;
+  const inFolder = (worker: WorkerModel, file: string) =>
+    layout === "flat" ? joinPaths(dir, `${worker.name}${file === "stubs.ts" ? ".ts" : `.${file}`}`) : joinPaths(dir, worker.name, file);
+
+  const files: OutputFile[] = [];
+  if (artifacts.has("stubs")) {
+    const project = await createStubsProject();
+    const format = await createFormatter();
+    for (const worker of workers) {
+      const text = context.perf.time("stubs", () => renderStubs(program, project, worker, stubsOptions));
+      files.push({ path: inFolder(worker, "stubs.ts"), content: format(text) });
+    }
+  }
+  for (const worker of workers) {
+    if (artifacts.has("descriptors")) files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
+    // TODO(launchers): main.sh is wired in once src/emitter/launcher.ts lands.
+  }
+
+  // Everything is rendered (and formatted, concurrently) before the first file is written: a
+  // failure part-way leaves no output that looks complete.
+  const contents = await context.perf.timeAsync("format", () => Promise.all(files.map((f) => f.content)));
+  await context.perf.timeAsync("write", () =>
+    Promise.all(files.map((f, i) => emitFile(program, { path: f.path, content: contents[i]! }))),
+  );
+}
+
+async function createStubsProject() {
+  const { Project } = await import("ts-morph");
+  return new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
+}

@@ -1,0 +1,169 @@
+/**
+ * Finds the workers of a program: every interface declared in the project's own files (not in
+ * libraries), with its operations as tasks.
+ */
+import {
+  getDoc,
+  getSourceLocation,
+  isTemplateDeclaration,
+  isVoidType,
+  navigateProgram,
+  serializeValueAsJson,
+  type Diagnostic,
+  type DiagnosticTarget,
+  type Interface,
+  type Model,
+  type ModelProperty,
+  type Operation,
+  type Program,
+} from "@typespec/compiler";
+import { relative } from "node:path";
+import { t } from "../runtime-contract/index.js";
+import { createDiagnostic, StateKeys } from "../lib.js";
+import { isPortmapping } from "../decorators/portmapping.js";
+import { getLaunchSpec } from "../decorators/launch.js";
+import { getResources, getTimeout } from "../decorators/scheduling.js";
+import { modelProperties, TypeDescriber } from "./describe-type.js";
+import type { PortModel, TaskModel, WorkerModel } from "./model.js";
+
+/** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
+const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface CollectedWorkers {
+  readonly workers: readonly WorkerModel[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const cache = new WeakMap<Program, CollectedWorkers>();
+
+/**
+ * The workers of the program and the problems found building them. Cached: validation reports
+ * the diagnostics, the emitter reuses the workers.
+ */
+export function collectWorkers(program: Program): CollectedWorkers {
+  let result = cache.get(program);
+  if (!result) {
+    result = new WorkerCollector(program).collect();
+    cache.set(program, result);
+  }
+  return result;
+}
+
+class WorkerCollector {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly describer: TypeDescriber;
+
+  constructor(private readonly program: Program) {
+    this.describer = new TypeDescriber(program, this.diagnostics);
+  }
+
+  collect(): CollectedWorkers {
+    const interfaces: Interface[] = [];
+    navigateProgram(
+      this.program,
+      { interface: (iface) => void (this.isUserWorker(iface) && interfaces.push(iface)) },
+      { includeTemplateDeclaration: false },
+    );
+    const seen = new Map<string, Interface>();
+    const workers: WorkerModel[] = [];
+    for (const iface of interfaces) {
+      if (seen.has(iface.name)) {
+        this.report("duplicate-worker", { name: iface.name }, iface);
+        continue;
+      }
+      seen.set(iface.name, iface);
+      workers.push(this.worker(iface));
+    }
+    this.checkPortmappingModels();
+    return { workers, diagnostics: this.diagnostics };
+  }
+
+  private isUserWorker(iface: Interface): boolean {
+    if (isTemplateDeclaration(iface) || !iface.node) return false;
+    const file = getSourceLocation(iface).file;
+    return this.program.getSourceFileLocationContext(file).type === "project";
+  }
+
+  private worker(iface: Interface): WorkerModel {
+    this.checkName("Worker", iface.name, iface);
+    const tasks = [...iface.operations.values()].map((op) => this.task(op));
+    const file = getSourceLocation(iface).file.path;
+    const specFile = relative(this.program.projectRoot, file) || file;
+    return { name: iface.name, iface, doc: getDoc(this.program, iface), tasks, specFile };
+  }
+
+  private task(op: Operation): TaskModel {
+    this.checkName("Task", op.name, op);
+    const inputs = [...op.parameters.properties.values()].map((p) => this.inputPort(p));
+    const returnType = op.returnType;
+    const portmapped = returnType.kind === "Model" && isPortmapping(this.program, returnType);
+    const outputs = portmapped
+      ? modelProperties(returnType as Model).map((p) => this.outputPort(p))
+      : [this.valuePort(op)];
+    return {
+      name: op.name,
+      op,
+      doc: getDoc(this.program, op),
+      inputs: inputs.filter((p): p is PortModel => p !== undefined),
+      outputs: outputs.filter((p): p is PortModel => p !== undefined),
+      shape: portmapped ? "ports" : "value",
+      returnType,
+      launch: getLaunchSpec(this.program, op),
+      resources: getResources(this.program, op),
+      timeout: getTimeout(this.program, op),
+    };
+  }
+
+  private inputPort(prop: ModelProperty): PortModel | undefined {
+    this.checkName("Port", prop.name, prop);
+    const desc = this.describer.describe(prop.type, prop);
+    if (!desc) return undefined;
+    const port: PortModel = {
+      name: prop.name,
+      type: prop.type,
+      desc,
+      optional: prop.optional || prop.defaultValue !== undefined,
+      doc: getDoc(this.program, prop),
+      target: prop,
+    };
+    if (prop.defaultValue === undefined) return port;
+    return { ...port, default: serializeValueAsJson(this.program, prop.defaultValue, prop.type) };
+  }
+
+  private outputPort(prop: ModelProperty): PortModel | undefined {
+    this.checkName("Port", prop.name, prop);
+    const desc = this.describer.describe(prop.type, prop);
+    if (!desc) return undefined;
+    return { name: prop.name, type: prop.type, desc, optional: false, doc: getDoc(this.program, prop), target: prop };
+  }
+
+  /** The single `value` port of a task whose result is not a `@portmapping` model. */
+  private valuePort(op: Operation): PortModel | undefined {
+    const type = op.returnType;
+    // A task run for its effect still produces a value: null, as a Python function returning None.
+    const signature = op.node?.signature;
+    const at = signature && "returnType" in signature ? signature.returnType : op;
+    const desc = isVoidType(type) ? t.null : this.describer.describe(type, at);
+    if (!desc) return undefined;
+    return { name: "value", type, desc, optional: false, target: op };
+  }
+
+  /** Checks every `@portmapping` model, used or not, so the author hears of problems at once. */
+  private checkPortmappingModels(): void {
+    for (const model of this.program.stateSet(StateKeys.portmapping) as Set<Model>) {
+      const props = modelProperties(model);
+      if (props.length === 0) this.report("empty-portmapping", { name: model.name }, model);
+      for (const prop of props) {
+        if (prop.optional) this.report("optional-output-port", { name: prop.name }, prop);
+      }
+    }
+  }
+
+  private checkName(kind: string, name: string, target: DiagnosticTarget): void {
+    if (!PORTABLE_NAME.test(name)) this.report("invalid-name", { kind, name }, target);
+  }
+
+  private report(code: Parameters<typeof createDiagnostic>[0]["code"], format: Record<string, string>, target: DiagnosticTarget): void {
+    this.diagnostics.push(createDiagnostic({ code, format, target } as Parameters<typeof createDiagnostic>[0]));
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * TypeSpec type → run-time type descriptor. This is where "full TypeSpec, not a fragment" is
+ * decided: every type either gets a faithful wire encoding or an `unsupported-type` diagnostic
+ * at the place it is used.
+ */
+import {
+  isArrayModelType,
+  isRecordModelType,
+  isTemplateDeclaration,
+  type Diagnostic,
+  type DiagnosticTarget,
+  type Model,
+  type ModelProperty,
+  type Program,
+  type Scalar,
+  type Type,
+  getTypeName,
+} from "@typespec/compiler";
+import { t, type FieldDesc, type TypeDesc } from "../runtime-contract/index.js";
+import { createDiagnostic } from "../lib.js";
+
+const STD_SCALARS: Readonly<Record<string, TypeDesc>> = {
+  int8: t.int8,
+  int16: t.int16,
+  int32: t.int32,
+  int64: t.int64,
+  uint8: t.uint8,
+  uint16: t.uint16,
+  uint32: t.uint32,
+  uint64: t.uint64,
+  safeint: t.safeint,
+  integer: t.integer,
+  float32: t.float32,
+  float64: t.float64,
+  float: t.float,
+  string: t.string,
+  url: t.url,
+  bytes: t.bytes,
+  boolean: t.boolean,
+};
+
+/** Why the standard scalars without a faithful encoding are refused (shown in the diagnostic). */
+const UNSUPPORTED_SCALARS: Readonly<Record<string, string>> = {
+  numeric: "it may hold decimal fractions that a binary float would round; use integer or float64",
+  decimal: "a decimal would be rounded to a binary float; pass it as string, or use float64",
+  decimal128: "a decimal would be rounded to a binary float; pass it as string, or use float64",
+  utcDateTime: "dates and times have no wire type; pass an ISO 8601 string or a number of seconds",
+  offsetDateTime: "dates and times have no wire type; pass an ISO 8601 string",
+  plainDate: "dates have no wire type; pass an ISO 8601 string",
+  plainTime: "times have no wire type; pass an ISO 8601 string",
+  duration: "durations have no wire type; pass a number of seconds or an ISO 8601 string",
+};
+
+/** Properties of a model with those of its base models first: the order values are written in. */
+export function modelProperties(model: Model): ModelProperty[] {
+  const chain: Model[] = [];
+  for (let m: Model | undefined = model; m; m = m.baseModel) chain.unshift(m);
+  return chain.flatMap((m) => [...m.properties.values()]);
+}
+
+export class TypeDescriber {
+  private readonly stack = new Set<Type>();
+  /** One descriptor object per model, so writers can declare it once and refer to it. */
+  private readonly models = new Map<Model, TypeDesc | undefined>();
+  /** Diagnostics are reported once per place, however many tasks reach that place. */
+  private readonly reported = new Set<DiagnosticTarget>();
+
+  constructor(
+    private readonly program: Program,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  /** The descriptor of `type` used at `target`, or undefined after reporting why it has none. */
+  describe(type: Type, target: DiagnosticTarget): TypeDesc | undefined {
+    switch (type.kind) {
+      case "Scalar":
+        return this.scalar(type, target);
+      case "Intrinsic":
+        if (type.name === "null") return t.null;
+        return this.unsupported(type, target, this.intrinsicReason(type.name));
+      case "Boolean":
+      case "String":
+      case "Number":
+        return t.literal([type.value]);
+      case "Enum": {
+        const values = [...type.members.values()].map((m) => m.value ?? m.name);
+        return t.literal(values, type.name);
+      }
+      case "EnumMember":
+        return t.literal([type.value ?? type.name]);
+      case "Union":
+        return this.union(
+          [...type.variants.values()].map((v) => v.type),
+          type.name,
+          target,
+        );
+      case "UnionVariant":
+        return this.describe(type.type, target);
+      case "Model":
+        return this.model(type, target);
+      case "ModelProperty":
+        return this.describe(type.type, target);
+      case "Tuple":
+        return this.unsupported(type, target, ": use a list (T[]) or a model with named properties");
+      case "TemplateParameter":
+        return this.unsupported(type, target, ": a template parameter must be bound to a type");
+      default:
+        return this.unsupported(type, target, "");
+    }
+  }
+
+  private scalar(scalar: Scalar, target: DiagnosticTarget): TypeDesc | undefined {
+    let s: Scalar | undefined = scalar;
+    while (s && !this.program.checker.isStdType(s)) s = s.baseScalar;
+    if (!s) return this.unsupported(scalar, target, ": a scalar must extend a standard scalar");
+    const desc = STD_SCALARS[s.name];
+    if (desc) return desc;
+    const reason = UNSUPPORTED_SCALARS[s.name];
+    return this.unsupported(scalar, target, reason ? `: ${reason}` : "");
+  }
+
+  private intrinsicReason(name: string): string {
+    switch (name) {
+      case "unknown":
+        return ": a value of unknown type cannot be decoded by its type; declare its type";
+      case "void":
+        return ": void is allowed only as a task's result";
+      case "never":
+        return ": no value has type never";
+      default:
+        return "";
+    }
+  }
+
+  private union(types: Type[], name: string | undefined, target: DiagnosticTarget): TypeDesc | undefined {
+    const described: TypeDesc[] = [];
+    for (const variant of types) {
+      const d = this.describe(variant, target);
+      if (!d) return undefined;
+      described.push(d);
+    }
+    // A union of literals (`"a" | "b"`) is one literal type: simpler to decode and to show.
+    if (described.every((d) => d.kind === "literal")) {
+      return t.literal(
+        described.flatMap((d) => (d.kind === "literal" ? d.values : [])),
+        name,
+      );
+    }
+    return t.union(described, name);
+  }
+
+  private model(model: Model, target: DiagnosticTarget): TypeDesc | undefined {
+    if (isArrayModelType(model)) {
+      const of = this.describe(model.indexer.value, target);
+      return of && t.list(of);
+    }
+    const props = modelProperties(model);
+    if (isRecordModelType(model) || (model.indexer && model.indexer.key.name === "string")) {
+      if (props.length > 0) {
+        return this.unsupported(
+          model,
+          target,
+          ": a model with both fixed properties and additional properties has no wire encoding; use a Record<T> property",
+        );
+      }
+      const of = this.describe(model.indexer!.value, target);
+      return of && t.record(of);
+    }
+    if (isTemplateDeclaration(model)) {
+      return this.unsupported(model, target, ": a template must be instantiated");
+    }
+    if (this.models.has(model)) return this.models.get(model);
+    if (this.stack.has(model)) {
+      return this.unsupported(model, target, ": recursive models are not supported yet");
+    }
+    this.stack.add(model);
+    try {
+      const fields: FieldDesc[] = [];
+      for (const prop of props) {
+        const type = this.describe(prop.type, prop);
+        if (!type) return undefined;
+        fields.push(t.field(prop.name, type, prop.optional));
+      }
+      const desc = t.struct(model.name || "anonymous", fields);
+      this.models.set(model, desc);
+      return desc;
+    } finally {
+      this.stack.delete(model);
+    }
+  }
+
+  private unsupported(type: Type, target: DiagnosticTarget, reason: string): undefined {
+    if (!this.reported.has(target)) {
+      this.reported.add(target);
+      this.diagnostics.push(
+        createDiagnostic({
+          code: "unsupported-type",
+          format: { type: getTypeName(type), reason },
+          target,
+        }),
+      );
+    }
+    return undefined;
+  }
+}
