@@ -23,7 +23,7 @@ import { createDiagnostic, StateKeys } from "../lib.js";
 import { isPortmapping } from "../decorators/portmapping.js";
 import { getLaunchSpec } from "../decorators/launch.js";
 import { getResources, getTimeout } from "../decorators/scheduling.js";
-import { modelProperties, TypeDescriber } from "./describe-type.js";
+import { modelProperties, TypeDescriber, typeTarget } from "./describe-type.js";
 import type { PortModel, TaskModel, WorkerModel } from "./model.js";
 
 /** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
@@ -116,7 +116,7 @@ class WorkerCollector {
 
   private inputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, prop);
+    const desc = this.describer.describe(prop.type, typeTarget(prop));
     if (!desc) return undefined;
     const port: PortModel = {
       name: prop.name,
@@ -132,7 +132,7 @@ class WorkerCollector {
 
   private outputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, prop);
+    const desc = this.describer.describe(prop.type, typeTarget(prop));
     if (!desc) return undefined;
     return { name: prop.name, type: prop.type, desc, optional: false, doc: getDoc(this.program, prop), target: prop };
   }

@@ -51,6 +51,11 @@ const UNSUPPORTED_SCALARS: Readonly<Record<string, string>> = {
   duration: "durations have no wire type; pass a number of seconds or an ISO 8601 string",
 };
 
+/** Where a property's type is written (`x: decimal` → `decimal`), the place to point at. */
+export function typeTarget(prop: ModelProperty): DiagnosticTarget {
+  return prop.node && "value" in prop.node ? prop.node.value : prop;
+}
+
 /** Properties of a model with those of its base models first: the order values are written in. */
 export function modelProperties(model: Model): ModelProperty[] {
   const chain: Model[] = [];
@@ -177,7 +182,7 @@ export class TypeDescriber {
     try {
       const fields: FieldDesc[] = [];
       for (const prop of props) {
-        const type = this.describe(prop.type, prop);
+        const type = this.describe(prop.type, typeTarget(prop));
         if (!type) return undefined;
         fields.push(t.field(prop.name, type, prop.optional));
       }
