@@ -49,6 +49,12 @@ export function collectWorkers(program: Program): CollectedWorkers {
   return result;
 }
 
+/** The identifier of a declaration: where an editor should underline a problem with its name. */
+function nameOf(type: Interface | Operation | Model): DiagnosticTarget {
+  const node = type.node as { id?: DiagnosticTarget } | undefined;
+  return node?.id ?? type;
+}
+
 class WorkerCollector {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly describer: TypeDescriber;
@@ -68,7 +74,7 @@ class WorkerCollector {
     const workers: WorkerModel[] = [];
     for (const iface of interfaces) {
       if (seen.has(iface.name)) {
-        this.report("duplicate-worker", { name: iface.name }, iface);
+        this.report("duplicate-worker", { name: iface.name }, nameOf(iface));
         continue;
       }
       seen.set(iface.name, iface);
@@ -85,7 +91,7 @@ class WorkerCollector {
   }
 
   private worker(iface: Interface): WorkerModel {
-    this.checkName("Worker", iface.name, iface);
+    this.checkName("Worker", iface.name, nameOf(iface));
     const tasks = [...iface.operations.values()].map((op) => this.task(op));
     const file = getSourceLocation(iface).file.path;
     const specFile = relative(this.program.projectRoot, file) || file;
@@ -93,7 +99,7 @@ class WorkerCollector {
   }
 
   private task(op: Operation): TaskModel {
-    this.checkName("Task", op.name, op);
+    this.checkName("Task", op.name, nameOf(op));
     const inputs = [...op.parameters.properties.values()].map((p) => this.inputPort(p));
     const returnType = op.returnType;
     const portmapped = returnType.kind === "Model" && isPortmapping(this.program, returnType);
@@ -152,7 +158,7 @@ class WorkerCollector {
   private checkPortmappingModels(): void {
     for (const model of this.program.stateSet(StateKeys.portmapping) as Set<Model>) {
       const props = modelProperties(model);
-      if (props.length === 0) this.report("empty-portmapping", { name: model.name }, model);
+      if (props.length === 0) this.report("empty-portmapping", { name: model.name }, nameOf(model));
       for (const prop of props) {
         if (prop.optional) this.report("optional-output-port", { name: prop.name }, prop);
       }
