@@ -19,7 +19,14 @@ import { modelProperties } from "../spec/describe-type.js";
 
 /** A named type the file must declare, in the order first referenced. */
 export type NamedDeclaration =
-  | { readonly kind: "model"; readonly name: string; readonly model: Model; readonly params: readonly string[] }
+  | {
+      readonly kind: "model";
+      readonly name: string;
+      readonly model: Model;
+      readonly params: readonly string[];
+      /** Where its doc comment is: a template's instances carry it, the declaration does not. */
+      readonly docSource: Model;
+    }
   | { readonly kind: "enum"; readonly name: string; readonly type: Enum }
   | { readonly kind: "union"; readonly name: string; readonly type: Union };
 
@@ -126,11 +133,12 @@ export class TsTypeWriter {
         name: this.nameFor(declaration),
         model: declaration,
         params: templateParameterNames(declaration),
+        docSource: model,
       }));
       const args = model.templateMapper.args.map((a) => ("kind" in a && a.entityKind === "Type" ? this.write(a as Type) : "unknown"));
       return `${name}<${args.join(", ")}>`;
     }
-    return this.named(model, () => ({ kind: "model", name: this.nameFor(model), model, params: [] }));
+    return this.named(model, () => ({ kind: "model", name: this.nameFor(model), model, params: [], docSource: model }));
   }
 
   private named(type: Type, declare: () => NamedDeclaration): string {
