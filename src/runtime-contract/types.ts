@@ -91,7 +91,12 @@ export type TypeDesc =
   | LiteralType
   | UnionType;
 
-function int(scalar: string, min: bigint | undefined, max: bigint | undefined, big: boolean): IntType {
+function int<B extends boolean>(
+  scalar: string,
+  min: bigint | undefined,
+  max: bigint | undefined,
+  big: B,
+): IntType & { readonly big: B } {
   return {
     kind: "int",
     scalar,
@@ -131,14 +136,27 @@ export const t = {
   bytes: { kind: "bytes" } as BytesType,
   boolean: { kind: "bool" } as BoolType,
   null: { kind: "null" } as NullType,
-  list: (of: TypeDesc): ListType => ({ kind: "list", of }),
-  record: (of: TypeDesc): RecordType => ({ kind: "record", of }),
-  struct: (name: string, fields: readonly FieldDesc[]): StructType => ({ kind: "struct", name, fields }),
-  field: (name: string, type: TypeDesc, optional = false): FieldDesc =>
-    optional ? { name, type, optional } : { name, type },
-  literal: (values: readonly (string | number | boolean)[], name?: string): LiteralType =>
+  // The builders below keep their arguments' exact types (`ListType & { of: BytesType }`) so that
+  // the graph builder can derive the TypeScript type of a value from its descriptor (`TsOf`).
+  list: <D extends TypeDesc>(of: D): ListType & { readonly of: D } => ({ kind: "list", of }),
+  record: <D extends TypeDesc>(of: D): RecordType & { readonly of: D } => ({ kind: "record", of }),
+  struct: <const F extends readonly FieldDesc[]>(name: string, fields: F): StructType & { readonly fields: F } => ({
+    kind: "struct",
+    name,
+    fields,
+  }),
+  field: <N extends string, D extends TypeDesc, O extends boolean = false>(
+    name: N,
+    type: D,
+    optional?: O,
+  ): FieldDesc & { readonly name: N; readonly type: D; readonly optional?: O } =>
+    (optional ? { name, type, optional } : { name, type }) as FieldDesc & { readonly name: N; readonly type: D; readonly optional?: O },
+  literal: <const V extends readonly (string | number | boolean)[]>(
+    values: V,
+    name?: string,
+  ): LiteralType & { readonly values: V } =>
     name === undefined ? { kind: "literal", values } : { kind: "literal", name, values },
-  union: (of: readonly TypeDesc[], name?: string): UnionType =>
+  union: <const U extends readonly TypeDesc[]>(of: U, name?: string): UnionType & { readonly of: U } =>
     name === undefined ? { kind: "union", of } : { kind: "union", name, of },
 } as const;
 
