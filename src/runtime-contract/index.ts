@@ -4,3 +4,9 @@
  */
 export * from "./types.js";
 export * from "./task.js";
+export * from "./json-text.js";
+export * from "./codec.js";
+export * from "./call-args.js";
+export * from "./glob.js";
+export * from "./storage.js";
+export * from "./sdk.js";
