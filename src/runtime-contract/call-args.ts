@@ -4,7 +4,8 @@
  * (pydantic `model_dump_json`): compact JSON, fields in the order below, raw UTF-8, no newline.
  */
 import { isAbsolute, join, normalize } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
 
 export interface CallArgs {
   /** Task name without the worker name (`genrsa`, not `openssl_worker.genrsa`). */
@@ -84,7 +85,7 @@ export class CallArgsError extends Error {
 let validator: ValidateFunction | undefined;
 function validate(value: unknown): ErrorObject[] {
   // Compiled on first use so that importing the runtime stays cheap.
-  validator ??= new Ajv({ allErrors: true, strict: true }).compile(callArgsSchema);
+  validator ??= new Ajv2020({ allErrors: true, strict: true }).compile(callArgsSchema);
   return validator(value) ? [] : (validator.errors ?? []);
 }
 

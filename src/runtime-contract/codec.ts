@@ -322,28 +322,39 @@ function parseBytes(bytes: Uint8Array): JsonTree {
   }
 }
 
+function flatten(type: TypeDesc): TypeDesc[] {
+  return type.kind === "union" ? type.of.flatMap(flatten) : [type];
+}
+
+/**
+ * Top-level bytes are the raw file. In a union with bytes, the JSON variants are tried first (in
+ * order) and bytes last, the same "JSON first, else raw" rule as untyped decoding, so that a
+ * `string | bytes` port holding `"x"` gives the string back.
+ */
 function decodeTop(bytes: Uint8Array, type: TypeDesc, tree: () => JsonTree): unknown {
   if (type.kind === "bytes") return asView(bytes);
-  if (type.kind === "union") {
-    const errors: string[] = [];
-    for (const variant of type.of) {
+  if (type.kind !== "union") return fromTree(tree(), type, "");
+  const variants = flatten(type);
+  let parsed: JsonTree | undefined;
+  let notJson: string | undefined;
+  try {
+    parsed = tree();
+  } catch (e) {
+    if (!(e instanceof ValueError)) throw e;
+    notJson = e.message;
+  }
+  if (notJson === undefined) {
+    for (const variant of variants) {
+      if (variant.kind === "bytes") continue;
       try {
-        return decodeTop(bytes, variant, tree);
+        return fromTree(parsed as JsonTree, variant, "");
       } catch (e) {
         if (!(e instanceof ValueError)) throw e;
-        errors.push(e.message);
       }
     }
-    const parsed = (() => {
-      try {
-        return describeTree(tree());
-      } catch (e) {
-        return (e as Error).message;
-      }
-    })();
-    fail("", `${expected(type)}, got ${parsed}`);
   }
-  return fromTree(tree(), type, "");
+  if (variants.some((v) => v.kind === "bytes")) return asView(bytes);
+  return fail("", `${expected(type)}, got ${notJson ?? describeTree(parsed as JsonTree)}`);
 }
 
 /** The value in a port file of the declared `type`. Throws `ValueError`. */
