@@ -3,8 +3,8 @@ import type { WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
-import { createFormatter } from "./format.js";
-import { renderStubs } from "./stubs.js";
+import { createStubsPrinter } from "./stubs-printer.js";
+import { stubsStructure } from "./stubs.js";
 
 type Artifact = "stubs" | "launchers" | "descriptors";
 
@@ -30,12 +30,11 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
     layout === "flat" ? joinPaths(dir, `${worker.name}${file === "stubs.ts" ? ".ts" : `.${file}`}`) : joinPaths(dir, worker.name, file);
 
   const files: OutputFile[] = [];
-  if (artifacts.has("stubs")) {
-    const project = await createStubsProject();
-    const format = await createFormatter();
+  const printer = artifacts.has("stubs") ? await createStubsPrinter(workers.length) : undefined;
+  if (printer) {
     for (const worker of workers) {
-      const text = context.perf.time("stubs", () => renderStubs(program, project, worker, stubsOptions));
-      files.push({ path: inFolder(worker, "stubs.ts"), content: format(text) });
+      const structure = stubsStructure(program, worker, stubsOptions);
+      files.push({ path: inFolder(worker, "stubs.ts"), content: printer.print(structure) });
     }
   }
   for (const worker of workers) {
@@ -43,15 +42,12 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
     // TODO(launchers): main.sh is wired in once src/emitter/launcher.ts lands.
   }
 
-  // Everything is rendered (and formatted, concurrently) before the first file is written: a
+  // Everything is rendered (and printed, concurrently) before the first file is written: a
   // failure part-way leaves no output that looks complete.
-  const contents = await context.perf.timeAsync("format", () => Promise.all(files.map((f) => f.content)));
+  const contents = await context.perf
+    .timeAsync("print", () => Promise.all(files.map((f) => f.content)))
+    .finally(() => printer?.close());
   await context.perf.timeAsync("write", () =>
     Promise.all(files.map((f, i) => emitFile(program, { path: f.path, content: contents[i]! }))),
   );
-}
-
-async function createStubsProject() {
-  const { Project } = await import("ts-morph");
-  return new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
 }

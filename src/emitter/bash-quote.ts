@@ -1,0 +1,33 @@
+/**
+ * Quoting of literal text (template words, spec-given paths and defaults) for generated bash.
+ * Values known only at run time are never spliced into bash text: they live in variables.
+ */
+
+const BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+// Control characters cannot be written readably (or safely for editors) inside '...'.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A bash word that expands to exactly `text`, with no expansion of any kind. */
+export function bashQuote(text: string): string {
+  if (BARE.test(text)) return text;
+  if (!CONTROL.test(text)) return `'${text.replaceAll("'", `'\\''`)}'`;
+  return `$'${[...text].map(ansiC).join("")}'`;
+}
+
+function ansiC(c: string): string {
+  switch (c) {
+    case "\\":
+      return "\\\\";
+    case "'":
+      return "\\'";
+    case "\n":
+      return "\\n";
+    case "\t":
+      return "\\t";
+    case "\r":
+      return "\\r";
+  }
+  const code = c.codePointAt(0)!;
+  return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : c;
+}
