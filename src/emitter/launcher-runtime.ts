@@ -99,6 +99,8 @@ tkr_input() {
     mkdir -p -- "\${path%/*}"
     printf '%s' "$4" >"$path"
   elif [[ $need == optional ]]; then
+    # Not inherited from an executor's environment either: unset means not given.
+    unset "input_\${port}_file" "input_\${port}_value"
     tkr_unset[$port]="input '$port' was not given and has no default"
     return 0
   else
@@ -114,10 +116,12 @@ tkr_input_value() {
   local port=$1 path=$2 size text
   size=$(stat -c %s -- "$path")
   if (( size > tkr_value_limit )); then
+    unset "input_\${port}_value"
     tkr_unset[$port]="input '$port' has $size bytes, more than the $tkr_value_limit that pass as text (its file is input_\${port}_file)"
     return 0
   fi
   if ! tkr_plain_text text "$path"; then
+    unset "input_\${port}_value"
     tkr_unset[$port]="input '$port' cannot pass as text (not valid JSON, or a string holding NUL)"
     return 0
   fi
@@ -204,12 +208,12 @@ tkr_run() {
   tkr_fail "exited with status $status$where"
 }
 
-# tkr_script PATH: the argv that runs a user script (with bash when it is not executable).
+# tkr_script PATH STDIN STDOUT: runs a user script (with bash when it is not executable).
 tkr_script() {
   if [[ ! -f $1 ]]; then
     tkr_fail "script $1 was not found (write it, or declare the task's command line with @command)"
   fi
-  if [[ -x $1 ]]; then tkr_argv=("$1"); else tkr_argv=(bash "$1"); fi
+  if [[ -x $1 ]]; then tkr_run '' "$2" "$3" -- "$1"; else tkr_run '' "$2" "$3" -- bash "$1"; fi
 }
 
 # tkr_written PORT: fails unless the program wrote output PORT.

@@ -30,12 +30,39 @@ export function renderLauncher(worker: WorkerModel, source: { specFile: string }
     "# ---------------------------------------------------------------------------------------------",
     "# Tasks of this worker, generated from the spec.",
     "",
+    ...portDeclarations(worker),
     ...worker.tasks.map((task) => renderTask(task)),
     renderDispatch(worker),
     "",
     'tkr_main "$@"',
     "",
   ].join("\n");
+}
+
+/**
+ * The port variables of every task, declared (unset, marked for export) so that both readers and
+ * shellcheck know them; `tkr_input`/`tkr_output` give them values.
+ */
+function portDeclarations(worker: WorkerModel): string[] {
+  const names = new Set<string>();
+  for (const task of worker.tasks) {
+    for (const port of task.inputs) {
+      names.add(`input_${port.name}_file`);
+      if (isScalar(port.desc)) names.add(`input_${port.name}_value`);
+    }
+    for (const port of task.outputs) names.add(`output_${port.name}_file`);
+  }
+  if (names.size === 0) return [];
+  const lines: string[] = [];
+  let line = "declare -x";
+  for (const name of [...names].sort()) {
+    if (line.length + name.length > 99) {
+      lines.push(`${line} \\`);
+      line = " ";
+    }
+    line += ` ${name}`;
+  }
+  return [...lines, line, ""];
 }
 
 function header(worker: WorkerModel, specFile: string): string {
@@ -129,10 +156,14 @@ function runLines(task: TaskModel): string[] {
       const words = templateWords(task, launch.line);
       return [...need, ...needLines(task, [words]), `tkr_run '' ${stdin} ${stdout} -- ${words.map((w) => renderWord(task, w)).join(" ")}`];
     }
-    return [...need, `tkr_script "$tkr_launcher_dir"/${bashQuote(scriptPath(task))}`, `tkr_run '' ${stdin} ${stdout} -- "\${tkr_argv[@]}"`];
+    return [...need, `tkr_script ${scriptWord(scriptPath(task))} ${stdin} ${stdout}`];
   }
-  const script = launch.path.startsWith("/") ? bashQuote(launch.path) : `"$tkr_launcher_dir"/${bashQuote(launch.path)}`;
-  return [`tkr_script ${script}`, `tkr_run '' '' '' -- "\${tkr_argv[@]}"`];
+  return [`tkr_script ${scriptWord(launch.path)} '' ''`];
+}
+
+/** A script path from the spec: relative to the launcher's folder, absolute as is. */
+function scriptWord(path: string): string {
+  return path.startsWith("/") ? bashQuote(path) : `"$tkr_launcher_dir"/${bashQuote(path)}`;
 }
 
 function templateWords(task: TaskModel, line: string): readonly TemplateWord[] {

@@ -1,0 +1,132 @@
+/**
+ * Spec-time checks of how a task is launched: command templates against the task's ports,
+ * @stdio arity, and at most one of @command/@stdio/@script. Reported at the decorator (for a
+ * template problem, at the placeholder inside the string when the string has no escapes), so the
+ * editor underlines the mistake, not the whole operation.
+ */
+import {
+  getSourceLocation,
+  type DecoratorApplication,
+  type DecoratorFunction,
+  type DiagnosticTarget,
+  type Model,
+  type Program,
+  type SourceLocation,
+} from "@typespec/compiler";
+import { parseTemplate } from "../emitter/launcher-template.js";
+import { reportDiagnostic } from "../lib.js";
+import type { TaskModel } from "../spec/model.js";
+import { modelProperties } from "../spec/describe-type.js";
+import { isPortmapping } from "./portmapping.js";
+import { $command, $script, $stdio, getLaunchSpecs } from "./launch.js";
+
+const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
+  [$command as DecoratorFunction, "@command"],
+  [$stdio as DecoratorFunction, "@stdio"],
+  [$script as DecoratorFunction, "@script"],
+]);
+
+export function validateLaunch(program: Program, task: TaskModel): void {
+  const op = task.op;
+  const applications = launchApplications(task);
+  if (getLaunchSpecs(program, op).length > 1) {
+    // The first in the source is taken as meant; each further one is the conflict.
+    for (const application of applications.slice(1)) {
+      reportDiagnostic(program, { code: "conflicting-launch", format: { task: task.name }, target: application.node ?? op });
+    }
+  }
+
+  const ports = portNames(program, task);
+  for (const application of applications) {
+    const name = decoratorName(application);
+    if (name === "@command") {
+      for (const arg of application.args) {
+        if (typeof arg.jsValue === "string") checkTemplate(program, task, ports, arg.jsValue, arg.node ?? application.node ?? op);
+      }
+    } else if (name === "@stdio") {
+      if (ports.inputs.length !== 1 || ports.outputs.length !== 1) {
+        reportDiagnostic(program, {
+          code: "stdio-arity",
+          format: { task: task.name, inputs: String(ports.inputs.length), outputs: String(ports.outputs.length) },
+          target: application.node ?? op,
+        });
+      }
+      const line = application.args[0];
+      if (line && typeof line.jsValue === "string") checkTemplate(program, task, ports, line.jsValue, line.node ?? application.node ?? op);
+    }
+  }
+}
+
+/** The task's launch decorators in source order. */
+function launchApplications(task: TaskModel): DecoratorApplication[] {
+  return task.op.decorators
+    .filter((d) => decoratorName(d) !== undefined)
+    .sort((a, b) => (a.node?.pos ?? 0) - (b.node?.pos ?? 0));
+}
+
+function decoratorName(application: DecoratorApplication): string | undefined {
+  const known = LAUNCH_DECORATORS.get(application.decorator);
+  if (known) return known;
+  // Another copy of this library's module (e.g. sources and dist in one process): match by declaration.
+  const definition = application.definition;
+  if (definition?.namespace.name === "Workers" && ["@command", "@stdio", "@script"].includes(definition.name)) return definition.name;
+  return undefined;
+}
+
+interface PortNames {
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+/** Port names from the declaration itself, so a port whose type is reported elsewhere still counts. */
+function portNames(program: Program, task: TaskModel): PortNames {
+  const inputs = [...task.op.parameters.properties.keys()];
+  const result = task.op.returnType;
+  const outputs =
+    result.kind === "Model" && isPortmapping(program, result) ? modelProperties(result as Model).map((p) => p.name) : ["value"];
+  return { inputs, outputs };
+}
+
+function checkTemplate(program: Program, task: TaskModel, ports: PortNames, template: string, node: DiagnosticTarget): void {
+  const at = (offset: number, end: number) => inString(node, template, offset, end) ?? node;
+  const parsed = parseTemplate(template);
+  if (!parsed.ok) {
+    reportDiagnostic(program, { code: "invalid-command", messageId: "default", format: { reason: parsed.reason }, target: at(parsed.offset, parsed.offset + 1) });
+    return;
+  }
+  for (const placeholder of parsed.placeholders) {
+    const { name, offset, end } = placeholder;
+    const isInput = ports.inputs.includes(name);
+    const isOutput = ports.outputs.includes(name);
+    if (!isInput && !isOutput) {
+      const all = [...ports.inputs, ...ports.outputs];
+      reportDiagnostic(program, {
+        code: "invalid-command",
+        messageId: "unknown-port",
+        format: { name, task: task.name, ports: all.length > 0 ? all.join(", ") : "none" },
+        target: at(offset, end),
+      });
+    } else if (isInput && isOutput) {
+      reportDiagnostic(program, {
+        code: "invalid-command",
+        messageId: "default",
+        format: { reason: `'{${name}}' is ambiguous: task '${task.name}' has an input and an output named '${name}'; rename one of them.` },
+        target: at(offset, end),
+      });
+    }
+  }
+}
+
+/**
+ * The location of `template[offset, end)` inside its string literal, when the literal's source
+ * text is the template itself between quotes (no escapes); otherwise undefined.
+ */
+function inString(node: DiagnosticTarget, template: string, offset: number, end: number): SourceLocation | undefined {
+  // Only a syntax node (a number `kind`) has the literal's own source text.
+  if (!("kind" in node) || typeof node.kind !== "number" || !("pos" in node)) return undefined;
+  const location = getSourceLocation(node);
+  if (!location || location.isSynthetic) return undefined;
+  const text = location.file.text.slice(location.pos, location.end);
+  if (text !== `"${template}"`) return undefined;
+  return { file: location.file, pos: location.pos + 1 + offset, end: location.pos + 1 + end };
+}
