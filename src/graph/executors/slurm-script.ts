@@ -1,0 +1,138 @@
+/**
+ * Batch scripts for Slurm jobs: one task per job, or one task per element of a job array. The
+ * script sets the contract's environment itself (so it reaches the job whatever the site's
+ * `--export` policy; upstream wrote `--export=` without `#SBATCH`, so it never did), runs the
+ * worker's launcher with the definition path, and records the launcher's exit status in a file of
+ * the node folder. Completion is read from that file and the scheduler, never from `_done` alone.
+ */
+
+/** Name of the file, in the node folder, that holds the launcher's exit status (decimal). */
+export const EXIT_FILE = "_exit";
+/** Name of the job script in the node folder. */
+export const JOB_SCRIPT = "job.sh";
+/** The task's stdout and stderr (stderr is the contract's `errors` file). */
+export const STDOUT_FILE = "stdout";
+export const STDERR_FILE = "errors";
+/** Exit status of `timeout(1)` when it stopped the launcher. */
+export const TIMEOUT_STATUS = 124;
+
+export interface ScriptCommon {
+  /** Job name shown by squeue. */
+  readonly jobName: string;
+  /** Absolute checkpoints root, exported as `TKR_DIR`; also the job's working directory. */
+  readonly root: string;
+  /** Absolute path of the launcher. */
+  readonly launcher: string;
+  /** Run the launcher with bash (it is not executable). */
+  readonly viaBash: boolean;
+  /** sbatch options (each one word) for resources and extras. */
+  readonly options: readonly string[];
+  /** Precise time limit for the launcher, in whole seconds. */
+  readonly timeoutSeconds?: number;
+  /** More environment for the launcher. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface SingleJob extends ScriptCommon {
+  readonly nodeDir: string;
+  readonly definitionPath: string;
+}
+
+export interface ArrayJob extends ScriptCommon {
+  /** Folder of the array's own files (script, list, Slurm's per-element log). */
+  readonly arrayDir: string;
+  /** File listing `<nodeDir>\t<definitionPath>` per element, element i on line i+1. */
+  readonly listFile: string;
+  readonly size: number;
+  /** At most this many elements at once (`%N`), if set. */
+  readonly throttle?: number;
+}
+
+export function renderSingleJob(job: SingleJob): string {
+  return [
+    "#!/bin/bash",
+    `# One task as one Slurm job (typespec-workers). Resubmit by hand with: sbatch ${shq(job.nodeDir + "/" + JOB_SCRIPT)}`,
+    ...sbatchLines(job, [
+      `--output=${job.nodeDir}/${STDOUT_FILE}`,
+      `--error=${job.nodeDir}/${STDERR_FILE}`,
+    ]),
+    "",
+    ...environment(job),
+    `node=${shq(job.nodeDir)}`,
+    `definition=${shq(job.definitionPath)}`,
+    "",
+    ...runAndRecord(job),
+  ].join("\n");
+}
+
+export function renderArrayJob(job: ArrayJob): string {
+  const range = `0-${job.size - 1}${job.throttle ? `%${job.throttle}` : ""}`;
+  return [
+    "#!/bin/bash",
+    "# Many tasks of one worker as one Slurm job array (typespec-workers); element i runs line i+1",
+    "# of the list file. Slurm's own messages per element go to slurm-<i>.out beside this script.",
+    ...sbatchLines(job, [
+      `--array=${range}`,
+      `--output=${job.arrayDir}/slurm-%a.out`,
+      `--error=${job.arrayDir}/slurm-%a.out`,
+    ]),
+    "",
+    ...environment(job),
+    `list=${shq(job.listFile)}`,
+    'line=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$list")',
+    '[[ -n $line ]] || { echo "no line $((SLURM_ARRAY_TASK_ID + 1)) in $list" >&2; exit 65; }',
+    "node=${line%%$'\\t'*}",
+    "definition=${line#*$'\\t'}",
+    "# The element's own stdout and stderr; if its node folder is missing this fails the job here.",
+    'exec >"$node/' + STDOUT_FILE + '" 2>"$node/' + STDERR_FILE + '"',
+    "",
+    ...runAndRecord(job),
+  ].join("\n");
+}
+
+function sbatchLines(job: ScriptCommon, files: readonly string[]): string[] {
+  const words = [
+    `--job-name=${job.jobName}`,
+    ...files,
+    `--chdir=${job.root}`,
+    "--no-requeue",
+    "--kill-on-invalid-dep=yes",
+    ...job.options,
+  ];
+  // sbatch splits #SBATCH lines on blanks but honours double quotes; values were checked to hold
+  // no double quote, backslash or control character (see resourceProblems / checkPathWord).
+  return words.map((word) => `#SBATCH ${/\s/.test(word) ? `"${word}"` : word}`);
+}
+
+function environment(job: ScriptCommon): string[] {
+  const lines = [`export TKR_DIR=${shq(job.root)}`];
+  for (const [name, value] of Object.entries(job.env ?? {})) lines.push(`export ${name}=${shq(value)}`);
+  return lines;
+}
+
+function runAndRecord(job: ScriptCommon): string[] {
+  const launcher = `${job.viaBash ? "bash " : ""}${shq(job.launcher)}`;
+  // timeout(1) stops the launcher (TERM, then KILL 5 s later) at the task's own limit, to the
+  // second; Slurm's --time is only a backstop because it counts minutes.
+  const limit = job.timeoutSeconds !== undefined ? `timeout --kill-after=5 ${job.timeoutSeconds} ` : "";
+  return [
+    `${limit}${launcher} "$definition"`,
+    "status=$?",
+    "# Written atomically, so a poller never reads half a number.",
+    `printf '%s\\n' "$status" >"$node/${EXIT_FILE}.tmp" && mv -f "$node/${EXIT_FILE}.tmp" "$node/${EXIT_FILE}"`,
+    'exit "$status"',
+    "",
+  ];
+}
+
+/** Quote for bash: single quotes, with embedded single quotes closed, escaped and reopened. */
+export function shq(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Problem with a path that must sit inside a double-quoted `#SBATCH` line, or undefined. */
+export function checkPathWord(what: string, path: string): string | undefined {
+  return /["\\\x00-\x1f\x7f]/.test(path)
+    ? `${what} ${JSON.stringify(path)} holds a double quote, backslash or control character, which an #SBATCH line cannot carry`
+    : undefined;
+}

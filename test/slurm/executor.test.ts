@@ -1,0 +1,222 @@
+/**
+ * SlurmExecutor against a real single-node Slurm cluster (started by scripts/slurm/start.sh).
+ * Every test submits real jobs and checks what the real scheduler and files say afterwards.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SlurmExecutor, type SlurmExecutorOptions } from "../../src/graph/executors/slurm.js";
+import { jobStates, liveJobs, sandbox, startCluster, waitFor } from "./cluster.js";
+
+const cluster = startCluster();
+
+describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
+  const executors: SlurmExecutor[] = [];
+  const submitted: string[] = [];
+
+  function executor(workersDir: string, options: Partial<SlurmExecutorOptions> = {}): SlurmExecutor {
+    const ex = new SlurmExecutor({
+      workersDir,
+      pollIntervalMs: 200,
+      exitFileGraceMs: 500,
+      ...options,
+      onSubmit: (id, launches) => {
+        submitted.push(id);
+        options.onSubmit?.(id, launches);
+      },
+    });
+    executors.push(ex);
+    return ex;
+  }
+
+  afterEach(async () => {
+    await Promise.all(executors.splice(0).map((ex) => ex.close()));
+    // Whatever a test did, it must leave nothing pending or running. A job whose launcher has
+    // recorded its status may still be finishing for a moment (the task ends at the status file).
+    const ids = submitted.splice(0);
+    if (ids.length > 0) await waitFor("submitted jobs to end", () => liveJobs(ids).length === 0, 10_000);
+  });
+
+  it("runs a task as a batch job and records the launcher's exit status", async () => {
+    const box = sandbox("ok");
+    const launch = box.launch("upper", "-.N1", "hello slurm");
+    const result = await executor(box.workersDir).run(launch);
+    expect(result).toEqual({ ok: true });
+    expect(readFileSync(join(launch.nodeDir, "outputs/value"), "utf8")).toBe("HELLO SLURM");
+    expect(readFileSync(join(launch.nodeDir, "_exit"), "utf8")).toBe("0\n");
+    expect(existsSync(join(launch.nodeDir, "_done"))).toBe(true);
+    const script = readFileSync(join(launch.nodeDir, "job.sh"), "utf8");
+    expect(script).toContain("#SBATCH --no-requeue\n");
+    expect(script).toContain("#SBATCH --kill-on-invalid-dep=yes\n");
+    expect(script).toContain(`#SBATCH --error=${launch.nodeDir}/errors\n`);
+    expect(submitted).toHaveLength(1);
+    await waitFor("the job to complete", () => jobStates(submitted).get(submitted[0]!) === "COMPLETED", 10_000);
+  });
+
+  it("exports the contract's environment from the script, even with --export=NONE", async () => {
+    const box = sandbox("env");
+    const launch = box.launch("env", "-.N1", undefined);
+    const ex = executor(box.workersDir, {
+      env: { EXTRA_SETTING: "it's here" },
+      tasks: { "test_worker.env": { sbatch: ["--export=NONE"] } },
+    });
+    expect(await ex.run(launch)).toEqual({ ok: true });
+    expect(readFileSync(join(launch.nodeDir, "outputs/value"), "utf8")).toBe(`${box.root}|it's here`);
+  });
+
+  it("fails a job whose launcher exits non-zero, with the status, _error and stderr", async () => {
+    const box = sandbox("fail");
+    const result = await executor(box.workersDir).run(box.launch("fail", "-.N1", undefined));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toMatch(/^exited with status 3 \(Slurm job \d+\): bad input$/);
+    expect(result.stderrTail).toContain("fail: the input was rejected");
+  });
+
+  it("stops a task at its own time limit, to the second", async () => {
+    const box = sandbox("timeout");
+    const launch = box.launch("sleep", "-.N1", "30", { timeoutMs: 1500 });
+    const result = await executor(box.workersDir).run(launch);
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^timed out after 2 s \(Slurm job \d+\)$/) });
+    // Slurm's own limit is set as a backstop, a minute beyond (Slurm counts minutes).
+    expect(readFileSync(join(launch.nodeDir, "job.sh"), "utf8")).toContain("#SBATCH --time=2\n");
+  });
+
+  it("reports a job cancelled from outside (scancel) as cancelled", async () => {
+    const box = sandbox("scancel");
+    const launch = box.launch("sleep", "-.N1", "60");
+    const running = executor(box.workersDir).run(launch);
+    const id = await waitFor("the job to run", () => submitted[0] && jobStates(submitted).get(submitted[0]) === "RUNNING" && submitted[0]);
+    execFileSync("scancel", [id]);
+    const result = await running;
+    expect(result).toMatchObject({ ok: false, reason: `Slurm job ${id} was cancelled (scancel or an administrator)` });
+  });
+
+  it("rejects a request that can never run at submission, with Slurm's reason", async () => {
+    const box = sandbox("impossible");
+    const ex = executor(box.workersDir, { tasks: { "test_worker.upper": { cpus: 64 } } });
+    const result = await ex.run(box.launch("upper", "-.N1", "x"));
+    expect(result).toEqual({
+      ok: false,
+      reason: "not submitted: Slurm rejected the job at submission: Batch job submission failed: More processors requested than permitted",
+    });
+    const partition = await executor(box.workersDir, { defaults: { partition: "nope" } }).run(box.launch("upper", "-.N2", "x"));
+    expect(partition).toMatchObject({ ok: false, reason: expect.stringContaining("Invalid partition name specified") });
+    expect(submitted).toEqual([]);
+  });
+
+  it("reads the spec's @resources from worker.json, and lets the executor's configuration override them", async () => {
+    const box = sandbox("spec-resources");
+    const descriptor = { name: "test_worker", tasks: { upper: { resources: { cpus: 64, time: "00:05:00" } } } };
+    writeFileSync(join(box.workersDir, "test_worker/worker.json"), JSON.stringify(descriptor));
+    const fromSpec = await executor(box.workersDir).run(box.launch("upper", "-.N1", "x"));
+    expect(fromSpec).toMatchObject({ ok: false, reason: expect.stringContaining("More processors requested than permitted") });
+
+    const overridden = box.launch("upper", "-.N2", "y");
+    const ex = executor(box.workersDir, { workers: { test_worker: { cpus: 1 } } });
+    expect(await ex.run(overridden)).toEqual({ ok: true });
+    const script = readFileSync(join(overridden.nodeDir, "job.sh"), "utf8");
+    expect(script).toContain("#SBATCH --cpus-per-task=1\n#SBATCH --time=00:05:00\n");
+  });
+
+  it("refuses resource values that are not Slurm's notation, naming the task and field", async () => {
+    const box = sandbox("bad-resources");
+    const ex = executor(box.workersDir, { tasks: { "test_worker.upper": { memory: "2 GB", sbatch: ["--qos=a\n#SBATCH --x"] } } });
+    const result = await ex.run(box.launch("upper", "-.N1", "x"));
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        'invalid Slurm request for test_worker.upper: memory "2 GB" is not a size such as 512M or 2G; ' +
+        'sbatch argument "--qos=a\\n#SBATCH --x" must be one option word starting with \'-\' (e.g. "--qos=debug")',
+    });
+  });
+
+  it("fails a job Slurm cannot launch because its output folder is missing", async () => {
+    const box = sandbox("launch-failure");
+    const launch = box.launch("upper", "-.N1", "x");
+    // Held at submission, so the folder can go before the job starts.
+    const ex = executor(box.workersDir, { defaults: { sbatch: ["--hold"] } });
+    const running = ex.run(launch);
+    const id = await waitFor("submission", () => submitted[0]);
+    rmSync(launch.nodeDir, { recursive: true });
+    execFileSync("scontrol", ["release", id]);
+    const result = await running;
+    expect(result).toMatchObject({
+      ok: false,
+      reason: `Slurm could not launch job ${id} (JobLaunchFailure): does its output folder exist on the compute node? (${launch.nodeDir}/stdout)`,
+    });
+  });
+
+  it("cancels its pending and running jobs when the run is aborted", async () => {
+    const controller = new AbortController();
+    const box = sandbox("abort", controller.signal);
+    const ex = executor(box.workersDir);
+    // Four sleeping tasks on a two-CPU node: some run, some wait.
+    const results = ["-.N1", "-.N2", "-.N3", "-.N4"].map((loc) => ex.run(box.launch("sleep", loc, "120")));
+    await waitFor("a running job", () => submitted.length === 4 && [...jobStates(submitted).values()].includes("RUNNING"));
+    expect(liveJobs(submitted)).toHaveLength(4);
+    controller.abort();
+    for (const result of await Promise.all(results)) {
+      expect(result).toMatchObject({ ok: false, reason: "cancelled: the run stopped" });
+    }
+    expect(liveJobs(submitted)).toEqual([]);
+    expect(ex.outstandingJobs()).toEqual([]);
+  });
+
+  it("cancels outstanding jobs on close()", async () => {
+    const box = sandbox("close");
+    const ex = executor(box.workersDir);
+    const result = ex.run(box.launch("sleep", "-.N1", "120"));
+    await waitFor("submission", () => submitted[0]);
+    await ex.close();
+    expect(await result).toMatchObject({ ok: false, reason: "cancelled: the executor was closed" });
+    expect(liveJobs(submitted)).toEqual([]);
+  });
+
+  it("runs a fan-out as one job array, each element with its own result", async () => {
+    const box = sandbox("array");
+    const ex = executor(box.workersDir);
+    const launches = ["a", "b", "c", "d", "e"].map((v, i) => box.launch("upper", `-.N2.M${i}`, v));
+    // Element 3 reads an input file that is not there: only that element fails.
+    rmSync(join(box.root, "wf/-.N2.M3.in/value"));
+    const results = await Promise.all(ex.runMany(launches));
+    expect(submitted).toHaveLength(1);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, false, true]);
+    expect(results[3]).toMatchObject({ reason: `exited with status 1 (Slurm job ${submitted[0]}_3)` });
+    expect(results[3]!.ok === false && results[3]!.stderrTail).toContain("No such file or directory");
+    for (const [i, v] of ["A", "B", "C", undefined, "E"].entries()) {
+      if (v) expect(readFileSync(join(launches[i]!.nodeDir, "outputs/value"), "utf8")).toBe(v);
+    }
+    const states = jobStates(submitted);
+    expect([...states.keys()].sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${submitted[0]}_${i}`));
+  });
+
+  it("fails a task clearly when sbatch is missing", async () => {
+    const box = sandbox("no-sbatch");
+    const ex = executor(box.workersDir, { slurmBin: join(box.root, "no-slurm-here") });
+    expect(await ex.run(box.launch("upper", "-.N1", "x"))).toEqual({
+      ok: false,
+      reason: `cannot submit to Slurm: sbatch not found in ${join(box.root, "no-slurm-here")}: is Slurm's client (slurm-client) installed?`,
+    });
+  });
+
+  it("fails and cancels outstanding tasks when the scheduler stops answering", async () => {
+    const box = sandbox("unresponsive");
+    // Real sbatch and scancel; a real squeue pointed at a controller port where nothing listens.
+    const bin = join(box.root, "bin");
+    mkdirSync(bin);
+    for (const cmd of ["sbatch", "scancel"]) symlinkSync(execFileSync("which", [cmd], { encoding: "utf8" }).trim(), join(bin, cmd));
+    const conf = readFileSync("/etc/slurm/slurm.conf", "utf8").replace(/^SlurmctldHost=.*$/m, "$&\nSlurmctldPort=1");
+    writeFileSync(join(bin, "dead.conf"), conf);
+    writeFileSync(join(bin, "squeue"), `#!/bin/sh\nSLURM_CONF='${bin}/dead.conf' exec squeue "$@"\n`);
+    chmodSync(join(bin, "squeue"), 0o755);
+    const ex = executor(box.workersDir, { slurmBin: bin, unresponsiveMs: 1000, commandTimeoutMs: 1500 });
+    const result = await ex.run(box.launch("sleep", "-.N1", "120"));
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^the Slurm scheduler has not answered for \d+ s \(squeue gave no answer within 1\.5 s\)$/),
+    });
+    expect(liveJobs(submitted)).toEqual([]);
+  });
+});
