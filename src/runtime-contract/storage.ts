@@ -40,9 +40,13 @@ export interface WorkerStorage {
   appendLog?(path: string, text: string): Promise<void>;
 }
 
-/** The checkpoints root a worker uses: `TKR_DIR`, else `~/.tierkreis/checkpoints` (as upstream). */
+/**
+ * The checkpoints root a worker uses: `TKR_DIR` (as upstream), else `checkpoints_directory` (what
+ * launchers export, so a TS worker started by one agrees with it), else `~/.tierkreis/checkpoints`.
+ * A relative value is taken against the working directory.
+ */
 export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env["TKR_DIR"];
+  const dir = env["TKR_DIR"] || env["checkpoints_directory"];
   return dir ? resolveFs(dir) : join(homedir(), ".tierkreis", "checkpoints");
 }
 

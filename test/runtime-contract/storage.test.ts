@@ -3,10 +3,12 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CallArgsError,
+  defaultRoot,
   FileStorage,
   MemoryStorage,
   NotFoundError,
@@ -161,6 +163,12 @@ describe("FileStorage specifics", () => {
       if (prev === undefined) delete process.env["TKR_DIR"];
       else process.env["TKR_DIR"] = prev;
     }
+  });
+
+  it("finds the root in TKR_DIR, else checkpoints_directory, else ~/.tierkreis/checkpoints", () => {
+    expect(defaultRoot({ TKR_DIR: "/a", checkpoints_directory: "/b" })).toBe("/a");
+    expect(defaultRoot({ checkpoints_directory: "/b" })).toBe("/b");
+    expect(defaultRoot({})).toBe(join(homedir(), ".tierkreis", "checkpoints"));
   });
 
   it("never shows a partially written output (readers see nothing or the whole value)", async () => {
