@@ -3,9 +3,10 @@
  * path relative to the checkpoints root) to the worker. Byte format as upstream writes it
  * (pydantic `model_dump_json`): compact JSON, fields in the order below, raw UTF-8, no newline.
  */
+import { createRequire } from "node:module";
 import { isAbsolute, join, normalize } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
+import type { Ajv2020 as Ajv2020Class } from "ajv/dist/2020.js";
 
 export interface CallArgs {
   /** Task name without the worker name (`genrsa`, not `openssl_worker.genrsa`). */
@@ -84,8 +85,12 @@ export class CallArgsError extends Error {
 
 let validator: ValidateFunction | undefined;
 function validate(value: unknown): ErrorObject[] {
-  // Compiled on first use so that importing the runtime stays cheap.
-  validator ??= new Ajv2020({ allErrors: true, strict: true }).compile(callArgsSchema);
+  // Loaded and compiled on first use: Ajv costs ~30 ms to load, which every program importing the
+  // runtime (graph scripts, generated stubs) would otherwise pay without reading a call-args file.
+  if (!validator) {
+    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020Class };
+    validator = new Ajv2020({ allErrors: true, strict: true }).compile(callArgsSchema);
+  }
   return validator(value) ? [] : (validator.errors ?? []);
 }
 

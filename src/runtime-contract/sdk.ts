@@ -67,7 +67,8 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
         }
       };
       let args: CallArgs | undefined;
-      let label = def.name;
+      let label = def.name; // in logs: worker.task once the task is known
+      let prefix = def.name; // in messages: the task name, as TaskError messages have it
       try {
         try {
           args = await storage.readCallArgs(definitionPath);
@@ -79,6 +80,7 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
           ? args.function_name.slice(def.name.length + 1)
           : args.function_name;
         label = `${def.name}.${fn}`;
+        prefix = fn;
         const entry = byName.get(fn);
         if (!entry) {
           const known = [...byName.keys()].join(", ");
@@ -90,7 +92,7 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
         await log(args, `${label}: done`);
         return true;
       } catch (e) {
-        const message = e instanceof TaskError ? e.message : `${label}: ${(e as Error)?.message ?? String(e)}`;
+        const message = e instanceof TaskError ? e.message : `${prefix}: ${(e as Error)?.message ?? String(e)}`;
         await log(args, `${label}: failed: ${message}`);
         if (!(e instanceof TaskError) && e instanceof Error && e.stack) await log(args, e.stack);
         options.onError?.(message);
@@ -99,7 +101,7 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
         try {
           await storage.writeError(errorPath, message + "\n");
         } catch (w) {
-          options.onError?.(`${label}: could not write the error file ${errorPath}: ${(w as Error).message}`);
+          options.onError?.(`${prefix}: could not write the error file ${errorPath}: ${(w as Error).message}`);
         }
         return false;
       }
