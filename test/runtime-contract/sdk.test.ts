@@ -208,6 +208,17 @@ describe("worker SDK", () => {
     });
   }
 
+  it("reports a storage failure as a task failure, prefixed by the task", async () => {
+    const impl = defineWorker(geo, { scale: ({ p }) => p, stats: () => ({ count: 1n, mean: 1 }), nothing: () => null });
+    const s = setup("scale", { p: '{"x": 1, "y": 2}' }, ["value"]);
+    s.storage.writeOutput = async () => {
+      throw new Error("disk full");
+    };
+    expect(await impl.runTask("wf/-.N1/definition", s.storage)).toBe(false);
+    expect(s.file("_error")).toBe("scale: disk full\n");
+    expect(s.file("_done")).toBeUndefined();
+  });
+
   it("calls handlers with the handlers object as `this`", async () => {
     const handlers = {
       offset: 10,
