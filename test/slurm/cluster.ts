@@ -62,7 +62,8 @@ input=$(jq -r '.inputs.value // empty' "$def")
 output=$(jq -r '.outputs.value // empty' "$def")
 case $fn in
   upper) tr a-z A-Z <"$TKR_DIR/$input" >"$TKR_DIR/$output" ;;
-  env) printf '%s|%s' "$TKR_DIR" "\${EXTRA_SETTING:-}" >"$TKR_DIR/$output" ;;
+  # Exits without writing _done: the job script marks it, as upstream's launcher && touch _done.
+  env) printf '%s|%s|%s|%s' "$TKR_DIR" "$function_name" "$output_value_file" "\${EXTRA_SETTING:-}" >"$output_value_file"; exit 0 ;;
   fail)
     echo "fail: the input was rejected" >&2
     printf 'bad input' >"$TKR_DIR/$(jq -r .error_path "$def")"

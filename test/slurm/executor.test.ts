@@ -5,11 +5,33 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TaskResult } from "../../src/graph/executor.js";
 import { SlurmExecutor, type SlurmExecutorOptions } from "../../src/graph/executors/slurm.js";
 import { jobStates, liveJobs, sandbox, startCluster, waitFor } from "./cluster.js";
 
 const cluster = startCluster();
+
+/**
+ * Slurm counts time limits in minutes and checks them every 30 s or so, so a job over a 1-minute
+ * limit ends 60-90 s after it starts. It is started before the other tests and checked last, so
+ * the wait overlaps them (it takes one of the node's CPUs meanwhile).
+ */
+const overTime: { executor?: SlurmExecutor; result?: Promise<TaskResult>; job?: string } = {};
+beforeAll(() => {
+  if (!cluster.up) return;
+  const box = sandbox("time-limit");
+  overTime.executor = new SlurmExecutor({
+    workersDir: box.workersDir,
+    pollIntervalMs: 500,
+    tasks: { "test_worker.sleep": { time: "1" } },
+    onSubmit: (id) => (overTime.job = id),
+  });
+  overTime.result = overTime.executor.run(box.launch("sleep", "-.N1", "300"));
+});
+afterAll(async () => {
+  await overTime.executor?.close();
+});
 
 describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
   const executors: SlurmExecutor[] = [];
@@ -54,7 +76,7 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     await waitFor("the job to complete", () => jobStates(submitted).get(submitted[0]!) === "COMPLETED", 10_000);
   });
 
-  it("exports the contract's environment from the script, even with --export=NONE", async () => {
+  it("exports the contract's environment from the script (even with --export=NONE) and marks _done", async () => {
     const box = sandbox("env");
     const launch = box.launch("env", "-.N1", undefined);
     const ex = executor(box.workersDir, {
@@ -62,7 +84,9 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
       tasks: { "test_worker.env": { sbatch: ["--export=NONE"] } },
     });
     expect(await ex.run(launch)).toEqual({ ok: true });
-    expect(readFileSync(join(launch.nodeDir, "outputs/value"), "utf8")).toBe(`${box.root}|it's here`);
+    const output = join(launch.nodeDir, "outputs/value");
+    expect(readFileSync(output, "utf8")).toBe(`${box.root}|env|${output}|it's here`);
+    expect(existsSync(join(launch.nodeDir, "_done"))).toBe(true);
   });
 
   it("fails a job whose launcher exits non-zero, with the status, _error and stderr", async () => {
@@ -78,7 +102,7 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const box = sandbox("timeout");
     const launch = box.launch("sleep", "-.N1", "30", { timeoutMs: 1500 });
     const result = await executor(box.workersDir).run(launch);
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^timed out after 2 s \(Slurm job \d+\)$/) });
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^timed out after 1\.5 s \(Slurm job \d+\)$/) });
     // Slurm's own limit is set as a backstop, a minute beyond (Slurm counts minutes).
     expect(readFileSync(join(launch.nodeDir, "job.sh"), "utf8")).toContain("#SBATCH --time=2\n");
   });
@@ -158,7 +182,7 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     expect(liveJobs(submitted)).toHaveLength(4);
     controller.abort();
     for (const result of await Promise.all(results)) {
-      expect(result).toMatchObject({ ok: false, reason: "cancelled: the run stopped" });
+      expect(result).toMatchObject({ ok: false, reason: "stopped: the run was stopped" });
     }
     expect(liveJobs(submitted)).toEqual([]);
     expect(ex.outstandingJobs()).toEqual([]);
@@ -170,7 +194,7 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const result = ex.run(box.launch("sleep", "-.N1", "120"));
     await waitFor("submission", () => submitted[0]);
     await ex.close();
-    expect(await result).toMatchObject({ ok: false, reason: "cancelled: the executor was closed" });
+    expect(await result).toMatchObject({ ok: false, reason: "stopped: the executor was closed" });
     expect(liveJobs(submitted)).toEqual([]);
   });
 
@@ -219,4 +243,14 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     });
     expect(liveJobs(submitted)).toEqual([]);
   });
+
+  it("ends a job over its Slurm time limit with that reason (after ~1-1.5 min: Slurm's granularity)", async () => {
+    const result = await overTime.result!;
+    expect(result).toMatchObject({
+      ok: false,
+      reason: `Slurm job ${overTime.job} hit its time limit (--time=1:00) and was killed`,
+    });
+    expect(result.ok === false && result.stderrTail).toContain("DUE TO TIME LIMIT");
+    expect(liveJobs([overTime.job!])).toEqual([]);
+  }, 150_000);
 });

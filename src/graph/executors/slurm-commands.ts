@@ -20,6 +20,8 @@ export interface JobStatus {
   readonly state: string;
   /** Slurm's reason for the state, e.g. `Resources`, `JobLaunchFailure`, `None`. */
   readonly reason: string;
+  /** The job's time limit as squeue prints it, e.g. `1:00`, `UNLIMITED`. */
+  readonly limit: string;
 }
 
 export class SlurmCommandError extends Error {
@@ -94,11 +96,11 @@ export class SlurmCommands {
     // squeue fails on a lone unknown id ("Invalid job id specified") but skips unknown ids in a
     // list, so repeating the id turns that error into an empty answer.
     const list = ids.length === 1 ? [ids[0], ids[0]] : ids;
-    const out = await this.exec("squeue", ["-h", "-r", "-t", "all", "-j", list.join(","), "-o", "%i|%T|%r"]);
+    const out = await this.exec("squeue", ["-h", "-r", "-t", "all", "-j", list.join(","), "-o", "%i|%T|%r|%l"]);
     if (out.code !== 0) throw new SlurmCommandError(`squeue failed: ${slurmMessage(out)}`, false);
     for (const line of out.stdout.split("\n")) {
-      const [id, state, reason] = line.trim().split("|");
-      if (id && state) result.set(id, { id, state, reason: reason ?? "" });
+      const [id, state, reason, limit] = line.trim().split("|");
+      if (id && state) result.set(id, { id, state, reason: reason ?? "", limit: limit ?? "" });
     }
     return result;
   }

@@ -77,7 +77,7 @@ export class JobMonitor {
   watch(watch: JobWatch): Promise<TaskResult> {
     return new Promise((resolve) => {
       if (this.tracked.size === 0) this.lastAnswer = Date.now();
-      const onAbort = () => this.cancel(watch.job, "cancelled: the run stopped");
+      const onAbort = () => this.cancel(watch.job, "stopped: the run was stopped");
       const tracked: Tracked = { watch, resolve, onAbort };
       this.tracked.set(watch.job, tracked);
       if (watch.signal.aborted) return onAbort();
@@ -154,13 +154,14 @@ export class JobMonitor {
   }
 
   /**
-   * Finish the task if its exit-status file is there. A launcher killed by a signal is left for
-   * the next poll (`final` false) so the scheduler can say whether that was a cancel or time limit.
+   * Finish the task if its exit-status file is there. A failure is left for the next poll
+   * (`final` false), so the scheduler can say whether a cancel or time limit caused it; success
+   * ends the task at once.
    */
   private checkExitFile(tracked: Tracked, final: boolean): boolean {
     const status = readExitStatus(tracked.watch.nodeDir);
     if (status === undefined) return false;
-    if (status > 128 && !final) return false;
+    if (status !== 0 && !final) return false;
     this.finish(tracked, this.resultFromExit(tracked, status));
     return true;
   }
@@ -170,14 +171,17 @@ export class JobMonitor {
     const marker = readErrorMarker(watch.nodeDir);
     if (status === 0 && marker === undefined) return { ok: true };
     const scheduler = tracked.status && judge(watch.job, tracked.status, watch.outputFile);
+    // The scheduler's word wins: a launcher stopped by scancel or the time limit exits non-zero
+    // (or writes _error about the SIGTERM) only as a consequence.
+    if (scheduler?.kind === "fail") return { ok: false, reason: scheduler.reason, ...this.tail(watch) };
+    const job = `(Slurm job ${watch.job})`;
     let reason: string;
-    if (status === 0) reason = `the launcher exited 0 but wrote _error (Slurm job ${watch.job})`;
+    if (status === 0) reason = `${marker || "the task wrote _error"} ${job}`;
     else if (status === TIMEOUT_STATUS && watch.timeoutSeconds !== undefined) {
-      reason = `timed out after ${watch.timeoutSeconds} s (Slurm job ${watch.job})`;
-    } else if (status > 128 && scheduler?.kind === "fail") reason = scheduler.reason;
-    else if (status > 128) reason = `killed by signal ${status - 128}${signalName(status - 128)} (Slurm job ${watch.job})`;
-    else reason = `exited with status ${status} (Slurm job ${watch.job})`;
-    if (marker) reason += `: ${marker}`;
+      reason = `timed out after ${formatSeconds(watch.timeoutSeconds)} ${job}`;
+    } else if (status > 128) reason = `killed by signal ${signalName(status - 128)} ${job}`;
+    else reason = `exited with status ${status} ${job}`;
+    if (marker && status !== 0) reason += `: ${marker}`;
     return { ok: false, reason, ...this.tail(watch) };
   }
 
@@ -287,5 +291,10 @@ function readTail(file: string, lines = 20, bytes = 4096): string | undefined {
 
 function signalName(signal: number): string {
   const entry = Object.entries(osConstants.signals).find(([, n]) => n === signal);
-  return entry ? ` (${entry[0]})` : "";
+  return entry ? entry[0] : String(signal);
+}
+
+/** `1.5 s`, `2 s`: as the local executors write durations. */
+function formatSeconds(seconds: number): string {
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }

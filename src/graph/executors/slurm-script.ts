@@ -10,6 +10,8 @@
 export const EXIT_FILE = "_exit";
 /** Name of the job script in the node folder. */
 export const JOB_SCRIPT = "job.sh";
+/** Name of an array element's environment file in its node folder (sourced by the array script). */
+export const JOB_ENV = "job.env";
 /** The task's stdout and stderr (stderr is the contract's `errors` file). */
 export const STDOUT_FILE = "stdout";
 export const STDERR_FILE = "errors";
@@ -27,21 +29,26 @@ export interface ScriptCommon {
   readonly viaBash: boolean;
   /** sbatch options (each one word) for resources and extras. */
   readonly options: readonly string[];
-  /** Precise time limit for the launcher, in whole seconds. */
+  /** Precise time limit for the launcher, in seconds (fractions allowed). */
   readonly timeoutSeconds?: number;
-  /** More environment for the launcher. */
+  /** Environment for every task of the job (the executor's `env` option). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface SingleJob extends ScriptCommon {
   readonly nodeDir: string;
   readonly definitionPath: string;
+  /** The contract's variables for this task (see slurm-env.ts). */
+  readonly taskEnv: Readonly<Record<string, string>>;
 }
 
 export interface ArrayJob extends ScriptCommon {
   /** Folder of the array's own files (script, list, Slurm's per-element log). */
   readonly arrayDir: string;
-  /** File listing `<nodeDir>\t<definitionPath>` per element, element i on line i+1. */
+  /**
+   * File listing `<nodeDir>\t<definitionPath>` per element, element i on line i+1; each node
+   * folder holds the element's `job.env` (see renderTaskEnv).
+   */
   readonly listFile: string;
   readonly size: number;
   /** At most this many elements at once (`%N`), if set. */
@@ -57,7 +64,8 @@ export function renderSingleJob(job: SingleJob): string {
       `--error=${job.nodeDir}/${STDERR_FILE}`,
     ]),
     "",
-    ...environment(job),
+    ...exports(job.env),
+    ...exports(job.taskEnv),
     `node=${shq(job.nodeDir)}`,
     `definition=${shq(job.definitionPath)}`,
     "",
@@ -77,7 +85,7 @@ export function renderArrayJob(job: ArrayJob): string {
       `--error=${job.arrayDir}/slurm-%a.out`,
     ]),
     "",
-    ...environment(job),
+    ...exports(job.env),
     `list=${shq(job.listFile)}`,
     'line=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$list")',
     '[[ -n $line ]] || { echo "no line $((SLURM_ARRAY_TASK_ID + 1)) in $list" >&2; exit 65; }',
@@ -85,6 +93,7 @@ export function renderArrayJob(job: ArrayJob): string {
     "definition=${line#*$'\\t'}",
     "# The element's own stdout and stderr; if its node folder is missing this fails the job here.",
     'exec >"$node/' + STDOUT_FILE + '" 2>"$node/' + STDERR_FILE + '"',
+    `source "$node/${JOB_ENV}"`,
     "",
     ...runAndRecord(job),
   ].join("\n");
@@ -104,10 +113,13 @@ function sbatchLines(job: ScriptCommon, files: readonly string[]): string[] {
   return words.map((word) => `#SBATCH ${/\s/.test(word) ? `"${word}"` : word}`);
 }
 
-function environment(job: ScriptCommon): string[] {
-  const lines = [`export TKR_DIR=${shq(job.root)}`];
-  for (const [name, value] of Object.entries(job.env ?? {})) lines.push(`export ${name}=${shq(value)}`);
-  return lines;
+/** An array element's contract variables, as the `job.env` file the array script sources. */
+export function renderTaskEnv(taskEnv: Readonly<Record<string, string>>): string {
+  return ["# Contract environment of one array element (typespec-workers)", ...exports(taskEnv), ""].join("\n");
+}
+
+function exports(env: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([name, value]) => `export ${name}=${shq(value)}`);
 }
 
 function runAndRecord(job: ScriptCommon): string[] {
@@ -116,8 +128,12 @@ function runAndRecord(job: ScriptCommon): string[] {
   // second; Slurm's --time is only a backstop because it counts minutes.
   const limit = job.timeoutSeconds !== undefined ? `timeout --kill-after=5 ${job.timeoutSeconds} ` : "";
   return [
+    "# Stopped by Slurm (scancel, time limit): leave no exit status, so the scheduler's reason counts.",
+    "trap 'exit 143' TERM",
     `${limit}${launcher} "$definition"`,
     "status=$?",
+    "# As upstream's `launcher && touch _done`: a launcher that exits 0 is done even if it did not say so.",
+    '[[ $status -ne 0 || -e $done_path ]] || : >"$done_path"',
     "# Written atomically, so a poller never reads half a number.",
     `printf '%s\\n' "$status" >"$node/${EXIT_FILE}.tmp" && mv -f "$node/${EXIT_FILE}.tmp" "$node/${EXIT_FILE}"`,
     'exit "$status"',

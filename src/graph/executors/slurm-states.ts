@@ -49,7 +49,7 @@ export function judge(job: string, status: JobStatus | undefined, outputFile: st
         `(cancelled while pending, or purged after MinJobAge)`,
     };
   }
-  const { state, reason } = status;
+  const { state, reason, limit } = status;
   if (state === "PENDING" && NEVER_RUNS.has(reason)) {
     return { kind: "fail", reason: `Slurm job ${job} can never run (${reason}); cancelled it`, cancel: true };
   }
@@ -58,7 +58,7 @@ export function judge(job: string, status: JobStatus | undefined, outputFile: st
     case "CANCELLED":
       return { kind: "fail", reason: `Slurm job ${job} was cancelled (scancel or an administrator)` };
     case "TIMEOUT":
-      return { kind: "fail", reason: `Slurm job ${job} hit its time limit (--time) and was killed` };
+      return { kind: "fail", reason: `Slurm job ${job} hit its time limit (--time=${limit}) and was killed` };
     case "DEADLINE":
       return { kind: "fail", reason: `Slurm job ${job} reached its deadline (--deadline) and was ended` };
     case "NODE_FAIL":

@@ -8,6 +8,7 @@ import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } fro
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { SlurmCommandError, SlurmCommands } from "./slurm-commands.js";
+import { contractEnvironment } from "./slurm-env.js";
 import { JobMonitor, type JobWatch } from "./slurm-monitor.js";
 import {
   backstopTime,
@@ -20,9 +21,11 @@ import {
 import {
   checkPathWord,
   EXIT_FILE,
+  JOB_ENV,
   JOB_SCRIPT,
   renderArrayJob,
   renderSingleJob,
+  renderTaskEnv,
   STDERR_FILE,
   STDOUT_FILE,
   type ScriptCommon,
@@ -64,9 +67,13 @@ export interface SlurmExecutorOptions {
 }
 
 /** A launch checked and turned into what a job script needs, or the reason it cannot run. */
-type Prepared = { readonly ok: true; readonly common: ScriptCommon } | { readonly ok: false; readonly reason: string };
+type Prepared =
+  | { readonly ok: true; readonly common: ScriptCommon; readonly taskEnv: Record<string, string> }
+  | { readonly ok: false; readonly reason: string };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Same words as the local executors use for a task the run stopped before it started. */
+const NOT_STARTED = "not started: the run was stopped";
 
 export class SlurmExecutor implements Executor {
   private readonly commands: SlurmCommands;
@@ -99,11 +106,12 @@ export class SlurmExecutor implements Executor {
   async run(launch: TaskLaunch): Promise<TaskResult> {
     const prepared = this.prepare(launch);
     if (!prepared.ok) return { ok: false, reason: prepared.reason };
-    if (launch.signal.aborted || this.closed) return { ok: false, reason: "cancelled before submission: the run stopped" };
+    if (launch.signal.aborted || this.closed) return { ok: false, reason: NOT_STARTED };
     const { nodeDir } = launch;
     const script = join(nodeDir, JOB_SCRIPT);
     try {
-      writeFileSync(script, renderSingleJob({ ...prepared.common, nodeDir, definitionPath: launch.definitionPath }));
+      const job = { ...prepared.common, nodeDir, definitionPath: launch.definitionPath, taskEnv: prepared.taskEnv };
+      writeFileSync(script, renderSingleJob(job));
       // A status left by an earlier attempt (a resumed run) must not end this one.
       rmSync(join(nodeDir, EXIT_FILE), { force: true });
     } catch (error) {
@@ -141,7 +149,7 @@ export class SlurmExecutor implements Executor {
     await Promise.allSettled([...this.submitting]);
     // Let tasks whose submission just finished register (and cancel themselves, as closed).
     await new Promise((resolve) => setImmediate(resolve));
-    await this.monitor.cancelAll("cancelled: the executor was closed");
+    await this.monitor.cancelAll("stopped: the executor was closed");
     this.monitor.dispose();
   }
 
@@ -166,7 +174,13 @@ export class SlurmExecutor implements Executor {
       const prepared = this.prepare(launch);
       if (!prepared.ok) return settle[index]!({ ok: false, reason: prepared.reason });
       if (launch.signal.aborted || this.closed) {
-        return settle[index]!({ ok: false, reason: "cancelled before submission: the run stopped" });
+        return settle[index]!({ ok: false, reason: NOT_STARTED });
+      }
+      try {
+        writeFileSync(join(launch.nodeDir, JOB_ENV), renderTaskEnv(prepared.taskEnv));
+        rmSync(join(launch.nodeDir, EXIT_FILE), { force: true });
+      } catch (error) {
+        return settle[index]!({ ok: false, reason: `cannot prepare the Slurm job: ${(error as Error).message}` });
       }
       common ??= prepared.common;
       members.push({ launch, index });
@@ -178,7 +192,6 @@ export class SlurmExecutor implements Executor {
     const script = join(arrayDir, JOB_SCRIPT);
     mkdirSync(arrayDir, { recursive: true });
     writeFileSync(listFile, members.map((m) => `${m.launch.nodeDir}\t${m.launch.definitionPath}\n`).join(""));
-    for (const m of members) rmSync(join(m.launch.nodeDir, EXIT_FILE), { force: true });
     writeFileSync(
       script,
       renderArrayJob({
@@ -258,7 +271,13 @@ export class SlurmExecutor implements Executor {
 
     const launcher = findLauncher(this.options.workersDir, launch.worker);
     if (!launcher.ok) return launcher;
-    const timeoutSeconds = launch.timeoutMs !== undefined ? Math.max(1, Math.ceil(launch.timeoutMs / 1000)) : undefined;
+    let taskEnv: Record<string, string>;
+    try {
+      taskEnv = contractEnvironment(launch);
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    const timeoutSeconds = launch.timeoutMs !== undefined ? Math.max(0.001, launch.timeoutMs / 1000) : undefined;
     const options = resourceOptions(resources);
     if (resources.time === undefined && launch.timeoutMs !== undefined) {
       options.push(`--time=${backstopTime(launch.timeoutMs)}`);
@@ -274,6 +293,7 @@ export class SlurmExecutor implements Executor {
         timeoutSeconds,
         env: this.options.env,
       },
+      taskEnv,
     };
   }
 }
