@@ -3,6 +3,7 @@
  * programs, TypeScript workers as processes or in-process, Slurm jobs). An executor is told where a
  * task's call args are and reports, once, how the task ended; the controller does the rest.
  */
+import type { CallArgs } from "../runtime-contract/call-args.js";
 import type { TaskDesc } from "../runtime-contract/index.js";
 
 export interface TaskLaunch {
@@ -23,6 +24,11 @@ export interface TaskLaunch {
   readonly desc?: TaskDesc;
   /** Time limit in milliseconds, if any. */
   readonly timeoutMs?: number;
+  /**
+   * The call args the controller wrote to `definitionPath` (so executors need not read the file
+   * back). Optional: an executor may always read the file.
+   */
+  readonly callArgs?: CallArgs;
   /** Aborted when the run stops (another task failed, or the user interrupted). */
   readonly signal: AbortSignal;
 }

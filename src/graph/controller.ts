@@ -1,0 +1,654 @@
+/**
+ * The local controller: runs a graph with the checkpoint layout of the worker contract, so every
+ * value is on disk and a killed run can be resumed.
+ *
+ * Evaluation is demand-driven, as upstream walks graphs from the output: a node runs when its
+ * output is needed, after its producers (each node at most once, memoised by location). So an
+ * `ifElse` runs only the chosen branch, and independent tasks run at the same time, bounded by
+ * the concurrency limit. Waiting is on promises (process exit, file writes): no polling loop.
+ * The first task failure aborts the rest (their processes are stopped) and the run rejects with
+ * the node's location, task, reason and stderr tail.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import type { CallArgs } from "../runtime-contract/call-args.js";
+import { serializeCallArgs } from "../runtime-contract/call-args.js";
+import { decodeUntyped, decodeValue, encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
+import { pythonString } from "../runtime-contract/json-text.js";
+import { defaultRoot } from "../runtime-contract/storage.js";
+import type { TaskDesc } from "../runtime-contract/task.js";
+import type { TypeDesc } from "../runtime-contract/types.js";
+import { ANY, type Graph, type GraphSignature } from "./builder.js";
+import { BUILTINS } from "./builtins.js";
+import { bytesOf } from "./builtins.js";
+import { GraphInputError, RunError, TaskFailedError } from "./errors.js";
+import type { Executor, TaskLaunch, TaskResult } from "./executor.js";
+import { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
+import { registryDirs } from "./executors/find-worker.js";
+import { graphFromTree, inEdges, nodeDefText, parseGraphData, type GraphData, type NodeDef, type ValueRef } from "./graph-data.js";
+import { Limiter } from "./limiter.js";
+import { attachProgress } from "./progress.js";
+import { BODY_PORT, exists, RunFiles } from "./run-files.js";
+
+/** What happens to tasks during a run (for progress displays and logs). */
+export type RunEvent =
+  | { readonly type: "run-started"; readonly runDir: string; readonly resumed: boolean }
+  | { readonly type: "task-started"; readonly loc: string; readonly task: string }
+  | { readonly type: "task-done"; readonly loc: string; readonly task: string }
+  /** Finished in an earlier attempt of this run directory; not run again. */
+  | { readonly type: "task-cached"; readonly loc: string; readonly task: string }
+  | { readonly type: "task-failed"; readonly loc: string; readonly task: string; readonly reason: string }
+  | { readonly type: "run-finished"; readonly ok: boolean };
+
+export interface RunOptions {
+  /** Checkpoints root (`TKR_DIR`); default `$TKR_DIR` or `~/.tierkreis/checkpoints`. */
+  readonly root?: string;
+  /** The run's folder name under the root; default a random UUID. */
+  readonly workflowId?: string;
+  /** Name written to `_metadata`; default the graph's name. */
+  readonly name?: string;
+  /** Worker registry folders, searched in order. */
+  readonly workers?: string | readonly string[];
+  /** Executor per worker name, plus `default` (else "auto": launcher, then built TS worker). */
+  readonly executors?: Readonly<Record<string, ExecutorChoice>>;
+  /** One executor for every task (overrides `executors`). */
+  readonly executor?: Executor;
+  /** Tasks at once; default the number of CPUs. */
+  readonly concurrency?: number;
+  /** Time limit in seconds for every task, unless set more precisely below or by `@timeout`. */
+  readonly timeout?: number;
+  /** Time limits in seconds by `<worker>.<task>` or `<worker>`; they override `@timeout` in `worker.json`. */
+  readonly timeouts?: Readonly<Record<string, number>>;
+  /** Continue the run directory if it exists (finished tasks are not run again). */
+  readonly resume?: boolean;
+  /** A loop that has not stopped after this many iterations fails (default 10,000). */
+  readonly maxLoopIterations?: number;
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Show progress on stderr: a live display on a terminal, plain lines otherwise. */
+  readonly progress?: boolean;
+  /** Stop the run (its tasks are stopped; it rejects). */
+  readonly signal?: AbortSignal;
+}
+
+export interface RunOutcome<O> {
+  readonly value: O;
+  readonly workflowId: string;
+  /** `<root>/<workflowId>`: the checkpoints, readable with `readResults` and `runStatus`. */
+  readonly runDir: string;
+  /** Tasks run now, and tasks found finished from an earlier attempt. */
+  readonly tasksRun: number;
+  readonly tasksCached: number;
+}
+
+/** Run a graph to its end. Rejects with `GraphInputError` before anything runs, `TaskFailedError` when a task fails. */
+export async function run<I, O, S extends "ports" | "value">(
+  graph: Graph<I, O, S>,
+  inputs: I,
+  options: RunOptions = {},
+): Promise<RunOutcome<O>> {
+  const encoded = encodeInputs(graph.signature, inputs as Record<string, unknown>);
+  const root = resolve(options.root ?? defaultRoot());
+  const workflowId = options.workflowId ?? randomUUID();
+  const controller = new Controller(graph.data, graph.signature, graph.tasks, new RunFiles(root, workflowId), options);
+  return (await controller.start(graph.serialize(), encoded, graph.name)) as RunOutcome<O>;
+}
+
+/**
+ * Continue a run from its directory alone (graph, inputs and types are read from it). Executors
+ * and limits come from `options`, as they are not stored.
+ */
+export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
+  const dir = resolve(runDir);
+  const files = new RunFiles(resolve(dir, ".."), dir.slice(resolve(dir, "..").length + 1));
+  const body = await readFile(files.output(".N-1", BODY_PORT), "utf8").catch(() => {
+    throw new RunError(`${dir} is not a run directory (no .N-1/outputs/body)`);
+  });
+  const sig = await readSignature(dir);
+  const inputs = new Map<string, Uint8Array>();
+  for (const port of Object.keys(sig.signature.inputs)) inputs.set(port, await readFile(files.output(".N-1", port)));
+  const controller = new Controller(parseGraphData(body), sig.signature, sig.tasks, files, { ...options, resume: true });
+  return controller.start(body, inputs, sig.name);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const isAny = (t: TypeDesc) => t === ANY || (t.kind === "union" && t.of.length === 0);
+
+function encodeInputs(sig: GraphSignature, inputs: Record<string, unknown>): Map<string, Uint8Array> {
+  const problems: string[] = [];
+  const out = new Map<string, Uint8Array>();
+  const given = inputs ?? {};
+  if (typeof given !== "object") throw new GraphInputError(`graph inputs must be an object of named values, got ${typeof given}`);
+  for (const [port, type] of Object.entries(sig.inputs)) {
+    if (!(port in given) || given[port] === undefined) {
+      problems.push(`input '${port}' is missing`);
+      continue;
+    }
+    try {
+      out.set(port, isAny(type) ? encodeUntyped(given[port]) : encodeValue(given[port], type));
+    } catch (e) {
+      problems.push(`input '${port}': ${(e as Error).message}`);
+    }
+  }
+  for (const port of Object.keys(given)) if (!(port in sig.inputs)) problems.push(`unknown input '${port}'`);
+  if (problems.length) throw new GraphInputError(`graph inputs rejected, nothing ran:\n  ${problems.join("\n  ")}`);
+  return out;
+}
+
+function decodeOutput(bytes: Uint8Array, type: TypeDesc): unknown {
+  return isAny(type) ? decodeUntyped(bytes) : decodeValue(bytes, type);
+}
+
+/** The types of a run, written beside the checkpoints so results decode from the directory alone. */
+const SIGNATURE_FILE = "_signature";
+
+interface StoredSignature {
+  readonly name: string;
+  readonly signature: GraphSignature;
+  readonly tasks: Map<string, TaskDesc>;
+}
+
+async function readSignature(dir: string): Promise<StoredSignature> {
+  try {
+    const j = JSON.parse(await readFile(join(dir, SIGNATURE_FILE), "utf8")) as {
+      name: string;
+      inputs: Record<string, TypeDesc>;
+      outputs: Record<string, TypeDesc>;
+      shape: "ports" | "value";
+      tasks: TaskDesc[];
+    };
+    return {
+      name: j.name,
+      signature: { inputs: j.inputs, outputs: j.outputs, shape: j.shape },
+      tasks: new Map(j.tasks.map((d) => [`${d.worker}.${d.name}`, d])),
+    };
+  } catch {
+    // A run made by upstream: no declared types; values decode as upstream does without them.
+    return { name: "graph", signature: { inputs: {}, outputs: {}, shape: "ports" }, tasks: new Map() };
+  }
+}
+
+export { readSignature };
+
+/** A graph being run at a location (the root `-`, an eval node, a loop iteration, a map element). */
+interface Instance {
+  readonly loc: string;
+  readonly data: GraphData;
+}
+
+const pyDict = (entries: [string, string][]) => `{${entries.map(([k, v]) => `${pythonString(k)}: ${v}`).join(", ")}}`;
+
+function isoNow(): string {
+  // Python's datetime.now().isoformat(): local time, microseconds, no zone.
+  const d = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+}
+
+class Controller {
+  private readonly executor: Executor;
+  private readonly limiter: Limiter;
+  private readonly abort = new AbortController();
+  private readonly memo = new Map<string, Promise<void>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly parsedBodies = new WeakMap<NodeDef, GraphData>();
+  private readonly workerTimeouts = new Map<string, Record<string, number>>();
+  private readonly emit: (e: RunEvent) => void;
+  private fresh = true;
+  private failure: Error | undefined;
+  private tasksRun = 0;
+  private tasksCached = 0;
+  private detachProgress: (() => void) | undefined;
+
+  constructor(
+    private readonly data: GraphData,
+    private readonly signature: GraphSignature,
+    private readonly tasks: ReadonlyMap<string, TaskDesc>,
+    private readonly files: RunFiles,
+    private readonly options: RunOptions,
+  ) {
+    this.executor = options.executor ?? chooseExecutors(options.workers, options.executors);
+    this.limiter = new Limiter(options.concurrency ?? availableParallelism());
+    const listeners: ((e: RunEvent) => void)[] = [];
+    if (options.onEvent) listeners.push(options.onEvent);
+    if (options.progress) {
+      const p = attachProgress(process.stderr);
+      listeners.push(p.onEvent);
+      this.detachProgress = p.stop;
+    }
+    this.emit = (e) => {
+      for (const l of listeners) l(e);
+    };
+  }
+
+  async start(bodyText: string, inputs: Map<string, Uint8Array>, name: string): Promise<RunOutcome<unknown>> {
+    const { files } = this;
+    const stored = files.output(".N-1", BODY_PORT);
+    if (await exists(stored)) {
+      if (!this.options.resume) {
+        throw new RunError(`run directory ${files.dir} exists; resume it (option resume / --resume) or choose another workflow id`);
+      }
+      if ((await readFile(stored, "utf8")) !== bodyText) {
+        throw new RunError(`run directory ${files.dir} holds a different graph; it cannot be resumed with this one`);
+      }
+      for (const [port, bytes] of inputs) {
+        const old = await readFile(files.output(".N-1", port)).catch(() => undefined);
+        if (!old || !Buffer.from(old).equals(Buffer.from(bytes))) {
+          throw new RunError(`run directory ${files.dir} was started with a different value of input '${port}'`);
+        }
+      }
+      this.fresh = false;
+    } else {
+      await files.prepare(".N-1");
+      await Promise.all([
+        writeFile(join(files.dir, "_metadata"), pyDict([["name", pythonString(this.options.name ?? name)], ["start_time", pythonString(isoNow())]])),
+        writeFile(
+          join(files.dir, SIGNATURE_FILE),
+          JSON.stringify({ name: this.options.name ?? name, ...this.signature, tasks: [...this.tasks.values()] }, null, 2) + "\n",
+        ),
+        ...[...inputs].map(([port, bytes]) => writeFile(files.output(".N-1", port), bytes)),
+      ]);
+      // The body last: its presence says the run directory is complete enough to resume.
+      await writeFile(stored, bodyText);
+    }
+
+    const onUserAbort = () => this.fail(new RunError("the run was stopped"));
+    this.options.signal?.addEventListener("abort", onUserAbort, { once: true });
+    this.emit({ type: "run-started", runDir: files.dir, resumed: !this.fresh });
+    await appendFile(files.logs, `${isoNow()}: ${this.fresh ? "start" : "resume"} run ${files.workflowId}\n`);
+    try {
+      if (this.fresh || !(await files.isDone("-"))) {
+        const inputPorts = Object.keys(this.signature.inputs).length ? Object.keys(this.signature.inputs) : [...this.data.graph_inputs];
+        await Promise.all([files.prepare("-.N-1"), files.prepare("-")]);
+        await Promise.all([
+          ...[...inputPorts, BODY_PORT].map((p) => files.linkOutput(".N-1", p, "-.N-1", p)),
+          files.write("-", "nodedef", rootNodeDef(inputPorts)),
+        ]);
+        await this.evalGraph({ loc: "-", data: this.data });
+      }
+    } catch (e) {
+      this.fail(e as Error);
+    }
+    this.options.signal?.removeEventListener("abort", onUserAbort);
+    if (this.failure) {
+      await this.settle();
+      await this.recordFailure(this.failure);
+      this.emit({ type: "run-finished", ok: false });
+      this.detachProgress?.();
+      await this.executor.close?.();
+      throw this.failure;
+    }
+    await appendFile(files.logs, `${isoNow()}: finished run ${files.workflowId}\n`);
+    this.emit({ type: "run-finished", ok: true });
+    this.detachProgress?.();
+    await this.executor.close?.();
+    return {
+      value: await readOutputs(files.dir, this.signature),
+      workflowId: files.workflowId,
+      runDir: files.dir,
+      tasksRun: this.tasksRun,
+      tasksCached: this.tasksCached,
+    };
+  }
+
+  /** Keep the first failure; stop everything else. */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    if (!this.abort.signal.aborted) this.abort.abort();
+  }
+
+  /** Wait for tasks still running to end after an abort (their executors stop them). */
+  private async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async recordFailure(e: Error): Promise<void> {
+    const where = e instanceof TaskFailedError ? e.loc : "-";
+    const text = e instanceof TaskFailedError ? `${e.loc}\n${e.task}: ${e.reason}\n` : `${e.message}\n`;
+    await this.files.markError("-", e.message).catch(() => undefined);
+    await writeFile(join(this.files.dir, "-", "errors"), text).catch(() => undefined);
+    await appendFile(this.files.logs, `${isoNow()}: failed at ${where}: ${e.message}\n`).catch(() => undefined);
+    if (e instanceof TaskFailedError) Object.assign(e, { runDir: this.files.dir });
+  }
+
+  private checkAborted(): void {
+    if (this.abort.signal.aborted) throw this.failure ?? new RunError("the run was stopped");
+  }
+
+  private evalGraph(inst: Instance): Promise<void> {
+    const out = inst.data.graph_output_idx;
+    if (out === null) return Promise.reject(new RunError(`graph at ${inst.loc} has no output node`));
+    return this.evalNode(inst, out);
+  }
+
+  private evalNode(inst: Instance, idx: number): Promise<void> {
+    const loc = `${inst.loc}.N${idx}`;
+    let p = this.memo.get(loc);
+    if (!p) {
+      p = this.runNode(inst, idx, loc);
+      // Failures are reported through `fail` by whoever awaits; avoid unhandled rejections here.
+      p.catch(() => undefined);
+      this.memo.set(loc, p);
+    }
+    return p;
+  }
+
+  private producer(inst: Instance, [j]: ValueRef): string {
+    return `${inst.loc}.N${j}`;
+  }
+
+  private async runNode(inst: Instance, idx: number, loc: string): Promise<void> {
+    const node = inst.data.nodes[idx];
+    if (!node) throw new RunError(`graph at ${inst.loc} has no node ${idx}`);
+    if (!this.fresh && (await this.files.isDone(loc))) {
+      if (node.type === "function") {
+        this.tasksCached++;
+        this.emit({ type: "task-cached", loc, task: node.function_name });
+      }
+      return;
+    }
+    this.checkAborted();
+    if (node.type === "ifelse") {
+      await this.evalNode(inst, node.pred[0]);
+      const chosen = (await this.readBool(inst, node.pred, loc, "predicate")) ? node.if_true : node.if_false;
+      if (chosen[0] >= 0) await this.evalNode(inst, chosen[0]);
+      return this.finishChoice(inst, node, loc, chosen);
+    }
+    await Promise.all(
+      Object.values(inEdges(node))
+        .filter(([j]) => j >= 0)
+        .map(([j]) => this.evalNode(inst, j)),
+    );
+    this.checkAborted();
+    const { files } = this;
+    switch (node.type) {
+      case "input":
+        await files.prepare(loc);
+        await files.linkOutput(`${inst.loc}.N-1`, node.name, loc, node.name);
+        return this.finishNode(loc, node);
+      case "const":
+        await files.prepare(loc);
+        await files.write(loc, "outputs/value", bytesOf(node.value));
+        return this.finishNode(loc, node);
+      case "output":
+        await files.prepare(loc);
+        await Promise.all(
+          Object.entries(node.inputs).map(([port, r]) => files.linkOutput(this.producer(inst, r), r[1], inst.loc, port)),
+        );
+        await this.finishNode(loc, node);
+        return files.markDone(inst.loc);
+      case "eifelse": {
+        const chosen = (await this.readBool(inst, node.pred, loc, "predicate")) ? node.if_true : node.if_false;
+        return this.finishChoice(inst, node, loc, chosen);
+      }
+      case "function":
+        return this.runTask(inst, node, loc);
+      case "eval":
+        return this.runEval(inst, node, loc);
+      case "loop":
+        return this.runLoop(inst, node, loc);
+      case "map":
+        return this.runMap(inst, node, loc);
+    }
+  }
+
+  private async finishNode(loc: string, node: NodeDef): Promise<void> {
+    await this.files.write(loc, "nodedef", nodeDefText(node));
+    await this.files.markDone(loc);
+  }
+
+  private async finishChoice(inst: Instance, node: NodeDef, loc: string, chosen: ValueRef): Promise<void> {
+    await this.files.prepare(loc);
+    await this.files.linkOutput(this.producer(inst, chosen), chosen[1], loc, "value");
+    return this.finishNode(loc, node);
+  }
+
+  private async readBool(inst: Instance, ref: ValueRef, loc: string, what: string): Promise<boolean> {
+    const text = (await readFile(this.files.output(this.producer(inst, ref), ref[1]), "utf8")).trim();
+    if (text === "true") return true;
+    if (text === "false") return false;
+    throw new RunError(`${loc}: the ${what} is not a boolean (got ${JSON.stringify(text.slice(0, 40))})`);
+  }
+
+  /** The graph a body/graph ref points at: parsed once from the const node, else read from its file. */
+  private async bodyOf(inst: Instance, ref: ValueRef): Promise<GraphData> {
+    const node = ref[0] >= 0 ? inst.data.nodes[ref[0]] : undefined;
+    if (node?.type === "const") {
+      let g = this.parsedBodies.get(node);
+      if (!g) this.parsedBodies.set(node, (g = graphFromTree(node.value)));
+      return g;
+    }
+    return parseGraphData(await readFile(this.files.output(this.producer(inst, ref), ref[1]), "utf8"));
+  }
+
+  /** Set up a nested graph's inputs (`<loc>.N-1/outputs/*`) from `[from location, port]` pairs. */
+  private async pipeInputs(loc: string, ins: Record<string, readonly [string, string]>, nodedef: string): Promise<void> {
+    await Promise.all([this.files.prepare(`${loc}.N-1`), this.files.prepare(loc)]);
+    await Promise.all([
+      ...Object.entries(ins).map(([port, [from, p]]) => this.files.linkOutput(from, p, `${loc}.N-1`, port)),
+      this.files.write(loc, "nodedef", nodedef),
+    ]);
+  }
+
+  private graphInputs(inst: Instance, node: { inputs: Record<string, ValueRef> }, body: ValueRef) {
+    const ins: Record<string, readonly [string, string]> = {};
+    for (const [port, r] of Object.entries(node.inputs)) ins[port] = [this.producer(inst, r), r[1]];
+    ins[BODY_PORT] = [this.producer(inst, body), body[1]];
+    return ins;
+  }
+
+  private async runEval(inst: Instance, node: NodeDef & { type: "eval" }, loc: string): Promise<void> {
+    const body = await this.bodyOf(inst, node.graph);
+    await this.pipeInputs(loc, this.graphInputs(inst, node, node.graph), nodeDefText(node));
+    await this.evalGraph({ loc, data: body });
+  }
+
+  private async runLoop(inst: Instance, node: NodeDef & { type: "loop" }, loc: string): Promise<void> {
+    const body = await this.bodyOf(inst, node.body);
+    const outNode = body.graph_output_idx === null ? undefined : body.nodes[body.graph_output_idx];
+    const outPorts = Object.keys(outNode?.inputs ?? {});
+    if (!outPorts.includes(node.continue_port)) {
+      throw new RunError(`${loc}: the loop body has no '${node.continue_port}' output`);
+    }
+    await this.pipeInputs(loc, this.graphInputs(inst, node, node.body), nodeDefText(node));
+    const max = this.options.maxLoopIterations ?? 10_000;
+    const ports = [...Object.keys(node.inputs), BODY_PORT];
+    for (let i = 0; ; i++) {
+      if (i >= max) throw new RunError(`${loc}: the loop did not stop after ${max} iterations (option maxLoopIterations)`);
+      const iter = `${loc}.L${i}`;
+      if (this.fresh || !(await this.files.isDone(iter))) {
+        const prev = i === 0 ? undefined : `${loc}.L${i - 1}`;
+        const ins: Record<string, readonly [string, string]> = {};
+        for (const p of ports) {
+          ins[p] = prev && p !== BODY_PORT && outPorts.includes(p) ? [prev, p] : [prev ? `${prev}.N-1` : `${loc}.N-1`, p];
+        }
+        const evalDef = { type: "eval", graph: [-1, BODY_PORT], inputs: Object.fromEntries(ports.filter((p) => p !== BODY_PORT).map((p) => [p, [-1, p] as const])), outputs: node.outputs } as const;
+        await this.pipeInputs(iter, ins, nodeDefText(evalDef as unknown as NodeDef));
+        await this.evalGraph({ loc: iter, data: body });
+      }
+      const text = (await readFile(this.files.output(iter, node.continue_port), "utf8")).trim();
+      if (text !== "true" && text !== "false") {
+        throw new RunError(`${iter}: '${node.continue_port}' is not a boolean (got ${JSON.stringify(text.slice(0, 40))})`);
+      }
+      if (text === "false") {
+        await Promise.all(outPorts.map((p) => this.files.linkOutput(iter, p, loc, p)));
+        return this.files.markDone(loc);
+      }
+    }
+  }
+
+  private async runMap(inst: Instance, node: NodeDef & { type: "map" }, loc: string): Promise<void> {
+    const body = await this.bodyOf(inst, node.body);
+    const outNode = body.graph_output_idx === null ? undefined : body.nodes[body.graph_output_idx];
+    const outPorts = Object.keys(outNode?.inputs ?? {});
+    const starred = Object.entries(node.inputs).filter(([, r]) => r[1] === "*");
+    if (starred.length === 0) throw new RunError(`${loc}: a map needs an input with port '*'`);
+    // Element ports of each iterated producer: `0`, `1`, ... (upstream: the number after the last '-').
+    const elementsOf = async (r: ValueRef) => {
+      const names = (await readdir(this.files.outputs(this.producer(inst, r)))).filter((n) => !n.startsWith("."));
+      return new Map(names.map((n) => [Number(n.split("-").pop()), n]));
+    };
+    const lists = await Promise.all(starred.map(([, r]) => elementsOf(r)));
+    const first = lists[0]!;
+    for (const [k, l] of lists.entries()) {
+      if (l.size !== first.size) {
+        throw new RunError(`${loc}: the iterated inputs have different lengths ('${starred[0]![0]}': ${first.size}, '${starred[k]![0]}': ${l.size})`);
+      }
+    }
+    await this.files.prepare(loc);
+    await this.files.write(loc, "nodedef", nodeDefText(node));
+    const elementDef = nodeDefText({ type: "eval", graph: [-1, BODY_PORT], inputs: node.inputs, outputs: node.outputs });
+    await Promise.all(
+      [...first.keys()].map(async (e) => {
+        const el = `${loc}.M${e}`;
+        if (!this.fresh && (await this.files.isDone(el))) return;
+        this.checkAborted();
+        const ins = this.graphInputs(inst, node, node.body);
+        starred.forEach(([port, r], k) => {
+          ins[port] = [this.producer(inst, r), lists[k]!.get(e)!];
+        });
+        await this.pipeInputs(el, ins, elementDef);
+        await this.evalGraph({ loc: el, data: body });
+      }),
+    );
+    await Promise.all([...first.keys()].flatMap((e) => outPorts.map((p) => this.files.linkOutput(`${loc}.M${e}`, p, loc, `${p}-${e}`))));
+    await this.files.markDone(loc);
+  }
+
+  private timeoutMs(worker: string, task: string): number | undefined {
+    const o = this.options;
+    let fromSpec = this.workerTimeouts.get(worker);
+    if (!fromSpec) {
+      fromSpec = {};
+      for (const dir of registryDirs(o.workers)) {
+        try {
+          const j = JSON.parse(readFileSync(join(dir, worker, "worker.json"), "utf8")) as { tasks?: Record<string, { timeout?: number }> };
+          for (const [name, t] of Object.entries(j.tasks ?? {})) if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
+          break;
+        } catch {
+          // No descriptor in this folder.
+        }
+      }
+      this.workerTimeouts.set(worker, fromSpec);
+    }
+    const s = o.timeouts?.[`${worker}.${task}`] ?? o.timeouts?.[worker] ?? fromSpec[task] ?? o.timeout;
+    return s === undefined ? undefined : s * 1000;
+  }
+
+  private async runTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
+    const { files } = this;
+    const dot = node.function_name.lastIndexOf(".");
+    const worker = node.function_name.slice(0, dot);
+    const task = node.function_name.slice(dot + 1);
+    const desc = this.tasks.get(node.function_name);
+    const ports = [...new Set([...(desc?.outputs.map((p) => p.name) ?? []), ...[...node.outputs].filter((p) => !p.includes("*"))])];
+    if (!this.fresh) await files.reset(loc);
+    await files.prepare(loc);
+    const args: CallArgs = {
+      function_name: task,
+      inputs: Object.fromEntries(Object.entries(node.inputs).map(([port, r]) => [port, files.rel(this.producer(inst, r), "outputs", r[1])])),
+      outputs: Object.fromEntries(ports.map((p) => [p, files.rel(loc, "outputs", p)])),
+      output_dir: files.rel(loc, "outputs"),
+      done_path: files.rel(loc, "_done"),
+      error_path: files.rel(loc, "_error"),
+      logs_path: `${files.workflowId}/logs`,
+    };
+    await Promise.all([files.write(loc, "nodedef", nodeDefText(node)), files.write(loc, "definition", serializeCallArgs(args))]);
+
+    let result: TaskResult;
+    if (worker === "builtins" && BUILTINS[task]) {
+      this.emit({ type: "task-started", loc, task: node.function_name });
+      this.tasksRun++;
+      try {
+        await BUILTINS[task](files.root, args);
+        await files.markDone(loc);
+        result = { ok: true };
+      } catch (e) {
+        result = { ok: false, reason: (e as Error).message };
+      }
+    } else {
+      const launch: TaskLaunch = {
+        worker,
+        task,
+        loc,
+        root: files.root,
+        workflowId: files.workflowId,
+        definitionPath: files.rel(loc, "definition"),
+        nodeDir: files.node(loc),
+        ...(desc ? { desc } : {}),
+        ...(this.timeoutMs(worker, task) !== undefined ? { timeoutMs: this.timeoutMs(worker, task) } : {}),
+        callArgs: args,
+        signal: this.abort.signal,
+      };
+      const p = this.limiter.run(async () => {
+        this.checkAborted();
+        this.emit({ type: "task-started", loc, task: node.function_name });
+        return this.executor.run(launch);
+      });
+      this.inflight.add(p);
+      try {
+        result = await p;
+      } catch (e) {
+        result = { ok: false, reason: (e as Error).message };
+      } finally {
+        this.inflight.delete(p);
+      }
+      this.tasksRun++;
+    }
+    if (result.ok) {
+      const missing: string[] = [];
+      await Promise.all(
+        [...node.outputs]
+          .filter((p) => !p.includes("*"))
+          .map(async (p) => {
+            if (!(await exists(files.output(loc, p)))) missing.push(p);
+          }),
+      );
+      if (missing.length) {
+        result = { ok: false, reason: `finished without writing output ${missing.map((m) => `'${m}'`).join(", ")}` };
+        await files.markError(loc, result.reason).catch(() => undefined);
+      }
+    }
+    if (!result.ok) {
+      if (this.abort.signal.aborted && this.failure) throw this.failure;
+      if ((await files.readError(loc)) === undefined) await files.markError(loc, result.reason).catch(() => undefined);
+      this.emit({ type: "task-failed", loc, task: node.function_name, reason: result.reason });
+      const err = new TaskFailedError(loc, node.function_name, result.reason, result.stderrTail);
+      this.fail(err);
+      throw err;
+    }
+    this.emit({ type: "task-done", loc, task: node.function_name });
+  }
+}
+
+function rootNodeDef(inputPorts: readonly string[]): string {
+  return nodeDefText({
+    type: "eval",
+    graph: [-1, BODY_PORT],
+    inputs: Object.fromEntries(inputPorts.map((p) => [p, [-1, p] as const])),
+    outputs: new Set(),
+  });
+}
+
+/** The graph's outputs from `-/outputs`, decoded by the declared types. */
+export async function readOutputs(runDir: string, sig: GraphSignature): Promise<unknown> {
+  const outDir = join(runDir, "-", "outputs");
+  const ports = Object.keys(sig.outputs).length
+    ? Object.keys(sig.outputs)
+    : (await readdir(outDir).catch(() => [] as string[])).filter((n) => !n.startsWith("."));
+  const values: Record<string, unknown> = {};
+  for (const port of ports) {
+    const bytes = await readFile(join(outDir, port)).catch(() => {
+      throw new RunError(`${runDir}: the graph has not finished (no output '${port}')`);
+    });
+    values[port] = decodeOutput(bytes, sig.outputs[port] ?? ANY);
+  }
+  return sig.shape === "value" ? values.value : values;
+}
+
+export async function ensureDir(p: string): Promise<void> {
+  await mkdir(p, { recursive: true });
+}

@@ -1,0 +1,80 @@
+/**
+ * From the run options' executor choices (`{ openssl_worker: "shell", default: "auto" }`) to one
+ * executor. "auto" looks for a launcher (`<dir>/<worker>` or `<dir>/<worker>/main.sh`), then a
+ * built TypeScript worker (`<dir>/<worker>/main.js`, ...), and names every place searched when
+ * neither exists.
+ */
+import type { WorkerImpl } from "../../runtime-contract/sdk.js";
+import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
+import { findWorkerFile, launcherCandidates, nodeWorkerCandidates, registryDirs, WorkerNotFoundError } from "./find-worker.js";
+import { inProcessExecutor } from "./in-process.js";
+import { nodeExecutor } from "./node.js";
+import { shellExecutor } from "./shell.js";
+import { stdioExecutor } from "./stdio.js";
+
+/** A named executor kind, an executor, or a TypeScript worker to call in-process. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ExecutorChoice = "auto" | "shell" | "stdio" | "node" | Executor | WorkerImpl<any>;
+
+function isImpl(c: unknown): c is WorkerImpl<unknown> {
+  return typeof c === "object" && c !== null && typeof (c as WorkerImpl<unknown>).runTask === "function";
+}
+
+export function chooseExecutors(
+  workers: string | readonly string[] | undefined,
+  choices: Readonly<Record<string, ExecutorChoice>> = {},
+): Executor {
+  const dirs = registryDirs(workers);
+  const shell = shellExecutor({ workers: dirs });
+  const stdio = stdioExecutor({ workers: dirs });
+  const node = nodeExecutor({ workers: dirs });
+  const inProcess = new Map<unknown, Executor>();
+  const perWorker = new Map<string, Executor>();
+
+  const resolveChoice = (worker: string, c: ExecutorChoice): Executor => {
+    if (c === "shell") return shell;
+    if (c === "stdio") return stdio;
+    if (c === "node") return node;
+    if (c === "auto") {
+      const searched: string[] = [];
+      for (const [kind, cands, ex] of [
+        ["launcher", launcherCandidates(worker), shell],
+        ["TypeScript worker", nodeWorkerCandidates(worker), node],
+      ] as const) {
+        try {
+          findWorkerFile(worker, dirs, cands, kind);
+          return ex;
+        } catch (e) {
+          if (!(e instanceof WorkerNotFoundError)) throw e;
+          searched.push(...e.searched);
+        }
+      }
+      throw new WorkerNotFoundError(worker, dirs, searched, "launcher or built TypeScript worker");
+    }
+    if (isImpl(c)) {
+      let ex = inProcess.get(c);
+      if (!ex) inProcess.set(c, (ex = inProcessExecutor(c)));
+      return ex;
+    }
+    return c as Executor;
+  };
+
+  return {
+    run(launch: TaskLaunch): Promise<TaskResult> {
+      let ex = perWorker.get(launch.worker);
+      if (!ex) {
+        try {
+          ex = resolveChoice(launch.worker, choices[launch.worker] ?? choices.default ?? "auto");
+        } catch (e) {
+          return Promise.resolve({ ok: false, reason: (e as Error).message });
+        }
+        perWorker.set(launch.worker, ex);
+      }
+      return ex.run(launch);
+    },
+    async close() {
+      const user = Object.values(choices).filter((c): c is Executor => typeof c === "object" && !isImpl(c));
+      await Promise.all([...new Set(user)].map((e) => e.close?.()));
+    },
+  };
+}

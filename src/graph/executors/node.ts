@@ -1,0 +1,46 @@
+/**
+ * The TypeScript-worker executor: starts an SDK worker (`defineWorker(...)` + `runIfMain`, built
+ * to JavaScript) as `node <file> <definition path>` with `TKR_DIR` set. The worker marks its own
+ * `_done`/`_error`; an exit without either is a failure.
+ */
+import { join } from "node:path";
+import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
+import { findWorkerFile, nodeWorkerCandidates, registryDirs } from "./find-worker.js";
+import { runProcessTask } from "./process-task.js";
+
+export interface NodeExecutorOptions {
+  /** Worker registry folders, searched for `<worker>/main.js`, `<worker>.js`, ... */
+  readonly workers?: string | readonly string[];
+  /** Worker name → JavaScript file, taking precedence over the search. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** The `node` binary (default: the one running the controller). */
+  readonly node?: string;
+  readonly nodeArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function nodeExecutor(options: NodeExecutorOptions): Executor {
+  const dirs = registryDirs(options.workers);
+  const found = new Map<string, string>(Object.entries(options.files ?? {}));
+  return {
+    async run(launch: TaskLaunch): Promise<TaskResult> {
+      let file = found.get(launch.worker);
+      try {
+        if (file === undefined) {
+          file = findWorkerFile(launch.worker, dirs, nodeWorkerCandidates(launch.worker), "TypeScript worker (built .js)");
+          found.set(launch.worker, file);
+        }
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message };
+      }
+      return runProcessTask(launch, {
+        file: options.node ?? process.execPath,
+        args: [...(options.nodeArgs ?? []), file, launch.definitionPath],
+        cwd: launch.root,
+        env: { ...process.env, ...options.env, TKR_DIR: launch.root },
+        logs: join(launch.root, launch.workflowId, "logs"),
+        exitZeroWithoutDone: "fail",
+      });
+    },
+  };
+}

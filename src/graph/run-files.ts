@@ -1,0 +1,116 @@
+/**
+ * The checkpoint layout of a run (CONTRACT.md): where each node's files are, and the small file
+ * operations the controller does on them. All writes are async; values are passed from producer
+ * to consumer folders with hard links (as upstream), falling back to a copy across devices.
+ */
+import { copyFile, link, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const GRAPH_INPUTS = "N-1";
+export const BODY_PORT = "body";
+
+export class RunFiles {
+  /** Absolute `<root>/<workflowId>`. */
+  readonly dir: string;
+  /** `<root>/<workflowId>/logs`. */
+  readonly logs: string;
+
+  constructor(
+    /** Absolute checkpoints root (`TKR_DIR`). */
+    readonly root: string,
+    readonly workflowId: string,
+  ) {
+    this.dir = join(root, workflowId);
+    this.logs = join(this.dir, "logs");
+  }
+
+  node(loc: string): string {
+    return join(this.dir, loc);
+  }
+  outputs(loc: string): string {
+    return join(this.dir, loc, "outputs");
+  }
+  output(loc: string, port: string): string {
+    return join(this.dir, loc, "outputs", port);
+  }
+  /** A path relative to the root, as call args hold them. */
+  rel(loc: string, ...rest: string[]): string {
+    return [this.workflowId, loc, ...rest].join("/");
+  }
+
+  async isDone(loc: string): Promise<boolean> {
+    return exists(join(this.dir, loc, "_done"));
+  }
+  async markDone(loc: string): Promise<void> {
+    await writeFile(join(this.dir, loc, "_done"), "");
+  }
+  async markError(loc: string, message: string): Promise<void> {
+    await mkdir(this.node(loc), { recursive: true });
+    await writeFile(join(this.dir, loc, "_error"), message);
+  }
+  async readError(loc: string): Promise<string | undefined> {
+    try {
+      return await readFile(join(this.dir, loc, "_error"), "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Make `<loc>/outputs` (and the node folder). */
+  async prepare(loc: string): Promise<void> {
+    await mkdir(this.outputs(loc), { recursive: true });
+  }
+
+  /** Forget a node's previous attempt (resume): markers and outputs; its stderr log is kept. */
+  async reset(loc: string): Promise<void> {
+    await Promise.all([
+      rm(join(this.dir, loc, "_error"), { force: true }),
+      rm(join(this.dir, loc, "_done"), { force: true }),
+      rm(this.outputs(loc), { recursive: true, force: true }),
+    ]);
+  }
+
+  async write(loc: string, name: string, data: string | Uint8Array): Promise<void> {
+    await writeFile(join(this.dir, loc, name), data);
+  }
+
+  /** Make `<to>/outputs/<toPort>` the same file as `<from>/outputs/<fromPort>`. */
+  async linkOutput(from: string, fromPort: string, to: string, toPort: string): Promise<void> {
+    const src = this.output(from, fromPort);
+    const dst = this.output(to, toPort);
+    try {
+      await link(src, dst);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") {
+        await rm(dst, { force: true });
+        return this.linkOutput(from, fromPort, to, toPort);
+      }
+      if (code === "EXDEV" || code === "EPERM") return copyFile(src, dst);
+      throw e;
+    }
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The last `lines` lines of a text file (at most the last 4 KiB), or undefined. */
+export async function tail(path: string, lines = 12): Promise<string | undefined> {
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    text = buf.subarray(Math.max(0, buf.length - 4096)).toString("utf8");
+  } catch {
+    return undefined;
+  }
+  const all = text.replace(/\s+$/, "").split("\n");
+  const out = all.slice(-lines).join("\n");
+  return out === "" ? undefined : out;
+}
