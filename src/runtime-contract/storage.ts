@@ -104,12 +104,13 @@ export class FileStorage implements WorkerStorage {
   }
 
   async glob(pattern: string): Promise<string[]> {
-    const full = this.resolve(pattern).split(sep).join("/");
-    const segs = full.split("/");
-    // Walk from the longest prefix without wildcards; only folders that can match are read.
+    // Only the pattern's own segments are wildcards, never the root's (it may contain `[`).
+    const p = pattern.split(sep).join("/");
+    const segs = p.split("/").filter((x) => x !== "" && x !== ".");
+    let base = p.startsWith("/") ? "/" : this.root;
     let i = 0;
-    while (i < segs.length && !hasMagic(segs[i]!) && segs[i] !== "**") i++;
-    const base = segs.slice(0, i).join("/") || "/";
+    // Walk from the longest prefix without wildcards; only folders that can match are read.
+    while (i < segs.length && !hasMagic(segs[i]!) && segs[i] !== "**") base = join(base, segs[i++]!);
     const rest = segs.slice(i);
     if (rest.length === 0) return (await exists(base)) ? [base] : [];
     const out: string[] = [];

@@ -171,6 +171,15 @@ describe("FileStorage specifics", () => {
     expect(defaultRoot({})).toBe(join(homedir(), ".tierkreis", "checkpoints"));
   });
 
+  it("globs under a root whose name has wildcard characters", async () => {
+    const root = join(freshRoot("glob"), "ck[1]*");
+    mkdirSync(join(root, "wf", "-.N1", "outputs"), { recursive: true });
+    writeFileSync(join(root, "wf", "-.N1", "outputs", "a"), "1");
+    const storage = new FileStorage(root);
+    expect(await storage.glob("wf/*/outputs/*")).toEqual([join(root, "wf", "-.N1", "outputs", "a")]);
+    expect(await storage.glob("wf/-.N1/outputs/a")).toEqual([join(root, "wf", "-.N1", "outputs", "a")]);
+  });
+
   it("never shows a partially written output (readers see nothing or the whole value)", async () => {
     const root = freshRoot("atomic");
     mkdirSync(join(root, "out"));
