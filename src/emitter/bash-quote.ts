@@ -8,10 +8,14 @@ const BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// `$` and backquotes are as literal in '...' as anywhere, but shellcheck (SC2016) suspects a
+// forgotten expansion there; $'...' says "literal" to readers and to shellcheck alike.
+const LOOKS_EXPANDED = /[$`]/;
+
 /** A bash word that expands to exactly `text`, with no expansion of any kind. */
 export function bashQuote(text: string): string {
   if (BARE.test(text)) return text;
-  if (!CONTROL.test(text)) return `'${text.replaceAll("'", `'\\''`)}'`;
+  if (!CONTROL.test(text) && !LOOKS_EXPANDED.test(text)) return `'${text.replaceAll("'", `'\\''`)}'`;
   return `$'${[...text].map(ansiC).join("")}'`;
 }
 

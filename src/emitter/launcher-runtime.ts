@@ -264,7 +264,7 @@ tkr_encode_float() {
       wire=$(LC_ALL=C awk -v text="$text" 'BEGIN {
         x = text + 0
         for (p = 1; p <= 17; p++) { s = sprintf("%." (p - 1) "e", x); if (s + 0 == x) break }
-        sign = ""; if (substr(s, 1, 1) == "-") { sign = "-"; s = substr(s, 2) }
+        sign = ""; if (substr(s, 1, 1) == "-" || (x == 0 && text ~ /^-/)) sign = "-"; sub(/^-/, "", s)
         if (s ~ /inf/) { print sign "Infinity"; exit }
         split(s, part, "e"); e = part[2] + 0
         digits = part[1]; sub(/\\./, "", digits); sub(/0+$/, "", digits)
