@@ -18,7 +18,6 @@ tkr_errors_file=''
 tkr_errors_shared=0   # 1 when our stderr already is the errors file (the executor redirected it)
 tkr_failed_at=''
 tkr_timeout=''
-declare -A tkr_inputs=() tkr_outputs=() tkr_unset=()
 
 # Fails the task: the message (and the tail of the program's stderr) go to _error, the message
 # to stderr; the launcher exits non-zero.
@@ -59,10 +58,14 @@ tkr_abs() {
 
 # Reads the definition (call arguments) with one jq call: NUL-separated fields, then \`ok\`.
 tkr_read_call() {
-  local filter='def s: if type == "string" then . else error("expected a string, got \\(tojson)") end;
-    (.function_name | s), (.output_dir | s), (.done_path | s), (.error_path | s), (.logs_path // "" | s),
-    ((.inputs // {}) | to_entries[] | ("input:" + .key), (.value | s)),
-    ((.outputs // {}) | to_entries[] | ("output:" + .key), (.value | s))
+  local filter='def s(field): if type == "string" and . != "" then . else error("\\(field) should be a path or name, not \\(tojson)") end;
+    def entry(map): if (.value | type) == "string" and .value != "" then .value
+      else error("\\(map).\\(.key) should be a path or name, not \\(.value | tojson)") end;
+    if type != "object" then error("expected a JSON object, not \\(type)") else . end
+    | (.function_name | s("function_name")), (.output_dir | s("output_dir")), (.done_path | s("done_path")),
+      (.error_path | s("error_path")), (.logs_path // "-" | s("logs_path")),
+      ((.inputs // {}) | to_entries[] | ("input:" + .key), entry("inputs")),
+      ((.outputs // {}) | to_entries[] | ("output:" + .key), entry("outputs"))
     | . + "\\u0000"'
   local -a call=()
   mapfile -d '' -t call < <(jq -j "$filter" <"$1" 2>/dev/null && printf 'ok\\0')
@@ -70,13 +73,15 @@ tkr_read_call() {
   if (( n < 6 )) || [[ \${call[n - 1]} != ok ]]; then
     local why
     why=$(jq -j "$filter" <"$1" 2>&1 >/dev/null | tail -n 1 || true)
+    why=\${why#jq: error (at <stdin>:*): }
     tkr_fail "cannot read call arguments $1: \${why:-not a JSON object with function_name, output_dir, done_path and error_path}"
   fi
   function_name=\${call[0]}
   tkr_abs output_dir "\${call[1]}"
   tkr_abs done_path "\${call[2]}"
   tkr_abs error_path "\${call[3]}"
-  if [[ -n \${call[4]} ]]; then tkr_abs logs_path "\${call[4]}"; else logs_path=\${tkr_node_dir%/*}/logs; fi
+  # A null logs_path: the workflow's log beside the node folders, where upstream keeps it.
+  if [[ \${call[4]} != - ]]; then tkr_abs logs_path "\${call[4]}"; else logs_path=\${tkr_node_dir%/*}/logs; fi
   local i
   for (( i = 5; i < n - 1; i += 2 )); do
     case \${call[i]} in
@@ -114,7 +119,7 @@ tkr_input() {
 # number as written). Not set beyond $tkr_value_limit bytes or for a string holding NUL.
 tkr_input_value() {
   local port=$1 path=$2 size text
-  size=$(stat -c %s -- "$path")
+  size=$(wc -c <"$path")
   if (( size > tkr_value_limit )); then
     unset "input_\${port}_value"
     tkr_unset[$port]="input '$port' has $size bytes, more than the $tkr_value_limit that pass as text (its file is input_\${port}_file)"
@@ -369,6 +374,8 @@ tkr_main() {
     tkr_fail "the launcher needs bash 4.4 or later (this is bash $BASH_VERSION)"
   fi
   shopt -s inherit_errexit
+  # Port paths from the call arguments, and why a port's variable is unset (for messages).
+  declare -gA tkr_inputs=() tkr_outputs=() tkr_unset=()
   command -v jq >/dev/null 2>&1 || tkr_fail "the launcher needs jq (to read call arguments), and jq was not found on PATH"
   [[ -f $definition ]] || tkr_fail "call arguments $definition do not exist"
 

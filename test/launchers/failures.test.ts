@@ -97,8 +97,17 @@ describe("failure is always reported", () => {
 
   it("call arguments that are not what the contract says", () => {
     const node = layoutNode({ task: "fails" });
-    writeFileSync(join(node.nodeDir, "definition"), '{"function_name": 7}');
-    expectFailure(runLauncher(probe.launcher, node), /^probe: cannot read call arguments .*\/definition: .*expected a string, got 7/);
+    const cases: [string, string][] = [
+      ['{"function_name": 7}', "function_name should be a path or name, not 7"],
+      ['{"function_name": "fails", "inputs": {"code": null}, "output_dir": "o", "done_path": "d", "error_path": "e"}', "inputs.code should be a path or name, not null"],
+      ["[1, 2]", "expected a JSON object, not array"],
+      ["{truncated", ""],
+    ];
+    for (const [definition, reason] of cases) {
+      writeFileSync(join(node.nodeDir, "definition"), definition);
+      const error = expectFailure(runLauncher(probe.launcher, node), /^probe: cannot read call arguments .*\/definition: /);
+      expect(error.split("\n")[0]).toContain(reason);
+    }
   });
 
   it("jq missing: a clear error in _error beside the definition", () => {
