@@ -1,0 +1,39 @@
+// Helpers for graph tests: temp folders, hand-written shell workers, a one-task stub.
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { t, task, type Task } from "../../src/runtime-contract/index.js";
+import type { TypeDesc } from "../../src/runtime-contract/types.js";
+
+export function tempDir(prefix = "tw-graph-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Write `<dir>/<worker>/main.sh` (not executable: run through bash, as upstream). */
+export function shellWorker(dir: string, worker: string, script: string, options: { executable?: boolean } = {}): string {
+  mkdirSync(join(dir, worker), { recursive: true });
+  const file = join(dir, worker, "main.sh");
+  writeFileSync(file, `#!/usr/bin/env bash\nset -eu\n${script}\n`);
+  if (options.executable) chmodSync(file, 0o755);
+  return file;
+}
+
+/** A task taking int32 inputs and giving one int32 `value`, for hand-written workers. */
+export function intTask<K extends string>(worker: string, name: string, inputs: readonly K[], out: TypeDesc = t.int32) {
+  return task<Record<K, number>, number, "value">({
+    worker,
+    name,
+    inputs: inputs.map((n) => ({ name: n, type: t.int32 })),
+    outputs: [{ name: "value", type: out }],
+    shape: "value",
+  }) as Task<Record<K, number>, number, "value">;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
