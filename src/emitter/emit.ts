@@ -3,6 +3,7 @@ import type { WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
+import { renderLauncher } from "./launcher.js";
 import { createStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
@@ -11,6 +12,8 @@ type Artifact = "stubs" | "launchers" | "descriptors";
 interface OutputFile {
   readonly path: string;
   readonly content: string | Promise<string>;
+  /** Launchers are run directly by executors (`<registry>/<worker>/main.sh`). */
+  readonly executable?: boolean;
 }
 
 export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
@@ -39,7 +42,9 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   }
   for (const worker of workers) {
     if (artifacts.has("descriptors")) files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
-    // TODO(launchers): main.sh is wired in once src/emitter/launcher.ts lands.
+    if (artifacts.has("launchers")) {
+      files.push({ path: inFolder(worker, "main.sh"), content: renderLauncher(worker, worker), executable: true });
+    }
   }
 
   // Everything is rendered (and printed, concurrently) before the first file is written: a
@@ -50,4 +55,13 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   await context.perf.timeAsync("write", () =>
     Promise.all(files.map((f, i) => emitFile(program, { path: f.path, content: contents[i]! }))),
   );
+  await Promise.all(files.filter((f) => f.executable).map((f) => makeExecutable(f.path)));
+}
+
+/** emitFile has no file mode: set it on disk. A virtual file system (tests) has no such file. */
+async function makeExecutable(path: string): Promise<void> {
+  const { chmod } = await import("node:fs/promises");
+  await chmod(path, 0o755).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
 }
