@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, buildFixture, freshDir, layoutNode, nulRecords, output, readResult, runLauncher, type BuiltWorker, type TaskNode } from "./support.js";
@@ -112,6 +112,15 @@ describe("the environment-variable contract, in every start mode", () => {
     const result = runLauncher(probe.launcher, node, { env, args: [] });
     expect(result.done).toBe(true);
     expectContract(node, seen(node));
+  });
+
+  it("a null logs_path in the call arguments is the workflow's logs file", () => {
+    const node = envdumpNode();
+    const path = join(node.nodeDir, "definition");
+    writeFileSync(path, readFileSync(path, "utf8").replace(/"logs_path":"[^"]*"/, '"logs_path":null'));
+    expect(readFileSync(path, "utf8")).toContain('"logs_path":null');
+    expect(runLauncher(probe.launcher, node).done).toBe(true);
+    expect(seen(node).logs_path).toBe(join(node.root, "wf-1", "logs"));
   });
 
   it("without any definition prints usage and exits 2", () => {
