@@ -61,7 +61,8 @@ fn=$(jq -r .function_name "$def")
 input=$(jq -r '.inputs.value // empty' "$def")
 output=$(jq -r '.outputs.value // empty' "$def")
 case $fn in
-  upper) tr a-z A-Z <"$TKR_DIR/$input" >"$TKR_DIR/$output" ;;
+  # Drains stdin first: a job must give a launcher nothing there (never the rest of a task list).
+  upper) cat >/dev/null; tr a-z A-Z <"$TKR_DIR/$input" >"$TKR_DIR/$output" ;;
   # Exits without writing _done: the job script marks it, as upstream's launcher && touch _done.
   env) printf '%s|%s|%s|%s' "$TKR_DIR" "$function_name" "$output_value_file" "\${EXTRA_SETTING:-}" >"$output_value_file"; exit 0 ;;
   fail)

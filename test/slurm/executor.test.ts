@@ -216,6 +216,23 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     expect([...states.keys()].sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${submitted[0]}_${i}`));
   });
 
+  it("packs several tasks into each array element when asked, each still with its own result", async () => {
+    const box = sandbox("packed");
+    const ex = executor(box.workersDir, { tasksPerArrayElement: 3 });
+    const launches = ["a", "b", "c", "d", "e", "f", "g"].map((v, i) => box.launch("upper", `-.N2.M${i}`, v));
+    rmSync(join(box.root, "wf/-.N2.M4.in/value"));
+    const results = await Promise.all(ex.runMany(launches));
+    expect(submitted).toHaveLength(1);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true, false, true, true]);
+    // Task 4 is the second task of element 1; the third task of that element still ran.
+    expect(results[4]).toMatchObject({ reason: `exited with status 1 (Slurm job ${submitted[0]}_1)` });
+    expect(readFileSync(join(launches[1]!.nodeDir, "outputs/value"), "utf8")).toBe("B");
+    expect(readFileSync(join(launches[5]!.nodeDir, "outputs/value"), "utf8")).toBe("F");
+    expect(readFileSync(join(launches[6]!.nodeDir, "outputs/value"), "utf8")).toBe("G");
+    const states = jobStates(submitted);
+    expect([...states.keys()].sort()).toEqual([0, 1, 2].map((i) => `${submitted[0]}_${i}`));
+  });
+
   it("fails a task clearly when sbatch is missing", async () => {
     const box = sandbox("no-sbatch");
     const ex = executor(box.workersDir, { slurmBin: join(box.root, "no-slurm-here") });

@@ -26,8 +26,10 @@ export interface MonitorOptions {
   readonly watchFiles: boolean;
 }
 
-/** One job (or array element) running one task. */
+/** One task in a job (or array element); an element may carry several tasks one after another. */
 export interface JobWatch {
+  /** Unique per watched task (its node folder). */
+  readonly key: string;
   /** `123` or `123_4`. */
   readonly job: string;
   /** The id squeue is asked about: the job, or the whole array. */
@@ -70,16 +72,16 @@ export class JobMonitor {
 
   /** Ids of jobs still being watched (pending or running as far as we know). */
   outstanding(): string[] {
-    return [...this.tracked.keys()];
+    return [...new Set([...this.tracked.values()].map((t) => t.watch.job))];
   }
 
   /** Watch a submitted job; resolves once, when the task's end is known. */
   watch(watch: JobWatch): Promise<TaskResult> {
     return new Promise((resolve) => {
       if (this.tracked.size === 0) this.lastAnswer = Date.now();
-      const onAbort = () => this.cancel(watch.job, "stopped: the run was stopped");
+      const onAbort = () => this.cancel(watch.key, "stopped: the run was stopped");
       const tracked: Tracked = { watch, resolve, onAbort };
-      this.tracked.set(watch.job, tracked);
+      this.tracked.set(watch.key, tracked);
       if (watch.signal.aborted) return onAbort();
       watch.signal.addEventListener("abort", onAbort, { once: true });
       if (this.options.watchFiles) this.watchExitFile(tracked);
@@ -94,8 +96,8 @@ export class JobMonitor {
    * event loop (an aborted run with many jobs) go to Slurm as one scancel. Resolves when scancel
    * has answered, so a caller that awaits it knows the job is no longer pending or running.
    */
-  cancel(job: string, reason: string): Promise<void> {
-    const tracked = this.tracked.get(job);
+  cancel(key: string, reason: string): Promise<void> {
+    const tracked = this.tracked.get(key);
     if (!tracked) return this.cancelFlush ?? Promise.resolve();
     this.untrack(tracked);
     this.pendingCancels.push({ tracked, reason });
@@ -105,7 +107,7 @@ export class JobMonitor {
 
   /** Cancel every outstanding job (executor closing, or the run failing). */
   async cancelAll(reason: string): Promise<void> {
-    await Promise.all(this.outstanding().map((job) => this.cancel(job, reason)));
+    await Promise.all([...this.tracked.keys()].map((key) => this.cancel(key, reason)));
     // Cancels already queued by aborted launches finish before this resolves, too.
     await this.cancelFlush;
   }
@@ -116,7 +118,7 @@ export class JobMonitor {
     this.cancelFlush = undefined;
     let problem: string | undefined;
     try {
-      problem = await this.commands.cancel(batch.map((c) => c.tracked.watch.job));
+      problem = await this.commands.cancel([...new Set(batch.map((c) => c.tracked.watch.job))]);
     } catch (error) {
       problem = (error as Error).message;
     }
@@ -127,7 +129,7 @@ export class JobMonitor {
   }
 
   private untrack(tracked: Tracked): void {
-    this.tracked.delete(tracked.watch.job);
+    this.tracked.delete(tracked.watch.key);
     tracked.watch.signal.removeEventListener("abort", tracked.onAbort);
     tracked.fsWatcher?.close();
     if (this.tracked.size === 0 && this.timer) {
@@ -137,7 +139,7 @@ export class JobMonitor {
   }
 
   private finish(tracked: Tracked, result: TaskResult): void {
-    if (!this.tracked.has(tracked.watch.job)) return;
+    if (this.tracked.get(tracked.watch.key) !== tracked) return;
     this.untrack(tracked);
     tracked.resolve(result);
   }
@@ -230,7 +232,7 @@ export class JobMonitor {
       if (verdict.kind === "wait") {
         tracked.endedWithoutFileSince = undefined;
       } else if (verdict.kind === "fail") {
-        if (verdict.cancel) void this.cancel(tracked.watch.job, verdict.reason);
+        if (verdict.cancel) void this.cancel(tracked.watch.key, verdict.reason);
         else this.finish(tracked, { ok: false, reason: verdict.reason, ...this.tail(tracked.watch) });
       } else {
         tracked.endedWithoutFileSince ??= now;

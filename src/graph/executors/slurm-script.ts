@@ -46,13 +46,21 @@ export interface ArrayJob extends ScriptCommon {
   /** Folder of the array's own files (script, list, Slurm's per-element log). */
   readonly arrayDir: string;
   /**
-   * File listing `<nodeDir>\t<definitionPath>` per element, element i on line i+1; each node
-   * folder holds the element's `job.env` (see renderTaskEnv).
+   * File listing `<nodeDir>\t<definitionPath>` per task, one line each; each node folder holds
+   * the task's `job.env` (see renderTaskEnv).
    */
   readonly listFile: string;
-  readonly size: number;
+  /** Number of tasks (lines of the list). */
+  readonly tasks: number;
+  /** Tasks each element runs one after another (1: one task per element). */
+  readonly tasksPerElement: number;
   /** At most this many elements at once (`%N`), if set. */
   readonly throttle?: number;
+}
+
+/** Number of elements of an array job. */
+export function elementCount(job: Pick<ArrayJob, "tasks" | "tasksPerElement">): number {
+  return Math.ceil(job.tasks / job.tasksPerElement);
 }
 
 export function renderSingleJob(job: SingleJob): string {
@@ -74,11 +82,13 @@ export function renderSingleJob(job: SingleJob): string {
 }
 
 export function renderArrayJob(job: ArrayJob): string {
-  const range = `0-${job.size - 1}${job.throttle ? `%${job.throttle}` : ""}`;
+  const per = job.tasksPerElement;
+  const range = `0-${elementCount(job) - 1}${job.throttle ? `%${job.throttle}` : ""}`;
   return [
     "#!/bin/bash",
-    "# Many tasks of one worker as one Slurm job array (typespec-workers); element i runs line i+1",
-    "# of the list file. Slurm's own messages per element go to slurm-<i>.out beside this script.",
+    `# Many tasks of one worker as one Slurm job array (typespec-workers): element i runs lines`,
+    `# ${per}*i+1 to ${per}*i+${per} of the list, one after another. Slurm's own messages per element`,
+    "# go to slurm-<i>.out beside this script.",
     ...sbatchLines(job, [
       `--array=${range}`,
       `--output=${job.arrayDir}/slurm-%a.out`,
@@ -87,15 +97,21 @@ export function renderArrayJob(job: ArrayJob): string {
     "",
     ...exports(job.env),
     `list=${shq(job.listFile)}`,
-    'line=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$list")',
-    '[[ -n $line ]] || { echo "no line $((SLURM_ARRAY_TASK_ID + 1)) in $list" >&2; exit 65; }',
-    "node=${line%%$'\\t'*}",
-    "definition=${line#*$'\\t'}",
-    "# The element's own stdout and stderr; if its node folder is missing this fails the job here.",
-    'exec >"$node/' + STDOUT_FILE + '" 2>"$node/' + STDERR_FILE + '"',
-    `source "$node/${JOB_ENV}"`,
+    `first=$((SLURM_ARRAY_TASK_ID * ${per} + 1))`,
+    `last=$((first + ${per} - 1))`,
+    "trap 'exit 143' TERM",
+    "while IFS=$'\\t' read -r node definition; do",
+    "  # Each task in a subshell: its own environment, stdout and stderr, and not the list on stdin.",
+    "  # A missing node folder ends only this task, which then has no exit status.",
+    "  (",
+    '    exec </dev/null >"$node/' + STDOUT_FILE + '" 2>"$node/' + STDERR_FILE + '" || exit 70',
+    `    source "$node/${JOB_ENV}"`,
+    ...runAndRecord(job)
+      .filter(Boolean)
+      .map((line) => `    ${line}`),
+    "  )",
+    'done < <(sed -n "${first},${last}p" "$list")',
     "",
-    ...runAndRecord(job),
   ].join("\n");
 }
 
@@ -113,9 +129,9 @@ function sbatchLines(job: ScriptCommon, files: readonly string[]): string[] {
   return words.map((word) => `#SBATCH ${/\s/.test(word) ? `"${word}"` : word}`);
 }
 
-/** An array element's contract variables, as the `job.env` file the array script sources. */
+/** A task's contract variables, as the `job.env` file the array script sources. */
 export function renderTaskEnv(taskEnv: Readonly<Record<string, string>>): string {
-  return ["# Contract environment of one array element (typespec-workers)", ...exports(taskEnv), ""].join("\n");
+  return ["# Contract environment of one task of a job array (typespec-workers)", ...exports(taskEnv), ""].join("\n");
 }
 
 function exports(env: Readonly<Record<string, string>> | undefined): string[] {

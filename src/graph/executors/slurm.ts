@@ -62,6 +62,12 @@ export interface SlurmExecutorOptions {
   readonly maxArraySize?: number;
   /** At most this many elements of one array run at once (`--array=0-N%limit`). */
   readonly arrayThrottle?: number;
+  /**
+   * Tasks each array element runs one after another (default 1). Slurm starts jobs about once a
+   * second per free slot, so packing many short tasks into one element cuts that overhead; tasks
+   * packed together share their element's fate when it is cancelled or hits Slurm's time limit.
+   */
+  readonly tasksPerArrayElement?: number;
   /** Told each job id after submission (logging, tests). */
   readonly onSubmit?: (jobId: string, launches: readonly TaskLaunch[]) => void;
 }
@@ -121,6 +127,7 @@ export class SlurmExecutor implements Executor {
     const jobId = await submitted;
     if (typeof jobId !== "string") return jobId;
     return this.monitor.watch({
+      key: nodeDir,
       job: jobId,
       queryId: jobId,
       label: labelOf(launch),
@@ -167,11 +174,12 @@ export class SlurmExecutor implements Executor {
     launches: readonly TaskLaunch[],
     settle: readonly ((result: TaskResult) => void)[],
   ): Promise<void> {
-    // Elements that cannot run end at once; the others share one array.
+    const per = Math.max(1, Math.floor(this.options.tasksPerArrayElement ?? 1));
+    // Tasks that cannot run end at once; the others share one array.
     const members: { launch: TaskLaunch; index: number }[] = [];
     let common: ScriptCommon | undefined;
     launches.forEach((launch, index) => {
-      const prepared = this.prepare(launch);
+      const prepared = this.prepare(launch, per);
       if (!prepared.ok) return settle[index]!({ ok: false, reason: prepared.reason });
       if (launch.signal.aborted || this.closed) {
         return settle[index]!({ ok: false, reason: NOT_STARTED });
@@ -199,7 +207,8 @@ export class SlurmExecutor implements Executor {
         jobName: `${first.worker}.${first.task}`,
         arrayDir,
         listFile,
-        size: members.length,
+        tasks: members.length,
+        tasksPerElement: per,
         throttle: this.options.arrayThrottle,
       }),
     );
@@ -211,8 +220,10 @@ export class SlurmExecutor implements Executor {
       for (const m of members) settle[m.index]!(jobId);
       return;
     }
-    members.forEach(({ launch, index }, element) => {
+    members.forEach(({ launch, index }, position) => {
+      const element = Math.floor(position / per);
       const watch: JobWatch = {
+        key: launch.nodeDir,
         job: `${jobId}_${element}`,
         queryId: jobId,
         label: labelOf(launch),
@@ -243,8 +254,12 @@ export class SlurmExecutor implements Executor {
     }
   }
 
-  /** Everything about a launch that can be wrong before Slurm sees it, checked up front. */
-  private prepare(launch: TaskLaunch): Prepared {
+  /**
+   * Everything about a launch that can be wrong before Slurm sees it, checked up front.
+   * `tasksPerJob` tasks run one after another in the job (array packing), which scales the
+   * Slurm time backstop.
+   */
+  private prepare(launch: TaskLaunch, tasksPerJob = 1): Prepared {
     const key = `${launch.worker}.${launch.task}`;
     let spec: SlurmResources | undefined;
     try {
@@ -280,7 +295,7 @@ export class SlurmExecutor implements Executor {
     const timeoutSeconds = launch.timeoutMs !== undefined ? Math.max(0.001, launch.timeoutMs / 1000) : undefined;
     const options = resourceOptions(resources);
     if (resources.time === undefined && launch.timeoutMs !== undefined) {
-      options.push(`--time=${backstopTime(launch.timeoutMs)}`);
+      options.push(`--time=${backstopTime(launch.timeoutMs * tasksPerJob)}`);
     }
     return {
       ok: true,
