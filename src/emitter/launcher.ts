@@ -76,7 +76,7 @@ function header(worker: WorkerModel, specFile: string): string {
     "# Usage: main.sh DEFINITION",
     "#   DEFINITION is a task's call-arguments file: absolute, or relative to the checkpoints root",
     "#   ($TKR_DIR, else $checkpoints_directory, else ~/.tierkreis/checkpoints).",
-    "# Needs: bash >= 4.4, jq, awk and coreutils (stat, tail, tee, readlink, timeout).",
+    "# Needs: bash >= 4.4, jq, awk and coreutils (tail, tee, wc, readlink, timeout).",
     "#",
     "# Tasks:",
     ...worker.tasks.map((task) => `#   ${task.name}: ${describeLaunch(task)}`),
@@ -107,8 +107,12 @@ function scriptPath(task: TaskModel): string {
   return task.launch.kind === "script" ? task.launch.path : `${task.name}.sh`;
 }
 
-/** Scalars pass as plain text (`input_<port>_value`, argv, stdin); the rest as files. */
+/**
+ * Inputs that pass as plain text (`input_<port>_value`, argv, stdin); the rest pass as files. A
+ * union of scalars (`int32 | null`) is one too: its text is the value's (`null` for null).
+ */
 export function isScalar(desc: TypeDesc): boolean {
+  if (desc.kind === "union") return desc.of.every(isScalar);
   return ["int", "float", "string", "bool", "literal", "null"].includes(desc.kind);
 }
 

@@ -146,6 +146,14 @@ describe("the environment-variable contract, in every start mode", () => {
     expect(seen(node)).toMatchObject({ input_extra_file: join(node.root, "wf-1/-.N-1/outputs/extra"), input_extra_value: "-7" });
   });
 
+  it("passes a union of scalars as text: a string decoded, null as null", () => {
+    for (const [wire, text] of [['"it\'s"', "it's"], ["null", "null"]] as const) {
+      const node = layoutNode({ task: "envdump", inputs: { ...inputs, maybe: wire }, outputs: ["value"] });
+      expect(runLauncher(probe.launcher, node).done).toBe(true);
+      expect(seen(node)).toMatchObject({ input_maybe_value: text });
+    }
+  });
+
   it("runs a script given by @script(path) relative to the launcher folder", () => {
     const node = layoutNode({ task: "custom", inputs: { text: '"hi"' } });
     const result = runLauncher(probe.launcher, node);
