@@ -18,6 +18,7 @@ tkr_errors_file=''
 tkr_errors_shared=0   # 1 when our stderr already is the errors file (the executor redirected it)
 tkr_failed_at=''
 tkr_timeout=''
+tkr_child=''          # process (group) of the running program
 
 # Fails the task: the message (and the tail of the program's stderr) go to _error, the message
 # to stderr; the launcher exits non-zero.
@@ -47,9 +48,18 @@ tkr_on_exit() {
 }
 trap 'tkr_failed_at="line $LINENO: $BASH_COMMAND"' ERR
 trap tkr_on_exit EXIT
-trap 'tkr_fail "launcher received SIGTERM"' TERM
-trap 'tkr_fail "launcher received SIGINT"' INT
-trap 'tkr_fail "launcher received SIGHUP"' HUP
+# A signal to the launcher (a cancelled run, a scheduler) stops the program and all it started.
+tkr_on_signal() {
+  local stopped=''
+  if [[ -n $tkr_child ]]; then
+    kill -TERM -- -"$tkr_child" 2>/dev/null || true
+    stopped='; the program was stopped'
+  fi
+  tkr_fail "launcher received SIG$1$stopped"
+}
+trap 'tkr_on_signal TERM' TERM
+trap 'tkr_on_signal INT' INT
+trap 'tkr_on_signal HUP' HUP
 
 # tkr_abs VAR PATH: PATH made absolute against the checkpoints root, into VAR.
 tkr_abs() {
@@ -176,33 +186,38 @@ tkr_output() {
   export "output_\${port}_file=$path"
 }
 
-# tkr_run LABEL STDIN STDOUT -- ARGV...: runs one program (under \`timeout\` when the task has a
-# time limit), its stderr into <node>/errors and passed through, and fails with the reason
-# unless it exits with status 0. Empty STDIN is /dev/null; empty STDOUT is ours.
+# tkr_run LABEL STDIN STDOUT -- ARGV...: runs one program, its stderr into <node>/errors and
+# passed through, and fails with the reason unless it exits with status 0. Empty STDIN is
+# /dev/null; empty STDOUT is ours. The program runs in its own process group (job control is on
+# while it starts), so the time limit and a signal to the launcher stop it with all it started.
 tkr_run() {
   local label=$1 stdin=\${2:-/dev/null} stdout=$3
   shift 4
   if ! command -v -- "$1" >/dev/null 2>&1; then
     tkr_fail "program '$1' was not found\${label:+ ($label)}"
   fi
-  local -a argv=("$@")
-  if [[ -n $tkr_timeout ]]; then argv=(timeout -k 10 "$tkr_timeout" "$@"); fi
-  local out status started=$SECONDS
+  local out status=0 started=$SECONDS watchdog=''
   if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
   tkr_ran=1
-  set +e
+  set -m
   if [[ $tkr_errors_shared == 1 ]]; then
-    "\${argv[@]}" <"$stdin" >&"$out"
-    status=$?
+    (set +m; exec "$@" <"$stdin" >&"$out") &
   else
-    "\${argv[@]}" <"$stdin" 2>&1 >&"$out" | tee -a -- "$tkr_errors_file" >&2
-    status=\${PIPESTATUS[0]}
+    (set +m; "$@" <"$stdin" 2>&1 >&"$out" | tee -a -- "$tkr_errors_file" >&2; exit "\${PIPESTATUS[0]}") &
   fi
-  set -e
+  tkr_child=$!
+  if [[ -n $tkr_timeout ]]; then
+    (set +m; sleep "$tkr_timeout"; kill -TERM -- -"$tkr_child"; sleep 10; kill -KILL -- -"$tkr_child") 2>/dev/null &
+    watchdog=$!
+  fi
+  set +m
+  wait "$tkr_child" || status=$?
+  tkr_child=''
+  if [[ -n $watchdog ]]; then kill -- -"$watchdog" 2>/dev/null || true; fi
   exec {out}>&-
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
-  if [[ -n $tkr_timeout ]] && (( status == 124 || (status == 137 && SECONDS - started >= tkr_timeout) )); then
+  if [[ -n $tkr_timeout ]] && (( (status == 143 || status == 137) && SECONDS - started >= tkr_timeout )); then
     tkr_fail "timed out after $tkr_timeout s$where"
   fi
   if (( status > 128 && status < 160 )); then

@@ -9,6 +9,12 @@ beforeAll(async () => {
   probe = (await buildFixture("probe")).probe!;
 });
 
+/** Processes whose command line matches `pattern` (pgrep -f). */
+function running(pattern: string): string[] {
+  const result = spawnSync("pgrep", ["-af", pattern], { encoding: "utf8" });
+  return result.stdout.split("\n").filter((line) => line !== "" && !line.includes("pgrep"));
+}
+
 /** A failed task: non-zero exit, no `_done`, `_error` whose first line is `message`. */
 function expectFailure(result: RunResult, message: string | RegExp): string {
   expect(result.status).not.toBe(0);
@@ -59,9 +65,10 @@ describe("failure is always reported", () => {
     expectFailure(runLauncher(probe.launcher, node), "absent: program 'typespec-workers-no-such-program' was not found");
   });
 
-  it("a program that runs past @timeout", () => {
+  it("a program that runs past @timeout: stopped with the process it started", () => {
     const node = layoutNode({ task: "slow" });
     expectFailure(runLauncher(probe.launcher, node), "slow: timed out after 1 s");
+    expect(running("sleep 4[12]")).toEqual([]);
   });
 
   it("a scalar output that is not of its type", () => {
@@ -128,17 +135,19 @@ describe("failure is always reported", () => {
     expectFailure(runLauncher(probe.launcher, node), "fails: exited with status 4");
   });
 
-  it("the launcher itself terminated (SIGTERM) still ends in _error", () => {
-    const node = layoutNode({ task: "slow" });
-    // The launcher gets SIGTERM (to its process group, as a scheduler cancels a job) once its
-    // program runs: it has created <node>/errors by then.
-    const script = 'setsid bash "$1" "$2" & pid=$!; until [[ -e $3 ]]; do sleep 0.05; done; kill -TERM -- -"$pid"; wait "$pid"';
-    const result = spawnSync("bash", ["-c", script, "_", probe.launcher, node.definition, join(node.nodeDir, "errors")], {
+  it("the launcher itself terminated (SIGTERM) ends in _error and stops its program", () => {
+    const node = layoutNode({ task: "linger" });
+    // SIGTERM to the launcher's process only, as a controller cancelling a task would send it,
+    // once the program runs.
+    const script = 'bash "$1" "$2" & pid=$!; until pgrep -f "slee[p] 47" >/dev/null; do sleep 0.05; done; kill -TERM "$pid"; wait "$pid"';
+    const result = spawnSync("bash", ["-c", script, "_", probe.launcher, node.definition], {
       env: { ...baseEnv(), TKR_DIR: node.root },
       encoding: "utf8",
     });
     const outcome = readResult(node, result.status, result.stdout, result.stderr);
+    expect(outcome.status).not.toBe(0);
     expect(outcome.done).toBe(false);
-    expect(outcome.error).toMatch(/^slow: (launcher received SIGTERM|killed by signal 15 \(SIGTERM\))/);
+    expect(outcome.error).toBe("linger: launcher received SIGTERM; the program was stopped\n");
+    expect(running("sleep 47")).toEqual([]);
   });
 });
