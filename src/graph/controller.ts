@@ -177,7 +177,12 @@ export { readSignature };
 interface Instance {
   readonly loc: string;
   readonly data: GraphData;
+  /** Where each graph input's value is. */
+  readonly inputs: Readonly<Record<string, FileRef>>;
 }
+
+/** A value file: `[node location, port]`, i.e. `<loc>/outputs/<port>`. */
+type FileRef = readonly [string, string];
 
 const pyDict = (entries: [string, string][]) => `{${entries.map(([k, v]) => `${pythonString(k)}: ${v}`).join(", ")}}`;
 
@@ -262,12 +267,14 @@ class Controller {
     try {
       if (this.fresh || !(await files.isDone("-"))) {
         const inputPorts = Object.keys(this.signature.inputs).length ? Object.keys(this.signature.inputs) : [...this.data.graph_inputs];
-        await Promise.all([files.prepare("-.N-1"), files.prepare("-")]);
+        const inputs = Object.fromEntries(inputPorts.map((p) => [p, [".N-1", p] as const]));
+        const outs = await this.evalGraph({ loc: "-", data: this.data, inputs });
+        await files.prepare("-");
         await Promise.all([
-          ...[...inputPorts, BODY_PORT].map((p) => files.linkOutput(".N-1", p, "-.N-1", p)),
+          ...Object.entries(outs).map(([port, [l, p]]) => files.linkOutput(l, p, "-", port)),
           files.write("-", "nodedef", rootNodeDef(inputPorts)),
         ]);
-        await this.evalGraph({ loc: "-", data: this.data });
+        await files.markDone("-");
       }
     } catch (e) {
       this.fail(e as Error);
@@ -318,13 +325,33 @@ class Controller {
     if (this.abort.signal.aborted) throw this.failure ?? new RunError("the run was stopped");
   }
 
-  private evalGraph(inst: Instance): Promise<void> {
+  /**
+   * Where the value of a ref is: a graph input resolves to the file it was given from (so nested
+   * graphs, map elements and loop iterations need no folders of their own for their inputs and
+   * outputs), any other node's port to that node's output file.
+   */
+  private resolve(inst: Instance, [j, p]: ValueRef): FileRef {
+    const node = j >= 0 ? inst.data.nodes[j] : undefined;
+    const name = j === -1 ? p : node?.type === "input" ? node.name : undefined;
+    if (name === undefined) return [`${inst.loc}.N${j}`, p];
+    const ref = inst.inputs[name];
+    if (!ref) throw new RunError(`graph at ${inst.loc}: input '${name}' is not given`);
+    return ref;
+  }
+
+  /** Run a graph instance; gives where each of its output ports' values are. */
+  private async evalGraph(inst: Instance): Promise<Record<string, FileRef>> {
     const out = inst.data.graph_output_idx;
-    if (out === null) return Promise.reject(new RunError(`graph at ${inst.loc} has no output node`));
-    return this.evalNode(inst, out);
+    const outNode = out === null ? undefined : inst.data.nodes[out];
+    if (!outNode) throw new RunError(`graph at ${inst.loc} has no output node`);
+    await Promise.all(Object.values(outNode.inputs).map(([j]) => (j >= 0 ? this.evalNode(inst, j) : undefined)));
+    return Object.fromEntries(Object.entries(outNode.inputs).map(([port, r]) => [port, this.resolve(inst, r)]));
   }
 
   private evalNode(inst: Instance, idx: number): Promise<void> {
+    const node = inst.data.nodes[idx];
+    // Inputs have nothing to run; outputs are read by `evalGraph`.
+    if (node?.type === "input" || node?.type === "output") return Promise.resolve();
     const loc = `${inst.loc}.N${idx}`;
     let p = this.memo.get(loc);
     if (!p) {
@@ -334,10 +361,6 @@ class Controller {
       this.memo.set(loc, p);
     }
     return p;
-  }
-
-  private producer(inst: Instance, [j]: ValueRef): string {
-    return `${inst.loc}.N${j}`;
   }
 
   private async runNode(inst: Instance, idx: number, loc: string): Promise<void> {
@@ -353,41 +376,28 @@ class Controller {
     this.checkAborted();
     if (node.type === "ifelse") {
       await this.evalNode(inst, node.pred[0]);
-      const chosen = (await this.readBool(inst, node.pred, loc, "predicate")) ? node.if_true : node.if_false;
-      if (chosen[0] >= 0) await this.evalNode(inst, chosen[0]);
-      return this.finishChoice(inst, node, loc, chosen);
+      const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
+      await this.evalNode(inst, chosen[0]);
+      return this.finishWithLinks(loc, node, { value: this.resolve(inst, chosen) });
     }
-    await Promise.all(
-      Object.values(inEdges(node))
-        .filter(([j]) => j >= 0)
-        .map(([j]) => this.evalNode(inst, j)),
-    );
+    await Promise.all(Object.values(inEdges(node)).map(([j]) => (j >= 0 ? this.evalNode(inst, j) : undefined)));
     this.checkAborted();
-    const { files } = this;
     switch (node.type) {
-      case "input":
-        await files.prepare(loc);
-        await files.linkOutput(`${inst.loc}.N-1`, node.name, loc, node.name);
-        return this.finishNode(loc, node);
       case "const":
-        await files.prepare(loc);
-        await files.write(loc, "outputs/value", bytesOf(node.value));
-        return this.finishNode(loc, node);
-      case "output":
-        await files.prepare(loc);
-        await Promise.all(
-          Object.entries(node.inputs).map(([port, r]) => files.linkOutput(this.producer(inst, r), r[1], inst.loc, port)),
-        );
-        await this.finishNode(loc, node);
-        return files.markDone(inst.loc);
+        await this.files.prepare(loc);
+        await Promise.all([this.files.write(loc, "outputs/value", bytesOf(node.value)), this.files.write(loc, "nodedef", nodeDefText(node))]);
+        return this.files.markDone(loc);
       case "eifelse": {
-        const chosen = (await this.readBool(inst, node.pred, loc, "predicate")) ? node.if_true : node.if_false;
-        return this.finishChoice(inst, node, loc, chosen);
+        const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
+        return this.finishWithLinks(loc, node, { value: this.resolve(inst, chosen) });
       }
       case "function":
         return this.runTask(inst, node, loc);
-      case "eval":
-        return this.runEval(inst, node, loc);
+      case "eval": {
+        const body = await this.bodyOf(inst, node.graph);
+        const outs = await this.evalGraph({ loc, data: body, inputs: this.resolveAll(inst, node.inputs) });
+        return this.finishWithLinks(loc, node, outs);
+      }
       case "loop":
         return this.runLoop(inst, node, loc);
       case "map":
@@ -395,19 +405,22 @@ class Controller {
     }
   }
 
-  private async finishNode(loc: string, node: NodeDef): Promise<void> {
-    await this.files.write(loc, "nodedef", nodeDefText(node));
+  private resolveAll(inst: Instance, refs: Record<string, ValueRef>): Record<string, FileRef> {
+    return Object.fromEntries(Object.entries(refs).map(([port, r]) => [port, this.resolve(inst, r)]));
+  }
+
+  /** A structural node's outputs: hard links in its own folder to where the values are, then `_done`. */
+  private async finishWithLinks(loc: string, node: NodeDef, outs: Record<string, FileRef>): Promise<void> {
+    await this.files.prepare(loc);
+    await Promise.all([
+      ...Object.entries(outs).map(([port, [l, p]]) => this.files.linkOutput(l, p, loc, port)),
+      this.files.write(loc, "nodedef", nodeDefText(node)),
+    ]);
     await this.files.markDone(loc);
   }
 
-  private async finishChoice(inst: Instance, node: NodeDef, loc: string, chosen: ValueRef): Promise<void> {
-    await this.files.prepare(loc);
-    await this.files.linkOutput(this.producer(inst, chosen), chosen[1], loc, "value");
-    return this.finishNode(loc, node);
-  }
-
-  private async readBool(inst: Instance, ref: ValueRef, loc: string, what: string): Promise<boolean> {
-    const text = (await readFile(this.files.output(this.producer(inst, ref), ref[1]), "utf8")).trim();
+  private async readBool([l, p]: FileRef, loc: string, what: string): Promise<boolean> {
+    const text = (await readFile(this.files.output(l, p), "utf8")).trim();
     if (text === "true") return true;
     if (text === "false") return false;
     throw new RunError(`${loc}: the ${what} is not a boolean (got ${JSON.stringify(text.slice(0, 40))})`);
@@ -421,100 +434,67 @@ class Controller {
       if (!g) this.parsedBodies.set(node, (g = graphFromTree(node.value)));
       return g;
     }
-    return parseGraphData(await readFile(this.files.output(this.producer(inst, ref), ref[1]), "utf8"));
+    const [l, p] = this.resolve(inst, ref);
+    return parseGraphData(await readFile(this.files.output(l, p), "utf8"));
   }
 
-  /** Set up a nested graph's inputs (`<loc>.N-1/outputs/*`) from `[from location, port]` pairs. */
-  private async pipeInputs(loc: string, ins: Record<string, readonly [string, string]>, nodedef: string): Promise<void> {
-    await Promise.all([this.files.prepare(`${loc}.N-1`), this.files.prepare(loc)]);
-    await Promise.all([
-      ...Object.entries(ins).map(([port, [from, p]]) => this.files.linkOutput(from, p, `${loc}.N-1`, port)),
-      this.files.write(loc, "nodedef", nodedef),
-    ]);
-  }
-
-  private graphInputs(inst: Instance, node: { inputs: Record<string, ValueRef> }, body: ValueRef) {
-    const ins: Record<string, readonly [string, string]> = {};
-    for (const [port, r] of Object.entries(node.inputs)) ins[port] = [this.producer(inst, r), r[1]];
-    ins[BODY_PORT] = [this.producer(inst, body), body[1]];
-    return ins;
-  }
-
-  private async runEval(inst: Instance, node: NodeDef & { type: "eval" }, loc: string): Promise<void> {
-    const body = await this.bodyOf(inst, node.graph);
-    await this.pipeInputs(loc, this.graphInputs(inst, node, node.graph), nodeDefText(node));
-    await this.evalGraph({ loc, data: body });
+  private outputPorts(body: GraphData): string[] {
+    const outNode = body.graph_output_idx === null ? undefined : body.nodes[body.graph_output_idx];
+    return Object.keys(outNode?.inputs ?? {});
   }
 
   private async runLoop(inst: Instance, node: NodeDef & { type: "loop" }, loc: string): Promise<void> {
     const body = await this.bodyOf(inst, node.body);
-    const outNode = body.graph_output_idx === null ? undefined : body.nodes[body.graph_output_idx];
-    const outPorts = Object.keys(outNode?.inputs ?? {});
-    if (!outPorts.includes(node.continue_port)) {
+    if (!this.outputPorts(body).includes(node.continue_port)) {
       throw new RunError(`${loc}: the loop body has no '${node.continue_port}' output`);
     }
-    await this.pipeInputs(loc, this.graphInputs(inst, node, node.body), nodeDefText(node));
     const max = this.options.maxLoopIterations ?? 10_000;
-    const ports = [...Object.keys(node.inputs), BODY_PORT];
+    let inputs = this.resolveAll(inst, node.inputs);
     for (let i = 0; ; i++) {
       if (i >= max) throw new RunError(`${loc}: the loop did not stop after ${max} iterations (option maxLoopIterations)`);
-      const iter = `${loc}.L${i}`;
-      if (this.fresh || !(await this.files.isDone(iter))) {
-        const prev = i === 0 ? undefined : `${loc}.L${i - 1}`;
-        const ins: Record<string, readonly [string, string]> = {};
-        for (const p of ports) {
-          ins[p] = prev && p !== BODY_PORT && outPorts.includes(p) ? [prev, p] : [prev ? `${prev}.N-1` : `${loc}.N-1`, p];
-        }
-        const evalDef = { type: "eval", graph: [-1, BODY_PORT], inputs: Object.fromEntries(ports.filter((p) => p !== BODY_PORT).map((p) => [p, [-1, p] as const])), outputs: node.outputs } as const;
-        await this.pipeInputs(iter, ins, nodeDefText(evalDef as unknown as NodeDef));
-        await this.evalGraph({ loc: iter, data: body });
+      const outs = await this.evalGraph({ loc: `${loc}.L${i}`, data: body, inputs });
+      if (!(await this.readBool(outs[node.continue_port]!, `${loc}.L${i}`, `'${node.continue_port}' output`))) {
+        return this.finishWithLinks(loc, node, outs);
       }
-      const text = (await readFile(this.files.output(iter, node.continue_port), "utf8")).trim();
-      if (text !== "true" && text !== "false") {
-        throw new RunError(`${iter}: '${node.continue_port}' is not a boolean (got ${JSON.stringify(text.slice(0, 40))})`);
-      }
-      if (text === "false") {
-        await Promise.all(outPorts.map((p) => this.files.linkOutput(iter, p, loc, p)));
-        return this.files.markDone(loc);
-      }
+      // The next iteration gets this one's outputs by name; other inputs stay as they were.
+      inputs = { ...inputs, ...outs };
     }
   }
 
   private async runMap(inst: Instance, node: NodeDef & { type: "map" }, loc: string): Promise<void> {
     const body = await this.bodyOf(inst, node.body);
-    const outNode = body.graph_output_idx === null ? undefined : body.nodes[body.graph_output_idx];
-    const outPorts = Object.keys(outNode?.inputs ?? {});
+    const outPorts = this.outputPorts(body);
     const starred = Object.entries(node.inputs).filter(([, r]) => r[1] === "*");
     if (starred.length === 0) throw new RunError(`${loc}: a map needs an input with port '*'`);
     // Element ports of each iterated producer: `0`, `1`, ... (upstream: the number after the last '-').
-    const elementsOf = async (r: ValueRef) => {
-      const names = (await readdir(this.files.outputs(this.producer(inst, r)))).filter((n) => !n.startsWith("."));
-      return new Map(names.map((n) => [Number(n.split("-").pop()), n]));
-    };
-    const lists = await Promise.all(starred.map(([, r]) => elementsOf(r)));
-    const first = lists[0]!;
-    for (const [k, l] of lists.entries()) {
-      if (l.size !== first.size) {
-        throw new RunError(`${loc}: the iterated inputs have different lengths ('${starred[0]![0]}': ${first.size}, '${starred[k]![0]}': ${l.size})`);
-      }
-    }
-    await this.files.prepare(loc);
-    await this.files.write(loc, "nodedef", nodeDefText(node));
-    const elementDef = nodeDefText({ type: "eval", graph: [-1, BODY_PORT], inputs: node.inputs, outputs: node.outputs });
-    await Promise.all(
-      [...first.keys()].map(async (e) => {
-        const el = `${loc}.M${e}`;
-        if (!this.fresh && (await this.files.isDone(el))) return;
-        this.checkAborted();
-        const ins = this.graphInputs(inst, node, node.body);
-        starred.forEach(([port, r], k) => {
-          ins[port] = [this.producer(inst, r), lists[k]!.get(e)!];
-        });
-        await this.pipeInputs(el, ins, elementDef);
-        await this.evalGraph({ loc: el, data: body });
+    const lists = await Promise.all(
+      starred.map(async ([, r]) => {
+        const [l] = this.resolve(inst, r);
+        const names = (await readdir(this.files.outputs(l))).filter((n) => !n.startsWith("."));
+        return { loc: l, byIndex: new Map(names.map((n) => [Number(n.split("-").pop()), n])) };
       }),
     );
-    await Promise.all([...first.keys()].flatMap((e) => outPorts.map((p) => this.files.linkOutput(`${loc}.M${e}`, p, loc, `${p}-${e}`))));
+    const first = lists[0]!.byIndex;
+    lists.forEach((l, k) => {
+      if (l.byIndex.size !== first.size) {
+        throw new RunError(
+          `${loc}: the iterated inputs have different lengths ('${starred[0]![0]}': ${first.size}, '${starred[k]![0]}': ${l.byIndex.size})`,
+        );
+      }
+    });
+    await this.files.prepare(loc);
+    await this.files.write(loc, "nodedef", nodeDefText(node));
+    const fixed = this.resolveAll(inst, Object.fromEntries(Object.entries(node.inputs).filter(([, r]) => r[1] !== "*")));
+    await Promise.all(
+      [...first.keys()].map(async (e) => {
+        const inputs: Record<string, FileRef> = { ...fixed };
+        starred.forEach(([port], k) => {
+          inputs[port] = [lists[k]!.loc, lists[k]!.byIndex.get(e)!];
+        });
+        const outs = await this.evalGraph({ loc: `${loc}.M${e}`, data: body, inputs });
+        await Promise.all(outPorts.map((p) => this.files.linkOutput(outs[p]![0], outs[p]![1], loc, `${p}-${e}`)));
+      }),
+    );
     await this.files.markDone(loc);
   }
 
@@ -549,7 +529,12 @@ class Controller {
     await files.prepare(loc);
     const args: CallArgs = {
       function_name: task,
-      inputs: Object.fromEntries(Object.entries(node.inputs).map(([port, r]) => [port, files.rel(this.producer(inst, r), "outputs", r[1])])),
+      inputs: Object.fromEntries(
+        Object.entries(node.inputs).map(([port, r]) => {
+          const [l, p] = this.resolve(inst, r);
+          return [port, files.rel(l, "outputs", p)];
+        }),
+      ),
       outputs: Object.fromEntries(ports.map((p) => [p, files.rel(loc, "outputs", p)])),
       output_dir: files.rel(loc, "outputs"),
       done_path: files.rel(loc, "_done"),

@@ -27,17 +27,20 @@ describe("controller (in-process workers)", () => {
     const wf = join(dir, "wf");
     expect(readFileSync(join(wf, "-", "outputs", "doubled"), "utf8")).toBe("[2, 4, 6]");
     expect(readFileSync(join(wf, ".N-1", "outputs", "xs"), "utf8")).toBe("[1, 2, 3]");
-    expect(readFileSync(join(wf, "-.N-1", "outputs", "body"), "utf8")).toBe(mainGraph.serialize());
+    expect(readFileSync(join(wf, ".N-1", "outputs", "body"), "utf8")).toBe(mainGraph.serialize());
     expect(JSON.parse(readFileSync(join(wf, "_metadata"), "utf8"))).toHaveProperty("start_time");
     const locs = readdirSync(wf);
-    // Map elements, loop iterations and the nested eval each have their own flat folder.
-    expect(locs).toEqual(expect.arrayContaining(["-.N4.M0.N2", "-.N4.M2.N2", "-.N17.L4.N3", "-.N17.L0.N-1"]));
+    // Tasks and constants inside map elements and loop iterations have their own flat folders;
+    // graph inputs and outputs have none (refs resolve to the producer's file).
+    expect(locs).toEqual(expect.arrayContaining(["-.N4.M0.N1", "-.N4.M2.N1", "-.N17.L4.N3", "-.N17.L0.N2"]));
     expect(locs.some((l) => l.includes(".L5"))).toBe(false);
+    expect(locs.some((l) => l.includes("N-1") && l !== ".N-1")).toBe(false);
+    expect(readFileSync(join(wf, "-.N4", "outputs", "y-2"), "utf8")).toBe("6");
     // A task's call args point at its producer's output file.
     const def = JSON.parse(readFileSync(join(wf, "-.N4.M1.N1", "definition"), "utf8"));
     expect(def).toEqual({
       function_name: "add",
-      inputs: { a: "wf/-.N4.M1.N0/outputs/x", b: "wf/-.N4.M1.N0/outputs/x" },
+      inputs: { a: "wf/-.N2/outputs/1", b: "wf/-.N2/outputs/1" },
       outputs: { value: "wf/-.N4.M1.N1/outputs/value" },
       output_dir: "wf/-.N4.M1.N1/outputs",
       done_path: "wf/-.N4.M1.N1/_done",

@@ -66,7 +66,7 @@ describe("shell executor", () => {
       output_dir: join(root, "e/-.N1/outputs"),
       logs_path: join(root, "e/logs"),
       worker_call_args_file: join(root, "e/-.N1/definition"),
-      input_a_file: join(root, "e/-.N0/outputs/a"),
+      input_a_file: join(root, "e/.N-1/outputs/a"),
       output_value_file: join(root, "e/-.N1/outputs/value"),
     });
   });

@@ -1,0 +1,154 @@
+// Benchmarks of the graph runtime (build first: `npm run build`). Prints figures and ratios:
+//  1. fan-out/fold of 1,000 trivial shell tasks vs `xargs -P <same concurrency>` starting the same
+//     1,000 launcher processes (target ratio <= 1.5);
+//  2. in-process tasks per second (target: thousands);
+//  3. controller peak memory (max RSS) for a 10,000-node graph, measured in a child process.
+// Usage: node bench/run.bench.mjs [--tasks 1000] [--concurrency <cpus>] [--repeat 3]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { graph, run, inProcessExecutor } from "../dist/src/graph/index.js";
+import { t, task, worker } from "../dist/src/runtime-contract/index.js";
+import { defineWorker } from "../dist/src/runtime-contract/sdk.js";
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    tasks: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: String(availableParallelism()) },
+    repeat: { type: "string", default: "3" },
+    nodes: { type: "string", default: "10000" },
+    dir: { type: "string", default: tmpdir() },
+  },
+});
+const N = Number(opts.tasks);
+const C = Number(opts.concurrency);
+const REPEAT = Number(opts.repeat);
+
+const copy = task({
+  worker: "bench_worker",
+  name: "copy",
+  inputs: [{ name: "x", type: t.int32 }],
+  outputs: [{ name: "value", type: t.int32 }],
+  shape: "value",
+});
+const inc = task({
+  worker: "bench_worker",
+  name: "inc",
+  inputs: [{ name: "x", type: t.int32 }],
+  outputs: [{ name: "value", type: t.int32 }],
+  shape: "value",
+});
+const benchImpl = defineWorker(worker("bench_worker", { copy, inc }), { copy: ({ x }) => x, inc: ({ x }) => x + 1 });
+
+function fanOutGraph() {
+  const body = graph({ inputs: { x: t.int32 }, output: t.int32 });
+  body.output(body.task(copy({ x: body.inputs.x })));
+  const g = graph({ inputs: { xs: t.list(t.int32) }, output: t.list(t.int32) });
+  g.output(g.map(body, { x: g.each(g.inputs.xs) }));
+  return g;
+}
+
+/** A chain of `n` tasks: x+1, +1, ... (every node depends on the one before). */
+function chainGraph(n) {
+  const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
+  let ref = g.inputs.x;
+  for (let i = 0; i < n; i++) ref = g.task(inc({ x: ref }));
+  g.output(ref);
+  return g;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+async function shellFanOut() {
+  const dir = mkdtempSync(join(opts.dir, "tw-bench-"));
+  const workers = join(dir, "workers");
+  mkdirSync(join(workers, "bench_worker"), { recursive: true });
+  // The trivial task: one bash process copying its input to its output (a hand-written launcher).
+  const script = join(workers, "bench_worker", "main.sh");
+  writeFileSync(script, '#!/usr/bin/env bash\ncat "$input_x_file" > "$output_value_file"\n');
+  const xs = Array.from({ length: N }, (_, i) => i);
+  const g = fanOutGraph();
+
+  // xargs: the same N launcher processes with the same parallelism, each given its two files.
+  const xdir = join(dir, "xargs");
+  mkdirSync(join(xdir, "in"), { recursive: true });
+  mkdirSync(join(xdir, "out"), { recursive: true });
+  for (const i of xs) writeFileSync(join(xdir, "in", String(i)), String(i));
+  const list = xs.join("\n");
+  const xargsTimes = [];
+  const ourTimes = [];
+  for (let r = 0; r < REPEAT; r++) {
+    let t0 = process.hrtime.bigint();
+    execFileSync(
+      "xargs",
+      ["-P", String(C), "-I{}", "env", `input_x_file=${xdir}/in/{}`, `output_value_file=${xdir}/out/{}`, "bash", script, "def"],
+      { input: list },
+    );
+    xargsTimes.push(ms(t0));
+
+    const root = join(dir, `runs${r}`);
+    t0 = process.hrtime.bigint();
+    const out = await run(g, { xs }, { root, workflowId: "fan", workers, concurrency: C });
+    ourTimes.push(ms(t0));
+    if (out.value.length !== N || out.value[N - 1] !== N - 1) throw new Error("wrong result from the fan-out graph");
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { xargs: median(xargsTimes), ours: median(ourTimes) };
+}
+
+async function inProcessRate() {
+  const dir = mkdtempSync(join(opts.dir, "tw-bench-"));
+  const executor = inProcessExecutor(benchImpl);
+  const xs = Array.from({ length: N * 2 }, (_, i) => i);
+  const g = fanOutGraph();
+  const chain = chainGraph(N);
+  const fan = [];
+  const seq = [];
+  for (let r = 0; r < REPEAT; r++) {
+    let t0 = process.hrtime.bigint();
+    await run(g, { xs }, { root: dir, workflowId: `fan${r}`, executor, concurrency: 64 });
+    fan.push(ms(t0));
+    t0 = process.hrtime.bigint();
+    const out = await run(chain, { x: 0 }, { root: dir, workflowId: `chain${r}`, executor });
+    seq.push(ms(t0));
+    if (out.value !== N) throw new Error("wrong chain result");
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { fanPerSec: (xs.length / median(fan)) * 1000, chainPerSec: (N / median(seq)) * 1000 };
+}
+
+/** In a child process: run a 10,000-node graph in-process and report the peak RSS. */
+async function memoryChild(nodes) {
+  const dir = mkdtempSync(join(opts.dir, "tw-bench-"));
+  const chain = chainGraph(nodes - 2); // + input + output nodes
+  const before = process.memoryUsage().rss;
+  const t0 = process.hrtime.bigint();
+  await run(chain, { x: 0 }, { root: dir, workflowId: "mem", executor: inProcessExecutor(benchImpl) });
+  const took = ms(t0);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ nodes: chain.data.nodes.length, maxRssMB: process.resourceUsage().maxRSS / 1024, baseRssMB: before / 2 ** 20, ms: took }));
+}
+
+if (positionals[0] === "memory-child") {
+  await memoryChild(Number(opts.nodes));
+} else {
+  console.log(`graph runtime benchmark: ${N} tasks, concurrency ${C}, median of ${REPEAT}`);
+  const fan = await shellFanOut();
+  console.log(
+    `1. fan-out/fold of ${N} shell tasks: ${fan.ours.toFixed(0)} ms; xargs -P ${C}: ${fan.xargs.toFixed(0)} ms; ratio ${(fan.ours / fan.xargs).toFixed(2)} (target <= 1.5)`,
+  );
+  const rate = await inProcessRate();
+  console.log(
+    `2. in-process tasks: ${rate.fanPerSec.toFixed(0)}/s in a map of ${N * 2}; ${rate.chainPerSec.toFixed(0)}/s in a chain of ${N} (target: thousands)`,
+  );
+  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(child.stderr);
+  const mem = JSON.parse(child.stdout.trim().split("\n").pop());
+  console.log(
+    `3. controller peak memory, ${mem.nodes}-node graph run in-process: max RSS ${mem.maxRssMB.toFixed(0)} MB (process at start ${mem.baseRssMB.toFixed(0)} MB), ${mem.ms.toFixed(0)} ms`,
+  );
+}
