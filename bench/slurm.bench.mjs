@@ -3,7 +3,8 @@
 // output and _done) run three ways:
 //   1. as 100 single Slurm jobs through SlurmExecutor.run,
 //   2. as one Slurm job array through SlurmExecutor.runMany,
-//   3. locally, spawning the same launcher with bash, as many at once as the Slurm node has CPUs.
+//   3. as one job array with 10 tasks packed into each element (tasksPerArrayElement: 10),
+//   4. locally, spawning the same launcher with bash, as many at once as the Slurm node has CPUs.
 // Prints tasks per second and per-task latency (submission or start → result known).
 //
 // Needs the built package (`npm run build`) and a cluster (`scripts/slurm/start.sh`; run as root).
@@ -103,15 +104,34 @@ async function timed(promises, t0) {
   return { wall: performance.now() - t0, latencies, failures };
 }
 
-async function slurm(name, useArray) {
-  const { root, workersDir, launches } = setup(name, TASKS);
-  const executor = new SlurmExecutor({ workersDir, pollIntervalMs: POLL_MS });
+async function slurm(name, useArray, tasksPerArrayElement = 1) {
+  const { root, workersDir, launches } = setup("slurm", TASKS);
+  const executor = new SlurmExecutor({ workersDir, pollIntervalMs: POLL_MS, tasksPerArrayElement });
   const t0 = performance.now();
   const promises = useArray ? executor.runMany(launches) : launches.map((l) => executor.run(l));
   const { wall, latencies, failures } = await timed(promises, t0);
   await executor.close();
   rmSync(root, { recursive: true, force: true });
   return summarize(name, wall, latencies, failures);
+}
+
+/** One task at a time: the latency of a single job on an idle cluster, without queueing. */
+async function slurmOneByOne(n = 10) {
+  const { root, workersDir, launches } = setup("slurm-serial", n);
+  const executor = new SlurmExecutor({ workersDir, pollIntervalMs: POLL_MS });
+  const t0 = performance.now();
+  const latencies = [];
+  let failures = 0;
+  for (const launch of launches) {
+    const start = performance.now();
+    const result = await executor.run(launch);
+    latencies.push(performance.now() - start);
+    if (!result.ok) failures++;
+  }
+  const wall = performance.now() - t0;
+  await executor.close();
+  rmSync(root, { recursive: true, force: true });
+  return summarize("Slurm single job, one at a time", wall, latencies, failures);
 }
 
 async function local() {
@@ -143,6 +163,13 @@ async function local() {
 }
 
 console.log(`${TASKS} trivial tasks; Slurm node with ${cpus} CPUs; scheduler poll every ${POLL_MS} ms\n`);
-const rows = [await local(), await slurm("Slurm single jobs", false), await slurm("Slurm job array", true)];
+const rows = [
+  await local(),
+  await slurm("Slurm single jobs", false),
+  await slurm("Slurm job array", true),
+  await slurm("Slurm array, 10 tasks/element", true, 10),
+  await slurmOneByOne(),
+];
 console.table(rows);
 console.log("latency: from handing all tasks over at once until each task's result is known");
+console.log("(one at a time: from submitting a job until its result is known, nothing else queued)");
