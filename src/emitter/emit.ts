@@ -4,7 +4,7 @@ import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
 import { renderLauncher } from "./launcher.js";
-import { createStubsPrinter } from "./stubs-printer.js";
+import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
 type Artifact = "stubs" | "launchers" | "descriptors";
@@ -15,6 +15,9 @@ interface OutputFile {
   /** Launchers are run directly by executors (`<registry>/<worker>/main.sh`). */
   readonly executable?: boolean;
 }
+
+// This module is loaded only to emit, before the compiler checks the program: warm up now.
+startStubsPrinter();
 
 export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
   const { program } = context;
@@ -33,11 +36,10 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
     layout === "flat" ? joinPaths(dir, `${worker.name}${file === "stubs.ts" ? ".ts" : `.${file}`}`) : joinPaths(dir, worker.name, file);
 
   const files: OutputFile[] = [];
-  const printer = artifacts.has("stubs") ? await createStubsPrinter(workers.length) : undefined;
-  if (printer) {
+  if (artifacts.has("stubs")) {
     for (const worker of workers) {
       const structure = stubsStructure(program, worker, stubsOptions);
-      files.push({ path: inFolder(worker, "stubs.ts"), content: printer.print(structure) });
+      files.push({ path: inFolder(worker, "stubs.ts"), content: printStubsOnThread(structure) });
     }
   }
   for (const worker of workers) {
@@ -49,9 +51,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
 
   // Everything is rendered (and printed, concurrently) before the first file is written: a
   // failure part-way leaves no output that looks complete.
-  const contents = await context.perf
-    .timeAsync("print", () => Promise.all(files.map((f) => f.content)))
-    .finally(() => printer?.close());
+  const contents = await context.perf.timeAsync("print", () => Promise.all(files.map((f) => f.content)));
   await context.perf.timeAsync("write", () =>
     Promise.all(files.map((f, i) => emitFile(program, { path: f.path, content: contents[i]! }))),
   );

@@ -1,50 +1,45 @@
 /**
- * ts-morph structures with their `kind` as a name instead of ts-morph's enum value, so that the
- * main thread builds them without loading ts-morph (which loads the TypeScript compiler). The
- * printing thread turns them into real structures. Every variable statement we write is `const`.
+ * The statements of a stubs file as plain data, built on the main thread without loading ts-morph
+ * (which loads the TypeScript compiler) and printed on a printing thread. Interfaces, type aliases
+ * and the import are ts-morph structures with their `kind` as a name; constants carry their
+ * initializer as an `Expr`, laid out by `layout.ts`.
  */
 import type {
   ImportDeclarationStructure,
   InterfaceDeclarationStructure,
-  SourceFileStructure,
+  JSDocStructure,
+  OptionalKind,
   TypeAliasDeclarationStructure,
-  VariableStatementStructure,
 } from "ts-morph";
+import type { Expr } from "./expr.js";
 
-type Plain<S, K extends string> = Omit<S, "kind" | "declarationKind"> & { readonly kind: K };
+type Plain<S, K extends string> = Omit<S, "kind"> & { readonly kind: K };
 
 export type PlainInterface = Plain<InterfaceDeclarationStructure, "Interface">;
+
+/** A type annotation `Name<arg, ...>` (each argument as text). */
+export interface TypeRef {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+/** `[export] const <name>[: <type>] = <init>;` */
+export interface PlainConst {
+  readonly kind: "Const";
+  readonly name: string;
+  readonly type?: TypeRef;
+  readonly exported: boolean;
+  readonly docs: OptionalKind<JSDocStructure>[];
+  readonly init: Expr;
+}
+
 export type PlainStatement =
   | string
   | PlainInterface
-  | Plain<VariableStatementStructure, "VariableStatement">
+  | PlainConst
   | Plain<TypeAliasDeclarationStructure, "TypeAlias">
   | Plain<ImportDeclarationStructure, "ImportDeclaration">;
 
 export interface StubsFile {
   readonly statements: readonly PlainStatement[];
-}
-
-/** The real structure, on a thread that has ts-morph loaded. */
-export function toSourceFileStructure(
-  file: StubsFile,
-  kinds: { StructureKind: typeof import("ts-morph").StructureKind; VariableDeclarationKind: typeof import("ts-morph").VariableDeclarationKind },
-): SourceFileStructure {
-  const { StructureKind, VariableDeclarationKind } = kinds;
-  return {
-    kind: StructureKind.SourceFile,
-    statements: file.statements.map((s) => {
-      if (typeof s === "string") return s;
-      switch (s.kind) {
-        case "Interface":
-          return { ...s, kind: StructureKind.Interface };
-        case "VariableStatement":
-          return { ...s, kind: StructureKind.VariableStatement, declarationKind: VariableDeclarationKind.Const };
-        case "TypeAlias":
-          return { ...s, kind: StructureKind.TypeAlias };
-        case "ImportDeclaration":
-          return { ...s, kind: StructureKind.ImportDeclaration };
-      }
-    }),
-  };
 }

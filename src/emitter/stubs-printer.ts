@@ -1,31 +1,29 @@
 /**
- * Printing and formatting is most of the emitter's cost: loading ts-morph (it brings the whole
- * TypeScript compiler, ~230 ms) and prettier (~6 ms for a worker of ten tasks). For large specs
- * both happen on a thread per core, so the main thread never loads ts-morph; small specs are
- * printed on this thread, where starting threads would cost more than it saves.
+ * Printing and formatting stubs is most of the emitter's cost: loading ts-morph (it brings the
+ * whole TypeScript compiler, ~230 ms), loading prettier, and ~6 ms of prettier per worker of ten
+ * tasks. All of it happens on printing threads, started when the emitter module is loaded: the
+ * compiler loads emitters before it resolves and checks the program, which is single-threaded, so
+ * the threads warm up on an otherwise idle core. A large spec spreads over a thread per core.
  */
 import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
 import type { StubsFile } from "./plain-structures.js";
 
-/** From this many workers on, threads pay for their start-up (measured on 2 cores). */
-const THREADED_FROM = 24;
+let pool: Piscina<StubsFile, string> | undefined;
 
-export interface StubsPrinter {
-  print(structure: StubsFile): Promise<string>;
-  close(): Promise<void>;
+/** Starts the first printing thread; more start on demand, up to one per core. */
+export function startStubsPrinter(): void {
+  pool ??= new Piscina<StubsFile, string>({
+    filename: new URL("./print-stubs.js", import.meta.url).href,
+    minThreads: 1,
+    maxThreads: availableParallelism(),
+    // Idle threads are unref'd by the pool, so they never keep a finished compile alive.
+    idleTimeout: 10_000,
+  });
 }
 
-export async function createStubsPrinter(files: number): Promise<StubsPrinter> {
-  const threads = Math.min(availableParallelism(), Math.ceil(files / THREADED_FROM));
-  if (threads <= 1) {
-    const { printStubs } = await import("./print-stubs.js");
-    return { print: printStubs, close: async () => {} };
-  }
-  const { Piscina } = await import("piscina");
-  const pool = new Piscina<StubsFile, string>({
-    filename: new URL("./print-stubs.js", import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-  });
-  return { print: (structure) => pool.run(structure), close: () => pool.destroy() };
+/** `stubs.ts` text for a structure, printed and formatted on a printing thread. */
+export function printStubsOnThread(file: StubsFile): Promise<string> {
+  startStubsPrinter();
+  return pool!.run(file);
 }

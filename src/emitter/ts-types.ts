@@ -88,10 +88,13 @@ export class TsTypeWriter {
     }
   }
 
-  /** Union members, each wrapped where needed so the whole can stand in any position. */
+  /**
+   * Union members joined by `|`, without parentheses: every place a type is written here (a
+   * property, a type argument, a union) takes a union as it is, and an array of one is written
+   * `Array<A | B>`.
+   */
   unionText(union: Union): string {
-    const parts = [...new Set([...union.variants.values()].map((v) => this.write(v.type)))];
-    return parts.length === 1 ? parts[0]! : `(${parts.join(" | ")})`;
+    return [...new Set([...union.variants.values()].map((v) => this.write(v.type)))].join(" | ");
   }
 
   /** Object type text `{ a: number; b?: string }` for the properties of a model. */

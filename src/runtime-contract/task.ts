@@ -99,6 +99,9 @@ export function task<I, O, S extends OutputShape>(desc: TaskDesc): Task<I, O, S>
   return Object.assign(call, { desc });
 }
 
+/** What a TypeScript worker provides for one task: inputs by name in, the result out (or a promise of it). */
+export type Handler<I, O> = (inputs: I) => O | Promise<O>;
+
 declare const handlersType: unique symbol;
 
 /** A worker: its name and tasks. `H` is the handler type a TypeScript implementation satisfies. */
