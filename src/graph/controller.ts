@@ -355,7 +355,8 @@ class Controller {
     const loc = `${inst.loc}.N${idx}`;
     let p = this.memo.get(loc);
     if (!p) {
-      p = this.runNode(inst, idx, loc);
+      // Started from a fresh microtask: a long chain of producers must not nest one stack frame each.
+      p = Promise.resolve().then(() => this.runNode(inst, idx, loc));
       // Failures are reported through `fail` by whoever awaits; avoid unhandled rejections here.
       p.catch(() => undefined);
       this.memo.set(loc, p);

@@ -43,16 +43,30 @@ echo $(( x * 10 )) > "$output_value_file"
 touch "$done_path"`,
     );
     const root = tempDir();
-    const child = spawn(process.execPath, [join(repo, "test/graph/fixtures/resume-child.mjs"), root, "wf", workers], { stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that the kill takes the controller and its process helper at once.
+    const child = spawn(process.execPath, [join(repo, "test/graph/fixtures/resume-child.mjs"), root, "wf", workers], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise((r) => child.once("exit", r));
     const wf = join(root, "wf");
     const elementDone = (e: number) => existsSync(join(wf, `-.N3.M${e}.N1`, "_done"));
     await until(`two tasks done (child stderr: ${stderr})`, () => [0, 1, 2, 3, 4, 5].filter(elementDone).length >= 2);
-    child.kill("SIGKILL");
+    process.kill(-child.pid!, "SIGKILL");
     await exited;
-    // A crash takes the task processes with it: stop the orphans still running.
+    // A crash takes the task processes with it: stop the orphans still running (tasks run in
+    // process groups of their own). A task forked just before the kill may take a moment to
+    // write its pid file: wait until no new one appears.
+    let pidFiles = -1;
+    await until("pid files settled", () => {
+      const n = readdirSync(join(root, "pids")).length;
+      const settled = n === pidFiles;
+      pidFiles = n;
+      return settled;
+    });
+    await sleep(200);
     const pids = readdirSync(join(root, "pids")).map((f) => Number(readFileSync(join(root, "pids", f), "utf8")));
     for (const pid of pids) {
       try {

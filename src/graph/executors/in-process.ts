@@ -1,34 +1,77 @@
 /**
  * The in-process executor: calls a TypeScript worker's handlers inside the controller through
- * the SDK's `runTask` (same call args, same files, no process start), for speed. A time limit
- * ends the wait but cannot stop a handler that never returns; that is what process executors are for.
+ * the SDK's `runTask` (same call args, same value files), for speed. Its storage takes the call
+ * args from the controller instead of reading the file back, serves inputs other in-process tasks
+ * have just written from a small cache, and leaves logging to the controller. A time limit ends
+ * the wait but cannot stop a handler that never returns; that is what process executors are for.
  */
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CallArgs } from "../../runtime-contract/call-args.js";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
 import { FileStorage, type WorkerStorage } from "../../runtime-contract/storage.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../run-files.js";
-import { join } from "node:path";
-import { appendFile, readFile } from "node:fs/promises";
 import { formatSeconds } from "./process-task.js";
 
 type AnyWorker = WorkerImpl<unknown>;
+
+/** Recently written small values by absolute path, so a consumer in-process does not read them back. */
+class ValueCache {
+  private readonly map = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly limit = 32 * 2 ** 20) {}
+  get(path: string): Uint8Array | undefined {
+    return this.map.get(path);
+  }
+  set(path: string, value: Uint8Array): void {
+    if (value.byteLength > 2 ** 20) return;
+    this.map.set(path, value);
+    this.bytes += value.byteLength;
+    // Oldest first: a Map iterates in insertion order.
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.limit) break;
+      this.map.delete(k);
+      this.bytes -= v.byteLength;
+    }
+  }
+}
+
+function storageFor(files: FileStorage, cache: ValueCache, launch: TaskLaunch): WorkerStorage {
+  const args: CallArgs | undefined = launch.callArgs;
+  return {
+    resolve: (p) => files.resolve(p),
+    readCallArgs: (p) => (args && p === launch.definitionPath ? Promise.resolve(args) : files.readCallArgs(p)),
+    readInput: async (p) => cache.get(files.resolve(p)) ?? files.readInput(p),
+    // The controller reads outputs only after the task ended, so a plain write is enough here.
+    writeOutput: async (p, value) => {
+      const abs = files.resolve(p);
+      await writeFile(abs, value);
+      cache.set(abs, value);
+    },
+    glob: (p) => files.glob(p),
+    markDone: (p) => files.markDone(p),
+    writeError: (p, m) => files.writeError(p, m),
+  };
+}
 
 /** One worker implementation, or several keyed by worker name. */
 export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Executor {
   const list: readonly AnyWorker[] = Array.isArray(workers) ? (workers as readonly AnyWorker[]) : [workers as AnyWorker];
   const byName = new Map(list.map((w) => [w.def.name, w]));
-  const storages = new Map<string, WorkerStorage>();
+  const roots = new Map<string, FileStorage>();
+  const cache = new ValueCache();
   return {
     async run(launch: TaskLaunch): Promise<TaskResult> {
       const impl = byName.get(launch.worker);
       if (!impl) {
         return { ok: false, reason: `no in-process implementation of worker '${launch.worker}' (have: ${[...byName.keys()].join(", ")})` };
       }
-      let storage = storages.get(launch.root);
-      if (!storage) storages.set(launch.root, (storage = new FileStorage(launch.root)));
+      let files = roots.get(launch.root);
+      if (!files) roots.set(launch.root, (files = new FileStorage(launch.root)));
       const errors = join(launch.nodeDir, "errors");
       const onError = (m: string) => void appendFile(errors, m + "\n").catch(() => undefined);
-      const work = impl.runTask(launch.definitionPath, storage, { onError });
+      const work = impl.runTask(launch.definitionPath, storageFor(files, cache, launch), { onError });
       let timer: NodeJS.Timeout | undefined;
       const limits: Promise<TaskResult>[] = [];
       if (launch.timeoutMs !== undefined) {

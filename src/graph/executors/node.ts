@@ -37,7 +37,7 @@ export function nodeExecutor(options: NodeExecutorOptions): Executor {
         file: options.node ?? process.execPath,
         args: [...(options.nodeArgs ?? []), file, launch.definitionPath],
         cwd: launch.root,
-        env: { ...process.env, ...options.env, TKR_DIR: launch.root },
+        env: { ...options.env, TKR_DIR: launch.root },
         logs: join(launch.root, launch.workflowId, "logs"),
         exitZeroWithoutDone: "fail",
       });

@@ -2,28 +2,32 @@
  * Run one task as a child process and tell how it ended. Shared by the shell, stdin/stdout and
  * Node executors.
  *
- * `child_process.spawn` without a shell, not execa: stdout/stderr go straight to files by file
- * descriptor (nothing flows through the controller), the child gets its own process group so a
- * timeout or an abort kills the launcher *and* the program it started, and there is no extra
- * layer per task (the benchmark launches 1,000 of them). Waiting is the child's `close` event.
+ * Processes are started through the shared bash helper (`spawner.ts`), which forks far more
+ * cheaply than Node can, or with `child_process.spawn` when a request cannot go through it. Either
+ * way: no shell re-reads any value, stdout/stderr go straight to files by descriptor (nothing
+ * flows through the controller), the task gets its own process group so a timeout or an abort
+ * stops the launcher *and* what it started, and waiting is on the exit report, not polling.
+ * (execa was not used: it adds a layer per task and pipes output through the controller.)
  */
 import { spawn } from "node:child_process";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
 import { exists, tail } from "../run-files.js";
+import { sharedSpawner, Spawner, type SpawnRequest } from "./spawner.js";
 
 export interface ProcessTask {
   readonly file: string;
   readonly args: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd?: string;
+  /** Added to the controller's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
   /** File given on stdin (default: nothing). */
   readonly stdin?: string;
   /** File stdout goes to (truncated), default the workflow `logs` (appended). */
   readonly stdout?: string;
   /** File stdout is appended to when `stdout` is not set. */
-  readonly logs?: string;
+  readonly logs: string;
   /**
    * When the process exits 0 without `_done`: `mark` writes it (upstream's shell executor does
    * `launcher && touch _done`), `fail` fails the task (an SDK worker always marks its own).
@@ -34,6 +38,9 @@ export interface ProcessTask {
 /** Grace between SIGTERM and SIGKILL when a task is stopped. */
 const KILL_GRACE_MS = 2000;
 
+/** `TW_SPAWN=node` forces Node's own spawn (for comparison and as an escape hatch). */
+const useHelper = process.env.TW_SPAWN !== "node";
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -43,63 +50,77 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promise<TaskResult> {
-  if (launch.signal.aborted) return { ok: false, reason: "not started: the run was stopped" };
-  const errorsPath = join(launch.nodeDir, "errors");
+type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
+
+/** Start the process; gives its pid (when known) and how it ended. */
+async function start(p: ProcessTask, errorsPath: string): Promise<{ pid: Promise<number | undefined>; exit: Promise<Exit> }> {
+  const req: SpawnRequest = {
+    file: p.file,
+    args: p.args,
+    env: p.env,
+    cwd: p.cwd,
+    stdin: p.stdin ?? "/dev/null",
+    stdout: p.stdout ?? p.logs,
+    stdoutMode: p.stdout ? "truncate" : "append",
+    stderr: errorsPath,
+  };
+  if (useHelper && Spawner.accepts(req)) {
+    const s = sharedSpawner.run(req);
+    return {
+      pid: s.pid.catch(() => undefined),
+      exit: s.exit.catch((error: Error) => ({ code: null, signal: null, error })),
+    };
+  }
   const handles: FileHandle[] = [];
-  const openFile = async (path: string, flags: string) => {
+  const fd = async (path: string, flags: string) => {
     const h = await open(path, flags);
     handles.push(h);
     return h.fd;
   };
-  let stdio: [number | "ignore", number | "ignore", number];
   try {
-    stdio = [
-      p.stdin ? await openFile(p.stdin, "r") : "ignore",
-      p.stdout ? await openFile(p.stdout, "w") : p.logs ? await openFile(p.logs, "a") : "ignore",
-      await openFile(errorsPath, "a"),
-    ];
-  } catch (e) {
+    const stdio: [number, number, number] = [await fd(req.stdin, "r"), await fd(req.stdout, req.stdoutMode === "truncate" ? "w" : "a"), await fd(errorsPath, "a")];
+    const child = spawn(p.file, p.args, { env: { ...process.env, ...p.env }, cwd: p.cwd, stdio, detached: true });
+    const exit = new Promise<Exit>((resolve) => {
+      child.once("error", (error) => resolve({ code: null, signal: null, error }));
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+    return { pid: Promise.resolve(child.pid), exit: exit.finally(() => Promise.all(handles.map((h) => h.close()))) };
+  } catch (error) {
     await Promise.all(handles.map((h) => h.close()));
-    return { ok: false, reason: `could not open the task's files: ${(e as Error).message}` };
+    return { pid: Promise.resolve(undefined), exit: Promise.resolve({ code: null, signal: null, error: error as Error }) };
   }
+}
+
+export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promise<TaskResult> {
+  if (launch.signal.aborted) return { ok: false, reason: "not started: the run was stopped" };
+  const errorsPath = join(launch.nodeDir, "errors");
+  const proc = await start(p, errorsPath);
 
   let timedOut = false;
   let stopped = false;
-  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    const child = spawn(p.file, p.args, { env: p.env, cwd: p.cwd, stdio, detached: true });
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      killGroup(child.pid, "SIGTERM");
-      killTimer ??= setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
-    };
-    const timer =
-      launch.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, launch.timeoutMs)
-        : undefined;
-    const onAbort = () => {
-      stopped = true;
-      stop();
-    };
-    launch.signal.addEventListener("abort", onAbort, { once: true });
-    const finish = (r: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      launch.signal.removeEventListener("abort", onAbort);
-      resolve(r);
-    };
-    child.once("error", (error) => finish({ code: null, signal: null, error }));
-    // `exit`, not `close`: the launcher's own exit is what counts; its stdio are files, not pipes.
-    child.once("exit", (code, signal) => {
-      // The launcher is done; anything it left running in its group is stopped.
-      if (code !== 0) killGroup(child.pid, "SIGKILL");
-      finish({ code, signal });
-    });
-  });
-  await Promise.all(handles.map((h) => h.close()));
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    void proc.pid.then((pid) => killGroup(pid, "SIGTERM"));
+    killTimer ??= setTimeout(() => void proc.pid.then((pid) => killGroup(pid, "SIGKILL")), KILL_GRACE_MS);
+  };
+  const timer =
+    launch.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, launch.timeoutMs)
+      : undefined;
+  const onAbort = () => {
+    stopped = true;
+    stop();
+  };
+  launch.signal.addEventListener("abort", onAbort, { once: true });
+  const outcome = await proc.exit;
+  clearTimeout(timer);
+  clearTimeout(killTimer);
+  launch.signal.removeEventListener("abort", onAbort);
+  // The launcher is gone; anything it left running in its group is stopped.
+  if (outcome.code !== 0) void proc.pid.then((pid) => killGroup(pid, "SIGKILL"));
 
   const stderrTail = () => tail(errorsPath);
   if (outcome.error) {

@@ -47,7 +47,7 @@ export function shellExecutor(options: ShellExecutorOptions): Executor & { launc
       return runProcessTask(launch, {
         ...launcherCommand(file, launch.definitionPath),
         cwd: launch.root,
-        env: { ...process.env, ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs) },
+        env: { ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs) },
         logs,
         exitZeroWithoutDone: "mark",
       });

@@ -40,9 +40,10 @@ export function stdioExecutor(options: StdioExecutorOptions): Executor {
         return await runProcessTask(launch, {
           ...launcherCommand(file, launch.definitionPath),
           cwd: launch.root,
-          env: { ...process.env, ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs) },
+          env: { ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs) },
           stdin: ins[0] === undefined ? undefined : resolvePath(launch.root, ins[0]),
           stdout: resolvePath(launch.root, outs[0]![1]),
+          logs,
           exitZeroWithoutDone: "mark",
         });
       } catch (e) {
