@@ -24,6 +24,9 @@ export interface MonitorOptions {
   readonly exitFileGraceMs: number;
   /** Use file-system watches to notice exit-status files between polls. */
   readonly watchFiles: boolean;
+  /** Called when a task is watched while none was, and when the last watched task has ended. */
+  readonly onBusy?: () => void;
+  readonly onIdle?: () => void;
 }
 
 /** One task in a job (or array element); an element may carry several tasks one after another. */
@@ -78,7 +81,10 @@ export class JobMonitor {
   /** Watch a submitted job; resolves once, when the task's end is known. */
   watch(watch: JobWatch): Promise<TaskResult> {
     return new Promise((resolve) => {
-      if (this.tracked.size === 0) this.lastAnswer = Date.now();
+      if (this.tracked.size === 0) {
+        this.lastAnswer = Date.now();
+        this.options.onBusy?.();
+      }
       const onAbort = () => this.cancel(watch.key, "stopped: the run was stopped");
       const tracked: Tracked = { watch, resolve, onAbort };
       this.tracked.set(watch.key, tracked);
@@ -132,9 +138,10 @@ export class JobMonitor {
     this.tracked.delete(tracked.watch.key);
     tracked.watch.signal.removeEventListener("abort", tracked.onAbort);
     tracked.fsWatcher?.close();
-    if (this.tracked.size === 0 && this.timer) {
+    if (this.tracked.size === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.options.onIdle?.();
     }
   }
 

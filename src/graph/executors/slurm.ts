@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { SlurmCommandError, SlurmCommands } from "./slurm-commands.js";
 import { contractEnvironment } from "./slurm-env.js";
+import { ExitGuard } from "./slurm-exit-guard.js";
 import { JobMonitor, type JobWatch } from "./slurm-monitor.js";
 import {
   backstopTime,
@@ -68,6 +69,11 @@ export interface SlurmExecutorOptions {
    * packed together share their element's fate when it is cancelled or hits Slurm's time limit.
    */
   readonly tasksPerArrayElement?: number;
+  /**
+   * Cancel outstanding jobs (synchronously) if the process gets SIGINT, SIGTERM or SIGHUP or exits
+   * while they run (default true). See slurm-exit-guard.ts.
+   */
+  readonly cancelOnExit?: boolean;
   /** Told each job id after submission (logging, tests). */
   readonly onSubmit?: (jobId: string, launches: readonly TaskLaunch[]) => void;
 }
@@ -84,6 +90,7 @@ const NOT_STARTED = "not started: the run was stopped";
 export class SlurmExecutor implements Executor {
   private readonly commands: SlurmCommands;
   private readonly monitor: JobMonitor;
+  private readonly guard: ExitGuard | undefined;
   /** Submissions in flight, so close() can wait for them and cancel what they submitted. */
   private readonly submitting = new Set<Promise<unknown>>();
   private closed = false;
@@ -101,7 +108,13 @@ export class SlurmExecutor implements Executor {
       unresponsiveMs: options.unresponsiveMs ?? 60_000,
       exitFileGraceMs: options.exitFileGraceMs ?? 5000,
       watchFiles: options.watchFiles ?? true,
+      onBusy: () => this.guard?.arm(),
+      onIdle: () => this.guard?.disarm(),
     });
+    if (options.cancelOnExit ?? true) {
+      const scancel = options.slurmBin ? join(options.slurmBin, "scancel") : "scancel";
+      this.guard = new ExitGuard(scancel, () => this.monitor.outstanding());
+    }
   }
 
   /** Ids of the jobs (and array elements) this executor is still waiting for. */
@@ -158,6 +171,7 @@ export class SlurmExecutor implements Executor {
     await new Promise((resolve) => setImmediate(resolve));
     await this.monitor.cancelAll("stopped: the executor was closed");
     this.monitor.dispose();
+    this.guard?.disarm();
   }
 
   private runArray(launches: readonly TaskLaunch[]): Promise<TaskResult>[] {
@@ -243,6 +257,7 @@ export class SlurmExecutor implements Executor {
     this.submitting.add(pending);
     try {
       const jobId = await pending;
+      this.guard?.arm();
       this.options.onSubmit?.(jobId, launches);
       return jobId;
     } catch (error) {

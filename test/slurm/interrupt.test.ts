@@ -1,0 +1,48 @@
+/**
+ * Ctrl-C for real: a separate Node process submits jobs through SlurmExecutor and gets SIGINT.
+ * Its jobs must be cancelled and the process must still end by the signal, as without us.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jobStates, liveJobs, sandbox, startCluster, waitFor } from "./cluster.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const cluster = startCluster();
+
+describe.skipIf(!cluster.up)("interrupting a program with jobs on Slurm", () => {
+  beforeAll(() => {
+    // The child runs the built package; tsc emits even when another file has a type error.
+    try {
+      execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+        cwd: repo,
+        stdio: "pipe",
+      });
+    } catch {
+      // Judged by the test below.
+    }
+  });
+
+  it("cancels its pending and running jobs on SIGINT, and the process still dies of SIGINT", async () => {
+    const box = sandbox("sigint");
+    const child = spawn(
+      process.execPath,
+      [join(repo, "test/slurm/fixtures/interrupt-child.mjs"), repo, box.root, box.workersDir, "3"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on("exit", (code, signal) => done({ code, signal })),
+    );
+    const jobs = () => [...stdout.matchAll(/^submitted (\d+)$/gm)].map((m) => m[1]!);
+    await waitFor("three jobs, one running", () => jobs().length === 3 && [...jobStates(jobs()).values()].includes("RUNNING"));
+    child.kill("SIGINT");
+    expect(await ended).toEqual({ code: null, signal: "SIGINT" });
+    expect(liveJobs(jobs())).toEqual([]);
+    expect(stderr).toContain(`typespec-workers: cancelled Slurm jobs ${jobs().join(", ")}`);
+  });
+});
