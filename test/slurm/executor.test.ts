@@ -233,6 +233,26 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     expect([...states.keys()].sort()).toEqual([0, 1, 2].map((i) => `${submitted[0]}_${i}`));
   });
 
+  it("ends a task whose job disappears from the scheduler without an exit status", async () => {
+    const box = sandbox("vanished");
+    // Held, so element 1 can be cancelled while pending: Slurm then forgets it entirely.
+    const ex = executor(box.workersDir, { defaults: { sbatch: ["--hold"] } });
+    const launches = ["a", "b", "c"].map((v, i) => box.launch("upper", `-.N2.M${i}`, v));
+    const results = ex.runMany(launches);
+    const id = await waitFor("submission", () => submitted[0]);
+    execFileSync("scancel", [`${id}_1`]);
+    expect([...jobStates([id]).keys()].sort()).toEqual([`${id}_0`, `${id}_2`]);
+    execFileSync("scontrol", ["release", id]);
+    expect(await Promise.all(results)).toEqual([
+      { ok: true },
+      {
+        ok: false,
+        reason: `Slurm job ${id}_1 disappeared from the scheduler without recording an exit status (cancelled while pending, or purged after MinJobAge)`,
+      },
+      { ok: true },
+    ]);
+  });
+
   it("fails a task clearly when sbatch is missing", async () => {
     const box = sandbox("no-sbatch");
     const ex = executor(box.workersDir, { slurmBin: join(box.root, "no-slurm-here") });
