@@ -5,10 +5,12 @@
  */
 import { Command } from "commander";
 import { addCompileCommand } from "./compile-command.js";
+import { addRunCommands } from "./run-commands.js";
 
 const program = new Command("typespec-workers").description(
   "Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.",
 );
 addCompileCommand(program);
+addRunCommands(program);
 
 await program.parseAsync(process.argv);

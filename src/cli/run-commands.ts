@@ -1,0 +1,160 @@
+/**
+ * Graph commands: `run` a graph module, `resume` a run directory, and tell the `status` and
+ * `results` of one afterwards. User errors (bad inputs, a failed task) print a message and set
+ * the exit status; no stack traces.
+ */
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { showValue } from "./show-value.js";
+
+type Choices = Record<string, "auto" | "shell" | "stdio" | "node">;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `worker=kind` pairs (`openssl_worker=shell`, `default=auto`). */
+function executorChoices(pairs: readonly string[]): Choices {
+  const out: Choices = {};
+  for (const p of pairs) {
+    const [worker, kind] = p.split("=");
+    if (!worker || !kind || !["auto", "shell", "stdio", "node"].includes(kind)) {
+      throw new Error(`--executor ${p}: expected <worker>=auto|shell|stdio|node`);
+    }
+    out[worker] = kind as Choices[string];
+  }
+  return out;
+}
+
+function timeoutsOf(pairs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of pairs) {
+    const [key, s] = p.split("=");
+    const n = Number(s);
+    if (!key || !(n > 0)) throw new Error(`--task-timeout ${p}: expected <worker>[.<task>]=<seconds>`);
+    out[key] = n;
+  }
+  return out;
+}
+
+interface RunFlags {
+  workers: string[];
+  executor: string[];
+  concurrency?: string;
+  timeout?: string;
+  taskTimeout: string[];
+  progress: boolean;
+}
+
+function runOptions(o: RunFlags) {
+  return {
+    workers: o.workers.length ? o.workers : ["workers"],
+    executors: executorChoices(o.executor),
+    ...(o.concurrency ? { concurrency: Number(o.concurrency) } : {}),
+    ...(o.timeout ? { timeout: Number(o.timeout) } : {}),
+    timeouts: timeoutsOf(o.taskTimeout),
+    progress: o.progress,
+  };
+}
+
+function withRunFlags(c: Command): Command {
+  return c
+    .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
+    .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node", collect, [])
+    .option("-j, --concurrency <n>", "tasks at once (default: CPUs)")
+    .option("--timeout <seconds>", "time limit for every task")
+    .option("--task-timeout <worker.task=seconds>", "time limit for one task or worker", collect, [])
+    .option("--no-progress", "no progress display");
+}
+
+async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+export function addRunCommands(program: Command): void {
+  withRunFlags(
+    program
+      .command("run")
+      .description("run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph")
+      .argument("<module>", "the graph module (.js/.mjs)")
+      .option("-i, --inputs <json>", "graph inputs as a JSON object (decoded by the declared types)", "{}")
+      .option("--root <dir>", "checkpoints root (default $TKR_DIR or ~/.tierkreis/checkpoints)")
+      .option("--id <workflow-id>", "run folder name under the root (default a new UUID)")
+      .option("--resume", "continue the run folder if it exists"),
+  ).action(async (module: string, o: RunFlags & { inputs: string; root?: string; id?: string; resume?: boolean }) => {
+    await report(async () => {
+      const { run } = await import("../graph/controller.js");
+      const { fromJsonValue } = await import("../runtime-contract/codec.js");
+      const mod = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
+      const g = (mod.default ?? mod.graph) as import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
+      if (!g || typeof g !== "object" || !("signature" in g)) throw new Error(`${module} exports no graph (default export or 'graph')`);
+      let json: Record<string, unknown>;
+      try {
+        json = JSON.parse(o.inputs) as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`--inputs is not JSON: ${(e as Error).message}`);
+      }
+      const inputs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(json)) {
+        const type = g.signature.inputs[k];
+        try {
+          inputs[k] = type ? fromJsonValue(v, type) : v;
+        } catch {
+          // Left as JSON: the run rejects it, with every other input problem, before anything runs.
+          inputs[k] = v;
+        }
+      }
+      const outcome = await run(g, inputs, {
+        ...runOptions(o),
+        ...(o.root ? { root: o.root } : {}),
+        ...(o.id ? { workflowId: o.id } : {}),
+        ...(o.resume ? { resume: true } : {}),
+      });
+      process.stderr.write(`run directory: ${outcome.runDir}\n`);
+      process.stdout.write(showValue(outcome.value) + "\n");
+    });
+  });
+
+  withRunFlags(program.command("resume").description("continue a run from its directory").argument("<run-dir>")).action(
+    async (dir: string, o: RunFlags) => {
+      await report(async () => {
+        const { resume } = await import("../graph/controller.js");
+        const outcome = await resume(dir, runOptions(o));
+        process.stdout.write(showValue(outcome.value) + "\n");
+      });
+    },
+  );
+
+  program
+    .command("status")
+    .description("tell the state of a run directory: finished, failed or unfinished, and its tasks")
+    .argument("<run-dir>")
+    .option("--json", "as JSON")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      await report(async () => {
+        const { runStatus, formatStatus } = await import("../graph/status.js");
+        const s = await runStatus(dir);
+        process.stdout.write((o.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
+        if (s.state === "failed") process.exitCode = 1;
+      });
+    });
+
+  program
+    .command("results")
+    .description("print the results of a finished run from its directory")
+    .argument("<run-dir>")
+    .action(async (dir: string) => {
+      await report(async () => {
+        const { readResults } = await import("../graph/status.js");
+        process.stdout.write(showValue(await readResults(dir)) + "\n");
+      });
+    });
+}

@@ -1,0 +1,107 @@
+// The CLI on real run directories: run a graph module, status, results, resume; progress output.
+import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { attachProgress, ProgressState } from "../../src/graph/index.js";
+import { shellWorker, tempDir } from "./support.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = join(repo, "dist/src/cli/main.js");
+
+beforeAll(() => {
+  try {
+    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
+  } catch {
+    // Emitted anyway; judged by the tests.
+  }
+});
+
+function tw(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function graphModule(dir: string): string {
+  const file = join(dir, "adder.mjs");
+  writeFileSync(
+    file,
+    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
+const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
+g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
+export default g;
+`,
+  );
+  return file;
+}
+
+describe("typespec-workers CLI", () => {
+  it("runs a graph module, then tells status and results from the run directory", () => {
+    const dir = tempDir();
+    const workers = join(dir, "workers");
+    shellWorker(workers, "calc", `echo $(( $(cat "$input_a_file") + $(cat "$input_b_file") )) > "$output_value_file"`);
+    const mod = graphModule(dir);
+    const r = tw("run", mod, "-w", workers, "-i", '{"a": 2, "b": 40}', "--root", join(dir, "runs"), "--id", "one");
+    expect(r.stderr).toContain("done    calc.add -.N2");
+    expect([r.status, r.stdout]).toEqual([0, "42\n"]);
+    const s = tw("status", join(dir, "runs/one"));
+    expect(s.status).toBe(0);
+    expect(s.stdout).toContain("state: finished\ntasks: 1 done, 0 failed, 0 started and not finished");
+    expect(tw("results", join(dir, "runs/one")).stdout).toBe("42\n");
+  });
+
+  it("rejects bad inputs with one message per input and exit status 1", () => {
+    const dir = tempDir();
+    const r = tw("run", graphModule(dir), "-i", '{"a": "x"}', "--root", join(dir, "runs"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("error: graph inputs rejected, nothing ran:\n  input 'a': expected int32, got string \"x\"\n  input 'b' is missing\n");
+  });
+
+  it("reports a failed run: status names the task, its error and stderr", () => {
+    const dir = tempDir();
+    const workers = join(dir, "workers");
+    shellWorker(workers, "calc", `echo "cannot add today" >&2; exit 5`);
+    const r = tw("run", graphModule(dir), "-w", workers, "-i", '{"a": 1, "b": 2}', "--root", join(dir, "runs"), "--id", "bad");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: task calc.add at -.N2 failed: exited with status 5\n--- stderr (last lines) ---\ncannot add today");
+    const s = tw("status", join(dir, "runs/bad"));
+    expect(s.status).toBe(1);
+    expect(s.stdout).toContain("state: failed");
+    expect(s.stdout).toContain("✗ failed  calc.add -.N2: exited with status 5");
+    expect(s.stdout).toContain("| cannot add today");
+    // Fixed worker, same run directory: resume finishes it.
+    shellWorker(workers, "calc", `echo $(( $(cat "$input_a_file") + $(cat "$input_b_file") )) > "$output_value_file"`);
+    expect(tw("resume", join(dir, "runs/bad"), "-w", workers, "--no-progress").stdout).toBe("3\n");
+  });
+});
+
+describe("progress", () => {
+  it("counts running, done, earlier and failed tasks", () => {
+    const p = new ProgressState();
+    p.apply({ type: "task-started", loc: "-.N1", task: "w.a" });
+    p.apply({ type: "task-started", loc: "-.N2", task: "w.b" });
+    p.apply({ type: "task-done", loc: "-.N1", task: "w.a" });
+    p.apply({ type: "task-cached", loc: "-.N3", task: "w.c" });
+    p.apply({ type: "task-failed", loc: "-.N2", task: "w.b", reason: "exited with status 2" });
+    expect(p.render()).toBe("tasks: 0 running, 1 done, 1 done earlier, 1 failed\n  ✗ w.b  -.N2: exited with status 2");
+  });
+
+  it("writes plain lines when not on a terminal", () => {
+    let text = "";
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        text += String(chunk);
+        cb();
+      },
+    }) as unknown as NodeJS.WriteStream;
+    const d = attachProgress(sink);
+    d.onEvent({ type: "task-started", loc: "-.N1", task: "w.a" });
+    d.onEvent({ type: "task-failed", loc: "-.N1", task: "w.a", reason: "timed out after 1 s" });
+    d.stop();
+    expect(text).toBe("started w.a -.N1\nFAILED  w.a -.N1: timed out after 1 s\n");
+  });
+});
