@@ -47,8 +47,25 @@ interface RunFlags {
   progress: boolean;
 }
 
+/**
+ * Ctrl-C or SIGTERM stops the run: tasks run in process groups of their own (so that a timeout
+ * can stop a launcher with its children), so the terminal's signal does not reach them; the
+ * controller stops them and the run directory stays resumable.
+ */
+function stopOnSignals(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (sig: NodeJS.Signals) => {
+    process.stderr.write(`\n${sig}: stopping the run\n`);
+    ac.abort();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return ac.signal;
+}
+
 function runOptions(o: RunFlags) {
   return {
+    signal: stopOnSignals(),
     workers: o.workers.length ? o.workers : ["workers"],
     executors: executorChoices(o.executor),
     ...(o.concurrency ? { concurrency: Number(o.concurrency) } : {}),

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GraphInputError, graph, readResults, run, runStatus, type RunEvent } from "../../src/graph/index.js";
+import { GraphInputError, graph, loadGraph, readResults, run, runStatus, type RunEvent } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { main as mainGraph } from "./fixtures/typed-graph.js";
@@ -92,5 +92,26 @@ describe("controller (in-process workers)", () => {
     expect(readFileSync(join(dir, "v", "-", "outputs", "f"), "utf8")).toBe("2.0");
     expect([...r.value.raw]).toEqual([1, 2]);
     expect(r.value.all.map((b) => [...b])).toEqual([[0, 255], [97, 98, 99]]);
+  });
+});
+
+describe("loaded graphs and limits", () => {
+  it("runs a graph loaded from its JSON, untyped or with its signature", async () => {
+    const text = mainGraph.serialize();
+    const untyped = loadGraph(text, undefined, [...mainGraph.tasks.values()]);
+    const r = await run(untyped, { xs: [4], flag: true } as never, { root: root(), executors: { default: mathImpl } });
+    expect(r.value).toEqual({ doubled: [8], stepped: [14], nested: 42, counted: 5, chosen: 42 });
+    const typed = loadGraph(text, { inputs: { xs: t.list(t.int32), flag: t.boolean }, output: { chosen: t.int32, doubled: t.list(t.int32), stepped: t.list(t.int32), nested: t.int32, counted: t.int32 } });
+    await expect(run(typed, { xs: ["a"], flag: true } as never, { root: root() })).rejects.toThrow(GraphInputError);
+  });
+
+  it("fails a loop that does not stop within the iteration limit", async () => {
+    const body = graph({ inputs: { i: t.int32 }, output: { i: t.int32, should_continue: t.boolean } });
+    body.output({ i: body.task(add({ a: body.inputs.i, b: body.const(1) })), should_continue: body.const(true) });
+    const g = graph({ inputs: {}, output: t.int32 });
+    g.output(g.loop(body, { i: g.const(0) }).i);
+    await expect(run(g, {}, { root: root(), executors: { default: mathImpl }, maxLoopIterations: 20 })).rejects.toThrow(
+      /-\.N2: the loop did not stop after 20 iterations/,
+    );
   });
 });

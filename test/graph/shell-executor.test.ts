@@ -1,6 +1,6 @@
 // Real bash workers through the shell and stdin/stdout executors: the env-var contract, and every
 // way a task can fail ending the run with its location, task, reason and stderr tail.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, run, runStatus, TaskFailedError } from "../../src/graph/index.js";
@@ -206,5 +206,30 @@ describe("stdin/stdout executor", () => {
     const e = await failure(run(g, { s: "x" }, { root: tempDir(), workers, executors: { upper: "stdio" } }));
     expect(e.reason).toBe("exited with status 4");
     expect(e.stderrTail).toBe("no thanks");
+  });
+});
+
+describe("time limits from worker.json and run options", () => {
+  it("uses a task's @timeout from worker.json unless the run sets one", async () => {
+    const workers = tempDir();
+    calcWorker(workers);
+    writeFileSync(join(workers, "calc", "worker.json"), JSON.stringify({ name: "calc", tasks: { slow: { timeout: 0.3 } } }));
+    const g = graph({ inputs: { a: t.int32 }, output: t.int32 });
+    g.output(g.task(slow({ a: g.inputs.a })));
+    const e = await failure(run(g, { a: 1 }, { root: tempDir(), workers }));
+    expect(e.reason).toBe("timed out after 0.3 s");
+    const f = await failure(run(g, { a: 1 }, { root: tempDir(), workers, timeouts: { calc: 0.2 } }));
+    expect(f.reason).toBe("timed out after 0.2 s");
+  });
+
+  it("stops the run when the caller aborts", async () => {
+    const workers = tempDir();
+    calcWorker(workers);
+    const g = graph({ inputs: { a: t.int32 }, output: t.int32 });
+    g.output(g.task(slow({ a: g.inputs.a })));
+    const root = tempDir();
+    const ac = new AbortController();
+    const p = run(g, { a: 1 }, { root, workers, signal: ac.signal, onEvent: (ev) => ev.type === "task-started" && setTimeout(() => ac.abort(), 100) });
+    await expect(p).rejects.toThrow(/the run was stopped/);
   });
 });
