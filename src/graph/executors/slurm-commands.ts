@@ -10,6 +10,8 @@ export interface SlurmCommandOptions {
   readonly slurmBin?: string;
   /** Give up on one command after this long (a scheduler that hangs instead of failing). */
   readonly commandTimeoutMs: number;
+  /** sbatch processes at once: a fan-out of thousands must not start thousands of them. */
+  readonly maxConcurrentSubmissions: number;
 }
 
 /** Scheduler's view of one job (or one array element). */
@@ -41,6 +43,9 @@ interface Outcome {
 }
 
 export class SlurmCommands {
+  private submitting = 0;
+  private readonly waiting: (() => void)[] = [];
+
   constructor(private readonly options: SlurmCommandOptions) {}
 
   private path(command: string): string {
@@ -77,7 +82,17 @@ export class SlurmCommands {
 
   /** Submit a batch script; resolves the job id, rejects with Slurm's own reason. */
   async submit(script: string): Promise<string> {
-    const out = await this.exec("sbatch", ["--parsable", script]);
+    // A slot is handed straight from a finished submission to the next waiting one.
+    if (this.submitting < this.options.maxConcurrentSubmissions) this.submitting++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let out: Outcome;
+    try {
+      out = await this.exec("sbatch", ["--parsable", script]);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.submitting--;
+    }
     const id = out.stdout.trim().split(";")[0] ?? "";
     if (out.code !== 0 || !/^\d+$/.test(id)) {
       throw new SlurmCommandError(`Slurm rejected the job at submission: ${slurmMessage(out)}`, false);

@@ -49,6 +49,8 @@ export interface SlurmExecutorOptions {
   readonly unresponsiveMs?: number;
   /** Give up on a single sbatch/squeue/scancel call after this long (default 30 000 ms). */
   readonly commandTimeoutMs?: number;
+  /** sbatch processes running at once (default 8); more submissions wait their turn. */
+  readonly maxConcurrentSubmissions?: number;
   /** How long a finished job may lack its exit-status file (shared FS lag; default 5000 ms). */
   readonly exitFileGraceMs?: number;
   /** Notice exit-status files through file-system events between polls (default true). */
@@ -102,6 +104,7 @@ export class SlurmExecutor implements Executor {
     this.commands = new SlurmCommands({
       slurmBin: options.slurmBin,
       commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
+      maxConcurrentSubmissions: Math.max(1, options.maxConcurrentSubmissions ?? 8),
     });
     this.monitor = new JobMonitor(this.commands, {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
