@@ -11,7 +11,8 @@ import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
 import { bashQuote } from "./bash-quote.js";
 import { LAUNCHER_RUNTIME } from "./launcher-runtime.js";
 import { parseTemplate, type TemplateWord } from "./launcher-template.js";
-import { pythonFloat, pythonString, toWire } from "./python-json.js";
+import { encodeValue, fromJsonValue } from "../runtime-contract/codec.js";
+import { pythonFloat, pythonString } from "../runtime-contract/json-text.js";
 
 /** Largest input file (wire form) whose plain text is exported as `input_<port>_value`. */
 export const SCALAR_VALUE_LIMIT = 65536;
@@ -131,7 +132,7 @@ function renderTask(task: TaskModel): string {
 function inputLine(port: PortModel): string {
   const kind = isScalar(port.desc) ? "scalar" : "file";
   const need = port.optional ? "optional" : "required";
-  const fallback = port.default === undefined ? "" : ` ${bashQuote(toWire(port.default, port.desc))}`;
+  const fallback = port.default === undefined ? "" : ` ${bashQuote(wireText(port.default, port.desc))}`;
   return `tkr_input ${port.name} ${kind} ${need}${fallback}`;
 }
 
@@ -228,6 +229,11 @@ function outputCheck(port: PortModel): string {
     default:
       return `tkr_check_json ${port.name}`;
   }
+}
+
+/** A JSON value from the spec (a parameter default) in the wire format, by the runtime's own codec. */
+export function wireText(value: unknown, desc: TypeDesc): string {
+  return new TextDecoder().decode(encodeValue(fromJsonValue(value, desc), desc));
 }
 
 function literalWire(value: string | number | boolean): string {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { pythonFloat, pythonString, toWire } from "../../src/emitter/python-json.js";
+import { wireText } from "../../src/emitter/launcher.js";
+import { pythonFloat, pythonString } from "../../src/runtime-contract/json-text.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { buildFixture, layoutNode, output, python, runLauncher, type BuiltWorker } from "./support.js";
 
@@ -74,7 +75,7 @@ describe("compile-time wire encoding of defaults matches Python", () => {
 
   it("structs in declaration order with Python's separators", () => {
     const point = t.struct("Point", [{ name: "x", type: t.float64 }, { name: "label", type: t.string }]);
-    expect(toWire({ label: "p", x: 1 }, point)).toBe('{"x": 1.0, "label": "p"}');
-    expect(toWire([1, 2], t.list(t.float64))).toBe("[1.0, 2.0]");
+    expect(wireText({ label: "p", x: 1 }, point)).toBe('{"x": 1.0, "label": "p"}');
+    expect(wireText([1, 2], t.list(t.float64))).toBe("[1.0, 2.0]");
   });
 });
