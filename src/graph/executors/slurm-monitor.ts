@@ -37,8 +37,6 @@ export interface JobWatch {
   readonly job: string;
   /** The id squeue is asked about: the job, or the whole array. */
   readonly queryId: string;
-  /** `worker.task at loc`, for messages. */
-  readonly label: string;
   readonly nodeDir: string;
   /** Where Slurm writes the job's own output, named in launch-failure messages. */
   readonly outputFile: string;

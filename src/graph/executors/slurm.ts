@@ -146,7 +146,6 @@ export class SlurmExecutor implements Executor {
       key: nodeDir,
       job: jobId,
       queryId: jobId,
-      label: labelOf(launch),
       nodeDir,
       outputFile: join(nodeDir, STDOUT_FILE),
       logFiles: [join(nodeDir, STDERR_FILE)],
@@ -243,8 +242,7 @@ export class SlurmExecutor implements Executor {
         key: launch.nodeDir,
         job: `${jobId}_${element}`,
         queryId: jobId,
-        label: labelOf(launch),
-        nodeDir: launch.nodeDir,
+          nodeDir: launch.nodeDir,
         outputFile: join(arrayDir, `slurm-${element}.out`),
         logFiles: [join(launch.nodeDir, STDERR_FILE), join(arrayDir, `slurm-${element}.out`)],
         timeoutSeconds: common!.timeoutSeconds,
@@ -331,8 +329,9 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-function labelOf(launch: TaskLaunch): string {
-  return `${launch.worker}.${launch.task} at ${launch.loc}`;
+/** Same as `new SlurmExecutor(options)`, in the style of the other executors' factories. */
+export function slurmExecutor(options: SlurmExecutorOptions): SlurmExecutor {
+  return new SlurmExecutor(options);
 }
 
 /** The contract's lookup: `<dir>/<worker>` if it is a file, else `<dir>/<worker>/main.sh`. */
