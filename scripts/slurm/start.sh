@@ -6,6 +6,7 @@
 # Environment:
 #   TKR_SLURM_CONF_FORCE=1  rewrite /etc/slurm/slurm.conf even if it was not written by this script
 #   TKR_SLURM_TIMEOUT=<s>   how long to wait for the daemons to come up (default 60)
+#   TKR_SLURM_SLOTS=<n>     job slots (CPUs) the node offers (default: the cores, at least 8)
 set -euo pipefail
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -38,11 +39,6 @@ node_ready() {
     *) return 1 ;;
   esac
 }
-
-# Fast path: everything is already up.
-if command -v scontrol >/dev/null && scontrol ping 2>/dev/null | grep -q 'is UP' && node_ready; then
-  exit 0
-fi
 
 # --- install -------------------------------------------------------------------------------------
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -85,19 +81,20 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 
 # --- configuration -------------------------------------------------------------------------------
-if [[ ! -f $CONF ]] || head -n1 "$CONF" | grep -qF "$MARK" || [[ ${TKR_SLURM_CONF_FORCE:-} == 1 ]]; then
-  # The node line comes from slurmd's own view of the hardware, so the node never registers as
-  # INVALID; memory is declared a little lower than measured for the same reason.
+render_conf() {
+  # Memory comes from slurmd's own view of the hardware, declared a little lower than measured so
+  # the node never registers as INVALID.
+  local hw cores mem slots
   hw=$(slurmd -C | head -n1)
-  field() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$hw"; }
-  cpus=$(field CPUs)
-  sockets=$(field SocketsPerBoard)
-  cores=$(field CoresPerSocket)
-  threads=$(field ThreadsPerCore)
-  mem=$(field RealMemory)
+  cores=$(sed -n 's/.*\bCPUs=\([0-9]*\).*/\1/p' <<<"$hw")
+  mem=$(sed -n 's/.*\bRealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
   mem=$((mem * 9 / 10))
-  mkdir -p /etc/slurm
-  cat >"$CONF.new" <<EOF
+  # Test jobs mostly sleep or take milliseconds: the node offers at least 8 slots even on a
+  # 2-core machine (config_overrides), so a job sitting out a time limit, or a second test run,
+  # does not starve the others.
+  slots=${TKR_SLURM_SLOTS:-8}
+  ((slots >= cores)) || slots=$cores
+  cat <<EOF
 $MARK
 # Single-node test cluster. Scheduling on cores only (no cgroups here, so memory is not enforced).
 ClusterName=tkr
@@ -111,6 +108,8 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
+# The node line below, not the hardware, says how many job slots there are.
+SlurmdParameters=config_overrides
 SchedulerType=sched/backfill
 # Start a submitted batch job at once instead of batching submissions for a few seconds.
 SchedulerParameters=batch_sched_delay=0
@@ -132,17 +131,52 @@ SlurmctldPidFile=/run/slurmctld.pid
 SlurmdPidFile=/run/slurmd.pid
 SlurmctldLogFile=$LOG_DIR/slurmctld.log
 SlurmdLogFile=$LOG_DIR/slurmd.log
-NodeName=localhost CPUs=$cpus SocketsPerBoard=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$mem State=UNKNOWN
+NodeName=localhost CPUs=$slots Boards=1 SocketsPerBoard=1 CoresPerSocket=$slots ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
-  mv "$CONF.new" "$CONF"
+}
+
+restart=0
+if [[ ! -f $CONF ]] || head -n1 "$CONF" | grep -qF "$MARK" || [[ ${TKR_SLURM_CONF_FORCE:-} == 1 ]]; then
+  desired=$(render_conf)
+  if [[ ! -f $CONF ]] || [[ $(cat "$CONF") != "$desired" ]]; then
+    mkdir -p /etc/slurm
+    printf '%s\n' "$desired" >"$CONF.new"
+    mv "$CONF.new" "$CONF"
+    # Daemons running with another configuration are restarted (jobs survive in the state files).
+    restart=1
+  fi
 else
   say "keeping $CONF (not written by this script; TKR_SLURM_CONF_FORCE=1 rewrites it)"
 fi
+
+# Fast path: everything is already up with this configuration.
+if [[ $restart == 0 ]] && scontrol ping 2>/dev/null | grep -q 'is UP' && node_ready; then
+  exit 0
+fi
+
 mkdir -p "$LOG_DIR" "$STATE_DIR/slurmctld" "$STATE_DIR/slurmd"
 
 # --- daemons -------------------------------------------------------------------------------------
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop_daemon() {
+  alive "$1" || return 0
+  local pid
+  pid=$(cat "$1")
+  kill "$pid"
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+if [[ $restart == 1 ]] && { alive /run/slurmd.pid || alive /run/slurmctld.pid; }; then
+  say "configuration changed: restarting slurmd and slurmctld"
+  stop_daemon /run/slurmd.pid
+  stop_daemon /run/slurmctld.pid
+fi
 
 if ! alive /run/slurmctld.pid; then
   say "starting slurmctld"

@@ -176,10 +176,15 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const controller = new AbortController();
     const box = sandbox("abort", controller.signal);
     const ex = executor(box.workersDir);
-    // Four sleeping tasks on a two-CPU node: some run, some wait.
-    const results = ["-.N1", "-.N2", "-.N3", "-.N4"].map((loc) => ex.run(box.launch("sleep", loc, "120")));
-    await waitFor("a running job", () => submitted.length === 4 && [...jobStates(submitted).values()].includes("RUNNING"));
-    expect(liveJobs(submitted)).toHaveLength(4);
+    // More sleeping tasks than the test node has slots: some run, some wait.
+    const slots = Number(execFileSync("sinfo", ["-h", "-o", "%c"], { encoding: "utf8" }).trim());
+    const locs = Array.from({ length: slots + 2 }, (_, i) => `-.N${i + 1}`);
+    const results = locs.map((loc) => ex.run(box.launch("sleep", loc, "120")));
+    await waitFor("running and pending jobs", () => {
+      const states = [...jobStates(submitted).values()];
+      return submitted.length === locs.length && states.includes("RUNNING") && states.includes("PENDING");
+    });
+    expect(liveJobs(submitted)).toHaveLength(locs.length);
     controller.abort();
     for (const result of await Promise.all(results)) {
       expect(result).toMatchObject({ ok: false, reason: "stopped: the run was stopped" });

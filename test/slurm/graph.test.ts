@@ -100,7 +100,7 @@ describe.skipIf(!cluster.up)("graphs with a worker on Slurm", () => {
       concurrency: 16,
       signal: interrupt.signal,
     }).catch((x: unknown) => x);
-    await waitFor("jobs to run", () => jobs.length === 4 && [...jobStates(jobs).values()].includes("RUNNING"));
+    await waitFor("jobs to run", () => jobs.length === 4 && [...jobStates(jobs).values()].includes("RUNNING"), 60_000);
     interrupt.abort();
     const e = await running;
     expect(e).toBeInstanceOf(Error);

@@ -39,10 +39,17 @@ describe.skipIf(!cluster.up)("interrupting a program with jobs on Slurm", () => 
       child.on("exit", (code, signal) => done({ code, signal })),
     );
     const jobs = () => [...stdout.matchAll(/^submitted (\d+)$/gm)].map((m) => m[1]!);
-    await waitFor("three jobs, one running", () => jobs().length === 3 && [...jobStates(jobs()).values()].includes("RUNNING"));
-    child.kill("SIGINT");
-    expect(await ended).toEqual({ code: null, signal: "SIGINT" });
-    expect(liveJobs(jobs())).toEqual([]);
-    expect(stderr).toContain(`typespec-workers: cancelled Slurm jobs ${jobs().join(", ")}`);
-  });
+    try {
+      await waitFor("three jobs, one running", () => jobs().length === 3 && [...jobStates(jobs()).values()].includes("RUNNING"), 60_000);
+      child.kill("SIGINT");
+      expect(await ended).toEqual({ code: null, signal: "SIGINT" });
+      expect(liveJobs(jobs())).toEqual([]);
+      expect(stderr).toContain(`typespec-workers: cancelled Slurm jobs ${jobs().join(", ")}`);
+    } finally {
+      // Whatever failed above, leave neither the child nor its jobs behind.
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+      await ended;
+      if (jobs().length > 0 && liveJobs(jobs()).length > 0) execFileSync("scancel", jobs());
+    }
+  }, 120_000);
 });
