@@ -14,8 +14,8 @@ let pool: Piscina<StubsFile, string> | undefined;
 /** Starts the first printing thread; more start on demand, up to one per core. */
 export function startStubsPrinter(): void {
   pool ??= new Piscina<StubsFile, string>({
-    filename: new URL("./print-stubs.js", import.meta.url).href,
-    minThreads: 1,
+    filename: new URL("./print-thread.js", import.meta.url).href,
+    minThreads: availableParallelism(),
     maxThreads: availableParallelism(),
     // Idle threads are unref'd by the pool, so they never keep a finished compile alive.
     idleTimeout: 10_000,
