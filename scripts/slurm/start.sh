@@ -29,7 +29,8 @@ say() { echo "slurm: $*" >&2; }
 LOCK_DIR=/run/lock
 [[ -d $LOCK_DIR ]] || LOCK_DIR=/tmp
 exec 9>"$LOCK_DIR/typespec-workers-slurm.lock"
-flock -w "$TIMEOUT" 9 || { say "could not take the start lock within ${TIMEOUT}s"; exit 1; }
+# Generous: the first caller may be installing packages (apt-get update included).
+flock -w 600 9 || { say "could not take the start lock within 600 s"; exit 1; }
 
 node_state() { sinfo -h -n localhost -o %t 2>/dev/null | head -n1 || true; }
 

@@ -18,7 +18,7 @@ export interface Cluster {
 
 /** Start the cluster if needed. Never throws: tests skip with `why` when it cannot start. */
 export function startCluster(): Cluster {
-  const run = spawnSync("bash", [join(repo, "scripts/slurm/start.sh")], { encoding: "utf8", timeout: 180_000 });
+  const run = spawnSync("bash", [join(repo, "scripts/slurm/start.sh")], { encoding: "utf8", timeout: 600_000 });
   if (run.status === 0) return { up: true };
   const why = `Slurm tests skipped: scripts/slurm/start.sh could not start a cluster (exit ${run.status ?? run.signal}): ${
     (run.stderr || run.error?.message || "").trim().split("\n").slice(-3).join(" | ")
