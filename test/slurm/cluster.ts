@@ -20,9 +20,15 @@ export interface Cluster {
 export function startCluster(): Cluster {
   const run = spawnSync("bash", [join(repo, "scripts/slurm/start.sh")], { encoding: "utf8", timeout: 600_000 });
   if (run.status === 0) return { up: true };
-  const why = `Slurm tests skipped: scripts/slurm/start.sh could not start a cluster (exit ${run.status ?? run.signal}): ${
-    (run.stderr || run.error?.message || "").trim().split("\n").slice(-3).join(" | ")
-  }`;
+  const why = `Slurm tests skipped: scripts/slurm/start.sh could not start a cluster (exit ${run.status ?? run.signal}): ${(
+    run.stderr ||
+    run.error?.message ||
+    ""
+  )
+    .trim()
+    .split("\n")
+    .slice(-3)
+    .join(" | ")}`;
   console.warn(why);
   return { up: false, why };
 }
@@ -32,7 +38,13 @@ export function jobStates(ids: readonly string[]): Map<string, string> {
   const out = execFileSync("squeue", ["-h", "-r", "-t", "all", "-j", [...ids, ...ids].join(","), "-o", "%i|%T"], {
     encoding: "utf8",
   });
-  return new Map(out.trim().split("\n").filter(Boolean).map((line) => line.split("|") as [string, string]));
+  return new Map(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("|") as [string, string]),
+  );
 }
 
 /** Jobs among `ids` still pending or running. */

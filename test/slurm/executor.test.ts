@@ -102,7 +102,10 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const box = sandbox("timeout");
     const launch = box.launch("sleep", "-.N1", "30", { timeoutMs: 1500 });
     const result = await executor(box.workersDir).run(launch);
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^timed out after 1\.5 s \(Slurm job \d+\)$/) });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^timed out after 1\.5 s \(Slurm job \d+\)$/),
+    });
     // Slurm's own limit is set as a backstop, a minute beyond (Slurm counts minutes).
     expect(readFileSync(join(launch.nodeDir, "job.sh"), "utf8")).toContain("#SBATCH --time=2\n");
   });
@@ -111,7 +114,10 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const box = sandbox("scancel");
     const launch = box.launch("sleep", "-.N1", "60");
     const running = executor(box.workersDir).run(launch);
-    const id = await waitFor("the job to run", () => submitted[0] && jobStates(submitted).get(submitted[0]) === "RUNNING" && submitted[0]);
+    const id = await waitFor(
+      "the job to run",
+      () => submitted[0] && jobStates(submitted).get(submitted[0]) === "RUNNING" && submitted[0],
+    );
     execFileSync("scancel", [id]);
     const result = await running;
     expect(result).toMatchObject({ ok: false, reason: `Slurm job ${id} was cancelled (scancel or an administrator)` });
@@ -123,9 +129,12 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const result = await ex.run(box.launch("upper", "-.N1", "x"));
     expect(result).toEqual({
       ok: false,
-      reason: "not submitted: Slurm rejected the job at submission: Batch job submission failed: More processors requested than permitted",
+      reason:
+        "not submitted: Slurm rejected the job at submission: Batch job submission failed: More processors requested than permitted",
     });
-    const partition = await executor(box.workersDir, { defaults: { partition: "nope" } }).run(box.launch("upper", "-.N2", "x"));
+    const partition = await executor(box.workersDir, { defaults: { partition: "nope" } }).run(
+      box.launch("upper", "-.N2", "x"),
+    );
     expect(partition).toMatchObject({ ok: false, reason: expect.stringContaining("Invalid partition name specified") });
     expect(submitted).toEqual([]);
   });
@@ -135,7 +144,10 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const descriptor = { name: "test_worker", tasks: { upper: { resources: { cpus: 64, time: "00:05:00" } } } };
     writeFileSync(join(box.workersDir, "test_worker/worker.json"), JSON.stringify(descriptor));
     const fromSpec = await executor(box.workersDir).run(box.launch("upper", "-.N1", "x"));
-    expect(fromSpec).toMatchObject({ ok: false, reason: expect.stringContaining("More processors requested than permitted") });
+    expect(fromSpec).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("More processors requested than permitted"),
+    });
 
     const overridden = box.launch("upper", "-.N2", "y");
     const ex = executor(box.workersDir, { workers: { test_worker: { cpus: 1 } } });
@@ -146,7 +158,9 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
 
   it("refuses resource values that are not Slurm's notation, naming the task and field", async () => {
     const box = sandbox("bad-resources");
-    const ex = executor(box.workersDir, { tasks: { "test_worker.upper": { memory: "2 GB", sbatch: ["--qos=a\n#SBATCH --x"] } } });
+    const ex = executor(box.workersDir, {
+      tasks: { "test_worker.upper": { memory: "2 GB", sbatch: ["--qos=a\n#SBATCH --x"] } },
+    });
     const result = await ex.run(box.launch("upper", "-.N1", "x"));
     expect(result).toEqual({
       ok: false,
@@ -272,7 +286,8 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     // Real sbatch and scancel; a real squeue pointed at a controller port where nothing listens.
     const bin = join(box.root, "bin");
     mkdirSync(bin);
-    for (const cmd of ["sbatch", "scancel"]) symlinkSync(execFileSync("which", [cmd], { encoding: "utf8" }).trim(), join(bin, cmd));
+    for (const cmd of ["sbatch", "scancel"])
+      symlinkSync(execFileSync("which", [cmd], { encoding: "utf8" }).trim(), join(bin, cmd));
     const conf = readFileSync("/etc/slurm/slurm.conf", "utf8").replace(/^SlurmctldHost=.*$/m, "$&\nSlurmctldPort=1");
     writeFileSync(join(bin, "dead.conf"), conf);
     writeFileSync(join(bin, "squeue"), `#!/bin/sh\nSLURM_CONF='${bin}/dead.conf' exec squeue "$@"\n`);
@@ -281,7 +296,9 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     const result = await ex.run(box.launch("sleep", "-.N1", "120"));
     expect(result).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/^the Slurm scheduler has not answered for \d+ s \(squeue gave no answer within 1\.5 s\)$/),
+      reason: expect.stringMatching(
+        /^the Slurm scheduler has not answered for \d+ s \(squeue gave no answer within 1\.5 s\)$/,
+      ),
     });
     expect(liveJobs(submitted)).toEqual([]);
   });

@@ -41,13 +41,21 @@ describe.skipIf(!cluster.up)("graphs with a worker on Slurm", () => {
   it("runs the signing graph with the openssl worker as Slurm jobs", async () => {
     const root = sandbox("signing").root;
     const jobs: string[] = [];
-    const slurm = new SlurmExecutor({ workersDir: fixtureWorkers, pollIntervalMs: 250, onSubmit: (id) => jobs.push(id) });
-    const r = await run(signing, { message: "hi" }, {
-      root,
-      workflowId: "sig",
-      workers: fixtureWorkers,
-      executors: { openssl_worker: slurm, auth_worker: authImpl },
+    const slurm = new SlurmExecutor({
+      workersDir: fixtureWorkers,
+      pollIntervalMs: 250,
+      onSubmit: (id) => jobs.push(id),
     });
+    const r = await run(
+      signing,
+      { message: "hi" },
+      {
+        root,
+        workflowId: "sig",
+        workers: fixtureWorkers,
+        executors: { openssl_worker: slurm, auth_worker: authImpl },
+      },
+    );
     expect(r.value).toBe(true);
     expect(jobs).toHaveLength(1);
     await waitFor("the job to complete", () => jobStates(jobs).get(jobs[0]!) === "COMPLETED", 10_000);
@@ -62,7 +70,9 @@ describe.skipIf(!cluster.up)("graphs with a worker on Slurm", () => {
     const keys = g.task(genrsa({ numbits: g.const(12), passphrase: g.const(new TextEncoder().encode("pw")) }));
     g.output({ public_key: keys.public_key });
     const slurm = new SlurmExecutor({ workersDir: fixtureWorkers, pollIntervalMs: 250 });
-    const e = await run(g, {}, { root, workers: fixtureWorkers, executors: { openssl_worker: slurm } }).catch((x: unknown) => x);
+    const e = await run(g, {}, { root, workers: fixtureWorkers, executors: { openssl_worker: slurm } }).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(TaskFailedError);
     const f = e as TaskFailedError;
     expect(f.task).toBe("openssl_worker.genrsa");
@@ -73,15 +83,23 @@ describe.skipIf(!cluster.up)("graphs with a worker on Slurm", () => {
   it("cancels the other jobs when one map element fails: nothing is left running", async () => {
     const box = sandbox("map-fails");
     const jobs: string[] = [];
-    const slurm = new SlurmExecutor({ workersDir: box.workersDir, pollIntervalMs: 250, onSubmit: (id) => jobs.push(id) });
+    const slurm = new SlurmExecutor({
+      workersDir: box.workersDir,
+      pollIntervalMs: 250,
+      onSubmit: (id) => jobs.push(id),
+    });
     // Element 2 sleeps for a negative time: sleep fails at once; the others would sleep 2 minutes.
-    const e = await run(sleepMap(), { seconds: [120, 120, -1, 120] }, {
-      root: box.root,
-      workers: box.workersDir,
-      executors: { test_worker: slurm },
-      // Slurm queues what it cannot run yet: hand it every element at once.
-      concurrency: 16,
-    }).catch((x: unknown) => x);
+    const e = await run(
+      sleepMap(),
+      { seconds: [120, 120, -1, 120] },
+      {
+        root: box.root,
+        workers: box.workersDir,
+        executors: { test_worker: slurm },
+        // Slurm queues what it cannot run yet: hand it every element at once.
+        concurrency: 16,
+      },
+    ).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TaskFailedError);
     expect((e as TaskFailedError).reason).toMatch(/^exited with status 1 \(Slurm job \d+\)$/);
     expect(jobs.length).toBeGreaterThanOrEqual(3);
@@ -91,15 +109,23 @@ describe.skipIf(!cluster.up)("graphs with a worker on Slurm", () => {
   it("cancels pending and running jobs when the user interrupts the run", async () => {
     const box = sandbox("interrupt");
     const jobs: string[] = [];
-    const slurm = new SlurmExecutor({ workersDir: box.workersDir, pollIntervalMs: 250, onSubmit: (id) => jobs.push(id) });
+    const slurm = new SlurmExecutor({
+      workersDir: box.workersDir,
+      pollIntervalMs: 250,
+      onSubmit: (id) => jobs.push(id),
+    });
     const interrupt = new AbortController();
-    const running = run(sleepMap(), { seconds: [120, 120, 120, 120] }, {
-      root: box.root,
-      workers: box.workersDir,
-      executors: { test_worker: slurm },
-      concurrency: 16,
-      signal: interrupt.signal,
-    }).catch((x: unknown) => x);
+    const running = run(
+      sleepMap(),
+      { seconds: [120, 120, 120, 120] },
+      {
+        root: box.root,
+        workers: box.workersDir,
+        executors: { test_worker: slurm },
+        concurrency: 16,
+        signal: interrupt.signal,
+      },
+    ).catch((x: unknown) => x);
     await waitFor("jobs to run", () => jobs.length === 4 && [...jobStates(jobs).values()].includes("RUNNING"), 60_000);
     interrupt.abort();
     const e = await running;

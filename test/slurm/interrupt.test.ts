@@ -40,7 +40,11 @@ describe.skipIf(!cluster.up)("interrupting a program with jobs on Slurm", () => 
     );
     const jobs = () => [...stdout.matchAll(/^submitted (\d+)$/gm)].map((m) => m[1]!);
     try {
-      await waitFor("three jobs, one running", () => jobs().length === 3 && [...jobStates(jobs()).values()].includes("RUNNING"), 60_000);
+      await waitFor(
+        "three jobs, one running",
+        () => jobs().length === 3 && [...jobStates(jobs()).values()].includes("RUNNING"),
+        60_000,
+      );
       child.kill("SIGINT");
       expect(await ended).toEqual({ code: null, signal: "SIGINT" });
       expect(liveJobs(jobs())).toEqual([]);

@@ -7,7 +7,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeResources, readSpecResources, resourceOptions, resourceProblems } from "../../src/graph/executors/slurm-resources.js";
+import {
+  mergeResources,
+  readSpecResources,
+  resourceOptions,
+  resourceProblems,
+} from "../../src/graph/executors/slurm-resources.js";
 import { renderArrayJob, renderSingleJob, renderTaskEnv } from "../../src/graph/executors/slurm-script.js";
 
 describe("Slurm resources", () => {
@@ -39,9 +44,18 @@ describe("Slurm resources", () => {
   });
 
   it("refuses values that are not Slurm notation or could break out of an #SBATCH line", () => {
-    expect(resourceProblems({ cpus: 2, memory: "512M", time: "1-00:00:00", partition: "gpu", sbatch: ["--exclusive"] })).toEqual([]);
     expect(
-      resourceProblems({ cpus: 0.5, memory: "lots", time: "1h", partition: "a b", account: 'x"y', sbatch: ["exclusive", "--x\n#SBATCH --y"] }),
+      resourceProblems({ cpus: 2, memory: "512M", time: "1-00:00:00", partition: "gpu", sbatch: ["--exclusive"] }),
+    ).toEqual([]);
+    expect(
+      resourceProblems({
+        cpus: 0.5,
+        memory: "lots",
+        time: "1h",
+        partition: "a b",
+        account: 'x"y',
+        sbatch: ["exclusive", "--x\n#SBATCH --y"],
+      }),
     ).toEqual([
       "cpus must be a whole number of at least 1, not 0.5",
       'memory "lots" is not a size such as 512M or 2G',
@@ -96,7 +110,12 @@ describe("Slurm job scripts", () => {
     ]);
     // sbatch stops reading #SBATCH lines at the first command: all of them come before any.
     const firstCommand = script.split("\n").findIndex((line) => line && !line.startsWith("#"));
-    expect(script.split("\n").slice(firstCommand).some((line) => line.startsWith("#SBATCH"))).toBe(false);
+    expect(
+      script
+        .split("\n")
+        .slice(firstCommand)
+        .some((line) => line.startsWith("#SBATCH")),
+    ).toBe(false);
     expect(spawnSync("bash", ["-n"], { input: script }).status).toBe(0);
   });
 
@@ -137,7 +156,15 @@ describe("Slurm job scripts", () => {
       lines.push(`${node}\t${name}`);
     }
     writeFileSync(join(dir, "list"), lines.join("\n") + "\n");
-    const script = renderArrayJob({ ...common, root: dir, launcher, arrayDir: dir, listFile: join(dir, "list"), tasks: 5, tasksPerElement: 2 });
+    const script = renderArrayJob({
+      ...common,
+      root: dir,
+      launcher,
+      arrayDir: dir,
+      listFile: join(dir, "list"),
+      tasks: 5,
+      tasksPerElement: 2,
+    });
     writeFileSync(join(dir, "job.sh"), script);
     chmodSync(launcher, 0o755);
     // Element 1 runs tasks 3 and 4 (list lines 3-4), nothing else.
@@ -147,6 +174,7 @@ describe("Slurm job scripts", () => {
     expect(readFileSync(join(dir, "d/_exit"), "utf8")).toBe("0\n");
     expect(spawnSync("test", ["-e", join(dir, "d/_done")]).status).toBe(0);
     expect(spawnSync("test", ["-e", join(dir, "bad/_done")]).status).toBe(1);
-    for (const untouched of ["a", "b", "e"]) expect(spawnSync("test", ["-e", join(dir, untouched, "_exit")]).status).toBe(1);
+    for (const untouched of ["a", "b", "e"])
+      expect(spawnSync("test", ["-e", join(dir, untouched, "_exit")]).status).toBe(1);
   });
 });

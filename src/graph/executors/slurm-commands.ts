@@ -70,7 +70,10 @@ export class SlurmCommands {
           }
           if (e.killed) {
             return reject(
-              new SlurmCommandError(`${command} gave no answer within ${this.options.commandTimeoutMs / 1000} s`, false),
+              new SlurmCommandError(
+                `${command} gave no answer within ${this.options.commandTimeoutMs / 1000} s`,
+                false,
+              ),
             );
           }
           if (typeof e.code === "number") return resolve({ code: e.code, stdout, stderr });

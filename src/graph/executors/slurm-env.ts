@@ -43,7 +43,8 @@ export function contractEnvironment(launch: TaskLaunch): Record<string, string> 
   ] as const) {
     for (const [port, path] of Object.entries(ports ?? {})) {
       // Port names are checked by the spec; a hand-written definition could still hold anything.
-      if (!PORT.test(port)) throw new Error(`${definitionFile}: ${direction} port ${JSON.stringify(port)} cannot be a variable name`);
+      if (!PORT.test(port))
+        throw new Error(`${definitionFile}: ${direction} port ${JSON.stringify(port)} cannot be a variable name`);
       env[`${direction}_${port}_file`] = abs(path);
     }
   }

@@ -67,10 +67,7 @@ export function renderSingleJob(job: SingleJob): string {
   return [
     "#!/bin/bash",
     `# One task as one Slurm job (typespec-workers). Resubmit by hand with: sbatch ${shq(job.nodeDir + "/" + JOB_SCRIPT)}`,
-    ...sbatchLines(job, [
-      `--output=${job.nodeDir}/${STDOUT_FILE}`,
-      `--error=${job.nodeDir}/${STDERR_FILE}`,
-    ]),
+    ...sbatchLines(job, [`--output=${job.nodeDir}/${STDOUT_FILE}`, `--error=${job.nodeDir}/${STDERR_FILE}`]),
     "",
     ...exports(job.env),
     ...exports(job.taskEnv),

@@ -99,7 +99,8 @@ export class SlurmExecutor implements Executor {
 
   constructor(private readonly options: SlurmExecutorOptions) {
     for (const name of Object.keys(options.env ?? {})) {
-      if (!ENV_NAME.test(name)) throw new Error(`SlurmExecutor: env name ${JSON.stringify(name)} is not a valid variable name`);
+      if (!ENV_NAME.test(name))
+        throw new Error(`SlurmExecutor: env name ${JSON.stringify(name)} is not a valid variable name`);
     }
     this.commands = new SlurmCommands({
       slurmBin: options.slurmBin,
@@ -139,8 +140,7 @@ export class SlurmExecutor implements Executor {
     } catch (error) {
       return { ok: false, reason: `cannot write the Slurm job script ${script}: ${(error as Error).message}` };
     }
-    const submitted = this.submit(script, [launch]);
-    const jobId = await submitted;
+    const jobId = await this.submit(script, [launch]);
     if (typeof jobId !== "string") return jobId;
     return this.monitor.watch({
       key: nodeDir,
@@ -242,7 +242,7 @@ export class SlurmExecutor implements Executor {
         key: launch.nodeDir,
         job: `${jobId}_${element}`,
         queryId: jobId,
-          nodeDir: launch.nodeDir,
+        nodeDir: launch.nodeDir,
         outputFile: join(arrayDir, `slurm-${element}.out`),
         logFiles: [join(launch.nodeDir, STDERR_FILE), join(arrayDir, `slurm-${element}.out`)],
         timeoutSeconds: common!.timeoutSeconds,
