@@ -136,6 +136,15 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
       box.launch("upper", "-.N2", "x"),
     );
     expect(partition).toMatchObject({ ok: false, reason: expect.stringContaining("Invalid partition name specified") });
+    const memory = await executor(box.workersDir, { defaults: { memory: "100000G" } }).run(
+      box.launch("upper", "-.N3", "x"),
+    );
+    expect(memory).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(
+        "Slurm rejected the job at submission: Memory specification can not be satisfied",
+      ),
+    });
     expect(submitted).toEqual([]);
   });
 
