@@ -145,7 +145,7 @@ if (positionals[0] === "memory-child") {
   console.log(
     `2. in-process tasks: ${rate.fanPerSec.toFixed(0)}/s in a map of ${N * 2}; ${rate.chainPerSec.toFixed(0)}/s in a chain of ${N} (target: thousands)`,
   );
-  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes], { encoding: "utf8" });
+  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir], { encoding: "utf8" });
   if (child.status !== 0) throw new Error(child.stderr);
   const mem = JSON.parse(child.stdout.trim().split("\n").pop());
   console.log(

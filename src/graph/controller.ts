@@ -196,6 +196,7 @@ function isoNow(): string {
 class Controller {
   private readonly executor: Executor;
   private readonly limiter: Limiter;
+  private readonly staging: Limiter;
   private readonly abort = new AbortController();
   private readonly memo = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -217,6 +218,7 @@ class Controller {
   ) {
     this.executor = options.executor ?? chooseExecutors(options.workers, options.executors);
     this.limiter = new Limiter(options.concurrency ?? availableParallelism());
+    this.staging = new Limiter(this.limiter.limit * 2 + 4);
     const listeners: ((e: RunEvent) => void)[] = [];
     if (options.onEvent) listeners.push(options.onEvent);
     if (options.progress) {
@@ -519,7 +521,17 @@ class Controller {
     return s === undefined ? undefined : s * 1000;
   }
 
-  private async runTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
+  /**
+   * At most a few tasks more than the concurrency limit are being prepared or checked at once, so
+   * that a wide map does not queue thousands of file operations ahead of the tasks that are
+   * running (their exit checks would wait behind them, holding their slots).
+   */
+  private runTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
+    return this.staging.run(() => this.stageTask(inst, node, loc));
+  }
+
+  private async stageTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
+    this.checkAborted();
     const { files } = this;
     const dot = node.function_name.lastIndexOf(".");
     const worker = node.function_name.slice(0, dot);

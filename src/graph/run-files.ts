@@ -56,9 +56,18 @@ export class RunFiles {
     }
   }
 
-  /** Make `<loc>/outputs` (and the node folder). */
+  /** Make `<loc>/outputs` (and the node folder): two mkdirs, not the three of `recursive` on a new path. */
   async prepare(loc: string): Promise<void> {
-    await mkdir(this.outputs(loc), { recursive: true });
+    try {
+      await mkdir(this.node(loc));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") return void (await mkdir(this.outputs(loc), { recursive: true }));
+    }
+    try {
+      await mkdir(this.outputs(loc));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
   }
 
   /** Forget a node's previous attempt (resume): markers and outputs; its stderr log is kept. */

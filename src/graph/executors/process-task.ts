@@ -126,7 +126,7 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
   if (outcome.error) {
     return { ok: false, reason: `could not start ${p.file}: ${outcome.error.message}`, stderrTail: await stderrTail() };
   }
-  const written = await readErrorMarker(launch.nodeDir);
+  const [written, done] = await Promise.all([readErrorMarker(launch.nodeDir), exists(join(launch.nodeDir, "_done"))]);
   if (timedOut) {
     return { ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`, stderrTail: await stderrTail() };
   }
@@ -136,7 +136,7 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
     return { ok: false, reason: written ? `${how}: ${written}` : how, stderrTail: await stderrTail() };
   }
   if (written !== undefined) return { ok: false, reason: written || "the task wrote _error", stderrTail: await stderrTail() };
-  if (!(await exists(join(launch.nodeDir, "_done")))) {
+  if (!done) {
     if (p.exitZeroWithoutDone === "fail") {
       return { ok: false, reason: "exited with status 0 without marking the task done", stderrTail: await stderrTail() };
     }
