@@ -89,8 +89,9 @@ async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
   } catch (e) {
-    const err = e as Error;
+    const err = e as Error & { runDir?: string };
     process.stderr.write(`error: ${err.message}\n`);
+    if (err.runDir && !err.message.includes(err.runDir)) process.stderr.write(`run directory: ${err.runDir} (typespec-workers status|resume <dir>)\n`);
     process.exitCode = 1;
     return undefined;
   }
