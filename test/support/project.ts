@@ -10,8 +10,12 @@ import { repoRoot } from "./tester.js";
 
 const exec = promisify(execFile);
 export const bin = join(repoRoot, "node_modules/.bin");
-/** Child processes get Node ≥ 22 from node_modules/.bin first on PATH, as npm scripts do. */
-export const childEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+/**
+ * Child processes get Node ≥ 22 from node_modules/.bin first on PATH, as npm scripts do, and no
+ * colours: `tsp` colours its diagnostics when `CI` is set, which the tests' patterns do not expect.
+ */
+const { FORCE_COLOR: _forceColor, ...inherited } = process.env;
+export const childEnv = { ...inherited, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH}` };
 
 export function scratchDir(area: string): string {
   const base = join(repoRoot, "test/.out", area);
