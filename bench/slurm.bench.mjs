@@ -10,6 +10,7 @@
 // Needs the built package (`npm run build`) and a cluster (`scripts/slurm/start.sh`; run as root).
 // Usage: node bench/slurm.bench.mjs [--tasks 100] [--poll 1000]
 import { execFileSync, spawn } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -43,6 +44,7 @@ function setup(name, n) {
   writeFileSync(join(root, "workers/bench_worker/main.sh"), LAUNCHER);
   chmodSync(join(root, "workers/bench_worker/main.sh"), 0o755);
   const signal = new AbortController().signal;
+  setMaxListeners(0, signal); // one listener per outstanding task
   const launches = [];
   for (let i = 0; i < n; i++) {
     const loc = `-.N1.M${i}`;

@@ -10,6 +10,7 @@
  * the node's location, task, reason and stderr tail.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -219,6 +220,9 @@ class Controller {
     this.executor = options.executor ?? chooseExecutors(options.workers, options.executors);
     this.limiter = new Limiter(options.concurrency ?? availableParallelism());
     this.staging = new Limiter(this.limiter.limit * 2 + 4);
+    // Every running task listens on the run's signal: with a high concurrency (Slurm) that is
+    // more than Node's default of 10 and is not a leak.
+    setMaxListeners(0, this.abort.signal);
     const listeners: ((e: RunEvent) => void)[] = [];
     if (options.onEvent) listeners.push(options.onEvent);
     if (options.progress) {
