@@ -4,12 +4,16 @@
  * here.
  */
 import { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { addCompileCommand } from "./compile-command.js";
 import { addRunCommands } from "./run-commands.js";
 
-const program = new Command("typespec-workers").description(
-  "Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.",
-);
+// dist/src/cli/main.js → the package's own package.json.
+const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+
+const program = new Command("typespec-workers")
+  .description("Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.")
+  .version(version);
 addCompileCommand(program);
 addRunCommands(program);
 

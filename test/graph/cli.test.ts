@@ -1,6 +1,6 @@
 // The CLI on real run directories: run a graph module, status, results, resume; progress output.
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,13 @@ export default g;
 }
 
 describe("typespec-workers CLI", () => {
+  it("prints the package's version", () => {
+    const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
+    const r = tw("--version");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
   it("runs a graph module, then tells status and results from the run directory", () => {
     const dir = tempDir();
     const workers = join(dir, "workers");
