@@ -2,19 +2,17 @@
  * Run one task as a child process and tell how it ended. Shared by the shell, stdin/stdout and
  * Node executors.
  *
- * Processes are started through the shared bash helper (`spawner.ts`), which forks far more
- * cheaply than Node can, or with `child_process.spawn` when a request cannot go through it. Either
- * way: no shell re-reads any value, stdout/stderr go straight to files by descriptor (nothing
- * flows through the controller), the task gets its own process group so a timeout or an abort
- * stops the launcher *and* what it started, and waiting is on the exit report, not polling.
+ * Processes are started by `start-process.ts` (a process helper, or Node's spawn): no shell
+ * re-reads any value, stdout/stderr go straight to files, and the task gets its own process group,
+ * so a timeout or an abort stops the launcher *and* what it started; waiting is on the exit
+ * report, not polling.
  * (execa was not used: it adds a layer per task and pipes output through the controller.)
  */
-import { spawn } from "node:child_process";
-import { open, type FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
 import { exists, tail } from "../run-files.js";
-import { sharedSpawner, Spawner, type SpawnRequest } from "./spawner.js";
+import { startProcess } from "./start-process.js";
 
 export interface ProcessTask {
   readonly file: string;
@@ -38,9 +36,6 @@ export interface ProcessTask {
 /** Grace between SIGTERM and SIGKILL when a task is stopped. */
 const KILL_GRACE_MS = 2000;
 
-/** `TW_SPAWN=node` forces Node's own spawn (for comparison and as an escape hatch). */
-const useHelper = process.env.TW_SPAWN !== "node";
-
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -50,11 +45,10 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
-
-/** Start the process; gives its pid (when known) and how it ended. */
-async function start(p: ProcessTask, errorsPath: string): Promise<{ pid: Promise<number | undefined>; exit: Promise<Exit> }> {
-  const req: SpawnRequest = {
+export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promise<TaskResult> {
+  if (launch.signal.aborted) return { ok: false, reason: "not started: the run was stopped" };
+  const errorsPath = join(launch.nodeDir, "errors");
+  const proc = await startProcess({
     file: p.file,
     args: p.args,
     env: p.env,
@@ -63,38 +57,7 @@ async function start(p: ProcessTask, errorsPath: string): Promise<{ pid: Promise
     stdout: p.stdout ?? p.logs,
     stdoutMode: p.stdout ? "truncate" : "append",
     stderr: errorsPath,
-  };
-  if (useHelper && Spawner.accepts(req)) {
-    const s = sharedSpawner.run(req);
-    return {
-      pid: s.pid.catch(() => undefined),
-      exit: s.exit.catch((error: Error) => ({ code: null, signal: null, error })),
-    };
-  }
-  const handles: FileHandle[] = [];
-  const fd = async (path: string, flags: string) => {
-    const h = await open(path, flags);
-    handles.push(h);
-    return h.fd;
-  };
-  try {
-    const stdio: [number, number, number] = [await fd(req.stdin, "r"), await fd(req.stdout, req.stdoutMode === "truncate" ? "w" : "a"), await fd(errorsPath, "a")];
-    const child = spawn(p.file, p.args, { env: { ...process.env, ...p.env }, cwd: p.cwd, stdio, detached: true });
-    const exit = new Promise<Exit>((resolve) => {
-      child.once("error", (error) => resolve({ code: null, signal: null, error }));
-      child.once("exit", (code, signal) => resolve({ code, signal }));
-    });
-    return { pid: Promise.resolve(child.pid), exit: exit.finally(() => Promise.all(handles.map((h) => h.close()))) };
-  } catch (error) {
-    await Promise.all(handles.map((h) => h.close()));
-    return { pid: Promise.resolve(undefined), exit: Promise.resolve({ code: null, signal: null, error: error as Error }) };
-  }
-}
-
-export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promise<TaskResult> {
-  if (launch.signal.aborted) return { ok: false, reason: "not started: the run was stopped" };
-  const errorsPath = join(launch.nodeDir, "errors");
-  const proc = await start(p, errorsPath);
+  });
 
   let timedOut = false;
   let stopped = false;

@@ -122,6 +122,8 @@ function onPath(name: string): boolean {
   return false;
 }
 
+export type HelperKind = "perl" | "bash";
+
 export interface SpawnRequest {
   readonly file: string;
   readonly args: readonly string[];
@@ -162,11 +164,18 @@ export class Spawner {
     return fields.every((f) => !f.includes(SEP) && !f.includes("\n")) && Object.keys(r.env).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   }
 
+  /** `perl` when perl is on the PATH (the faster helper), else `bash`. */
+  static defaultKind(): HelperKind {
+    return process.env.TW_SPAWN !== "bash" && onPath("perl") ? "perl" : "bash";
+  }
+
+  constructor(readonly kind: HelperKind = Spawner.defaultKind()) {}
+
   private start(): ChildProcess {
     if (this.helper) return this.helper;
     // stderr ignored: bash reports finished jobs there ("Done"); task stderr goes to their files.
     const h =
-      process.env.TW_SPAWN !== "bash" && onPath("perl")
+      this.kind === "perl"
         ? spawn("perl", ["-e", PERL_HELPER], { stdio: ["pipe", "pipe", "ignore"] })
         : spawn("bash", ["-c", HELPER], { stdio: ["pipe", "pipe", "ignore"] });
     h.stdout!.setEncoding("utf8");
