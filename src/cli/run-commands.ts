@@ -6,9 +6,13 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { ExecutorChoice } from "../graph/executors/choose.js";
+import type { SlurmResources } from "../graph/executors/slurm-resources.js";
 import { showValue } from "./show-value.js";
 
-type Choices = Record<string, "auto" | "shell" | "stdio" | "node">;
+const KINDS = ["auto", "shell", "stdio", "node", "slurm"] as const;
+type Kind = (typeof KINDS)[number];
+type Choices = Record<string, Kind>;
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -19,10 +23,10 @@ function executorChoices(pairs: readonly string[]): Choices {
   const out: Choices = {};
   for (const p of pairs) {
     const [worker, kind] = p.split("=");
-    if (!worker || !kind || !["auto", "shell", "stdio", "node"].includes(kind)) {
-      throw new Error(`--executor ${p}: expected <worker>=auto|shell|stdio|node`);
+    if (!worker || !kind || !(KINDS as readonly string[]).includes(kind)) {
+      throw new Error(`--executor ${p}: expected <worker>=${KINDS.join("|")}`);
     }
-    out[worker] = kind as Choices[string];
+    out[worker] = kind as Kind;
   }
   return out;
 }
@@ -38,9 +42,29 @@ function timeoutsOf(pairs: readonly string[]): Record<string, number> {
   return out;
 }
 
+/**
+ * `--slurm key=value` pairs: the Slurm executor's default resources (`cpus`, `memory`, `time`,
+ * `partition`, `account`; `sbatch` repeats). The executor checks the values, naming the field.
+ */
+function slurmDefaults(pairs: readonly string[]): SlurmResources {
+  const out: { -readonly [K in keyof SlurmResources]: SlurmResources[K] } = {};
+  const sbatch: string[] = [];
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    const [key, value] = eq > 0 ? [p.slice(0, eq), p.slice(eq + 1)] : [p, ""];
+    if (key === "cpus") out.cpus = Number(value);
+    else if (key === "memory" || key === "time" || key === "partition" || key === "account") out[key] = value;
+    else if (key === "sbatch") sbatch.push(value);
+    else throw new Error(`--slurm ${p}: expected cpus|memory|time|partition|account|sbatch=<value>`);
+  }
+  if (sbatch.length) out.sbatch = sbatch;
+  return out;
+}
+
 interface RunFlags {
   workers: string[];
   executor: string[];
+  slurm: string[];
   concurrency?: string;
   timeout?: string;
   taskTimeout: string[];
@@ -63,11 +87,28 @@ function stopOnSignals(): AbortSignal {
   return ac.signal;
 }
 
-function runOptions(o: RunFlags) {
+async function runOptions(o: RunFlags) {
+  const workers = o.workers.length ? o.workers : ["workers"];
+  const kinds = executorChoices(o.executor);
+  const executors: Record<string, ExecutorChoice> = {};
+  let slurm: ExecutorChoice | undefined;
+  for (const [worker, kind] of Object.entries(kinds)) {
+    if (kind !== "slurm") executors[worker] = kind;
+    else {
+      // Loaded only when asked for; one executor for every worker sent to Slurm, so that one
+      // batched squeue watches all their jobs. Launchers come from the first workers folder.
+      const { slurmExecutor } = await import("../graph/executors/slurm.js");
+      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: slurmDefaults(o.slurm) });
+      executors[worker] = slurm;
+    }
+  }
+  if (!slurm && o.slurm.length) {
+    throw new Error("--slurm sets the resources of workers run on Slurm: add -e <worker>=slurm (or default=slurm)");
+  }
   return {
     signal: stopOnSignals(),
-    workers: o.workers.length ? o.workers : ["workers"],
-    executors: executorChoices(o.executor),
+    workers,
+    executors,
     ...(o.concurrency ? { concurrency: Number(o.concurrency) } : {}),
     ...(o.timeout ? { timeout: Number(o.timeout) } : {}),
     timeouts: timeoutsOf(o.taskTimeout),
@@ -78,7 +119,8 @@ function runOptions(o: RunFlags) {
 function withRunFlags(c: Command): Command {
   return c
     .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
-    .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node", collect, [])
+    .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node, slurm", collect, [])
+    .option("--slurm <key=value>", "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)", collect, [])
     .option("-j, --concurrency <n>", "tasks at once (default: CPUs)")
     .option("--timeout <seconds>", "time limit for every task")
     .option("--task-timeout <worker.task=seconds>", "time limit for one task or worker", collect, [])
@@ -131,7 +173,7 @@ export function addRunCommands(program: Command): void {
         }
       }
       const outcome = await run(g, inputs, {
-        ...runOptions(o),
+        ...(await runOptions(o)),
         ...(o.root ? { root: o.root } : {}),
         ...(o.id ? { workflowId: o.id } : {}),
         ...(o.resume ? { resume: true } : {}),
@@ -145,7 +187,7 @@ export function addRunCommands(program: Command): void {
     async (dir: string, o: RunFlags) => {
       await report(async () => {
         const { resume } = await import("../graph/controller.js");
-        const outcome = await resume(dir, runOptions(o));
+        const outcome = await resume(dir, await runOptions(o));
         process.stdout.write(showValue(outcome.value) + "\n");
       });
     },

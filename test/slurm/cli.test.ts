@@ -1,0 +1,93 @@
+/**
+ * `typespec-workers run -e <worker>=slurm`: a graph run from the command line with a worker's
+ * tasks as Slurm jobs, the job resources from `--slurm`, and bad resource flags refused.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandbox, startCluster } from "./cluster.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = join(repo, "dist/src/cli/main.js");
+const cluster = startCluster();
+
+beforeAll(() => {
+  try {
+    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
+  } catch {
+    // Emitted anyway; judged by the tests.
+  }
+});
+
+function tw(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A graph module: the sandbox launcher's `upper` task on the graph input `text`. */
+function graphModule(dir: string): string {
+  const file = join(dir, "upper.mjs");
+  writeFileSync(
+    file,
+    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+const upper = task({ worker: "test_worker", name: "upper", inputs: [{ name: "value", type: t.string }], outputs: [{ name: "value", type: t.string }], shape: "value" });
+const g = graph({ inputs: { text: t.string }, output: t.string, name: "upper" });
+g.output(g.task(upper({ value: g.inputs.text })));
+export default g;
+`,
+  );
+  return file;
+}
+
+describe.skipIf(!cluster.up)("typespec-workers run on Slurm", () => {
+  it("runs a worker's tasks as jobs with the resources given by --slurm", () => {
+    const box = sandbox("cli");
+    const tag = `tw-cli-${randomUUID()}`;
+    const r = tw(
+      "run",
+      graphModule(box.root),
+      ...["-w", box.workersDir, "-e", "test_worker=slurm", "--slurm", "time=7", "--slurm", `sbatch=--comment=${tag}`],
+      ...["-i", '{"text": "hello slurm"}', "--root", box.root, "--id", "run", "--no-progress"],
+    );
+    expect(r.stderr).not.toContain("error");
+    // Results are shown as JSON.
+    expect([r.status, r.stdout]).toEqual([0, '"HELLO SLURM"\n']);
+    // The job Slurm ran is ours, with the time limit asked for (7 minutes).
+    const jobs = execFileSync("squeue", ["-h", "-t", "all", "-o", "%k|%l|%T|%j"], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.startsWith(`${tag}|`));
+    expect(jobs).toEqual([`${tag}|7:00|COMPLETED|test_worker.upper@-.N1`]);
+  });
+
+  it("refuses resources Slurm would reject, naming the field, before submitting anything", () => {
+    const box = sandbox("cli-bad");
+    const tag = `tw-cli-${randomUUID()}`;
+    const r = tw(
+      "run",
+      graphModule(box.root),
+      ...["-w", box.workersDir, "-e", "default=slurm", "--slurm", "memory=lots", "--slurm", `sbatch=--comment=${tag}`],
+      ...["-i", '{"text": "x"}', "--root", box.root, "--no-progress"],
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: task test_worker.upper at -.N1 failed: ");
+    expect(r.stderr).toMatch(/memory.*lots/);
+    const ours = execFileSync("squeue", ["-h", "-t", "all", "-o", "%k"], { encoding: "utf8" }).split("\n");
+    expect(ours).not.toContain(tag);
+  });
+});
+
+describe("--slurm flags", () => {
+  it("names an unknown resource, and --slurm without a worker on Slurm", () => {
+    const box = sandbox("cli-flags");
+    const mod = graphModule(box.root);
+    const unknown = tw("run", mod, "-e", "default=slurm", "--slurm", "colour=red", "-i", '{"text": "x"}', "--root", box.root);
+    expect([unknown.status, unknown.stderr]).toEqual([1, "error: --slurm colour=red: expected cpus|memory|time|partition|account|sbatch=<value>\n"]);
+    const alone = tw("run", mod, "--slurm", "time=5", "-i", '{"text": "x"}', "--root", box.root);
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toContain("--slurm sets the resources of workers run on Slurm: add -e <worker>=slurm");
+  });
+});
