@@ -32,7 +32,7 @@ import { registryDirs } from "./executors/find-worker.js";
 import { graphFromTree, inEdges, nodeDefText, parseGraphData, type GraphData, type NodeDef, type ValueRef } from "./graph-data.js";
 import { Limiter } from "./limiter.js";
 import { attachProgress } from "./progress.js";
-import { BODY_PORT, exists, RunFiles } from "./run-files.js";
+import { BODY_PORT, exists, requireRunDir, RunFiles } from "./run-files.js";
 
 /** What happens to tasks during a run (for progress displays and logs). */
 export type RunEvent =
@@ -104,9 +104,8 @@ export async function run<I, O, S extends "ports" | "value">(
 export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
   const dir = resolve(runDir);
   const files = new RunFiles(resolve(dir, ".."), dir.slice(resolve(dir, "..").length + 1));
-  const body = await readFile(files.output(".N-1", BODY_PORT), "utf8").catch(() => {
-    throw new RunError(`${dir} is not a run directory (no .N-1/outputs/body)`);
-  });
+  await requireRunDir(dir);
+  const body = await readFile(files.output(".N-1", BODY_PORT), "utf8");
   const sig = await readSignature(dir);
   const inputs = new Map<string, Uint8Array>();
   for (const port of Object.keys(sig.signature.inputs)) inputs.set(port, await readFile(files.output(".N-1", port)));

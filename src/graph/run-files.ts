@@ -5,6 +5,7 @@
  */
 import { copyFile, link, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RunError } from "./errors.js";
 
 export const GRAPH_INPUTS = "N-1";
 export const BODY_PORT = "body";
@@ -98,6 +99,17 @@ export class RunFiles {
       if (code === "EXDEV" || code === "EPERM") return copyFile(src, dst);
       throw e;
     }
+  }
+}
+
+/**
+ * Fails unless `dir` is a run directory: every run, ours or upstream's, holds its graph at
+ * `.N-1/outputs/body` from its start.
+ */
+export async function requireRunDir(dir: string): Promise<void> {
+  if (!(await exists(dir))) throw new RunError(`no run directory at ${dir}`);
+  if (!(await exists(join(dir, `.${GRAPH_INPUTS}`, "outputs", BODY_PORT)))) {
+    throw new RunError(`${dir} is not a run directory (no .${GRAPH_INPUTS}/outputs/${BODY_PORT})`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readOutputs, readSignature } from "./controller.js";
-import { tail } from "./run-files.js";
+import { requireRunDir, tail } from "./run-files.js";
 
 export interface TaskState {
   readonly loc: string;
@@ -35,9 +35,8 @@ async function has(p: string): Promise<boolean> {
 
 export async function runStatus(runDir: string): Promise<RunStatus> {
   const dir = resolve(runDir);
-  const entries = await readdir(dir).catch(() => {
-    throw new Error(`no run directory at ${dir}`);
-  });
+  await requireRunDir(dir);
+  const entries = await readdir(dir);
   let meta: { name?: string; start_time?: string } = {};
   try {
     meta = JSON.parse(await readFile(join(dir, "_metadata"), "utf8"));
@@ -104,6 +103,7 @@ export function formatStatus(s: RunStatus): string {
 /** The graph's results from a finished run directory alone, decoded by the stored types. */
 export async function readResults(runDir: string): Promise<unknown> {
   const dir = resolve(runDir);
+  await requireRunDir(dir);
   const sig = await readSignature(dir);
   return readOutputs(dir, sig.signature);
 }

@@ -61,6 +61,14 @@ describe("typespec-workers CLI", () => {
     expect(tw("results", join(dir, "runs/one")).stdout).toBe("42\n");
   });
 
+  it("status, results and resume refuse a folder that is not a run directory", () => {
+    const dir = tempDir();
+    for (const command of ["status", "results", "resume"]) {
+      expect(tw(command, dir)).toMatchObject({ status: 1, stderr: `error: ${dir} is not a run directory (no .N-1/outputs/body)\n` });
+      expect(tw(command, join(dir, "gone"))).toMatchObject({ status: 1, stderr: `error: no run directory at ${join(dir, "gone")}\n` });
+    }
+  });
+
   it("rejects bad inputs with one message per input and exit status 1", () => {
     const dir = tempDir();
     const r = tw("run", graphModule(dir), "-i", '{"a": "x"}', "--root", join(dir, "runs"));
