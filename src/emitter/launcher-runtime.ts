@@ -29,11 +29,14 @@ tkr_fail() {
     tail_text=$(tail -n 20 -- "$tkr_errors_file" || true)
   fi
   printf 'typespec-workers: %s\\n' "$message" >&2
+  # The error file's folder may not exist (a wrong definition path): say so once, in our words.
+  # ("! { ...; } >file" would not see a failed redirection: bash does not negate it.)
   if [[ -n $tkr_error_path ]]; then
     {
       printf '%s\\n' "$message"
       if [[ -n $tail_text ]]; then printf -- '--- last lines of stderr ---\\n%s\\n' "$tail_text"; fi
-    } >"$tkr_error_path" || true
+    } 2>/dev/null >"$tkr_error_path" ||
+      printf 'typespec-workers: %s: cannot write %s\\n' "$tkr_task" "$tkr_error_path" >&2
   fi
   exit 1
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, buildFixture, freshDir, layoutNode, readResult, runLauncher, type BuiltWorker, type RunResult } from "./support.js";
 
@@ -115,6 +115,16 @@ describe("failure is always reported", () => {
       const error = expectFailure(runLauncher(probe.launcher, node), /^probe: cannot read call arguments .*\/definition: /);
       expect(error.split("\n")[0]).toContain(reason);
     }
+  });
+
+  it("a definition that does not exist: our two lines on stderr, nothing from bash itself", () => {
+    const missing = join(freshDir("no-node"), "gone", "definition");
+    const result = spawnSync("bash", [probe.launcher, missing], { env: baseEnv(), encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `typespec-workers: probe: call arguments ${missing} do not exist\n` +
+        `typespec-workers: probe: cannot write ${join(dirname(missing), "_error")}\n`,
+    );
   });
 
   it("jq missing: a clear error in _error beside the definition", () => {
