@@ -1,28 +1,14 @@
 // The CLI on real run directories: run a graph module, status, results, resume; progress output.
-import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { attachProgress, ProgressState } from "../../src/graph/index.js";
+import { tw } from "../support/cli.js";
 import { shellWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(repo, "dist/src/cli/main.js");
-
-beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
-  } catch {
-    // Emitted anyway; judged by the tests.
-  }
-});
-
-function tw(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function graphModule(dir: string): string {
   const file = join(dir, "adder.mjs");

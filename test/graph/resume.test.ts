@@ -1,24 +1,15 @@
 // A controller process killed with SIGKILL mid-run, then resumed from the run directory alone:
 // tasks that had finished are not run again (each task appends to a counter file), interrupted
 // and unstarted ones are, and the results are readable from the directory afterwards.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readResults, resume, runStatus } from "../../src/graph/index.js";
 import { isAlive, shellWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-beforeAll(() => {
-  // The child controller runs the built package.
-  try {
-    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
-  } catch {
-    // tsc emits even when another module has a type error; the test fails below if ours did not build.
-  }
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

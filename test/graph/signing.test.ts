@@ -1,10 +1,9 @@
 // The README's signing graph for real: openssl through a shell launcher, auth_worker as a
 // TypeScript worker process (node executor) and in-process; mixed with the routing combinator.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { graph, inProcessExecutor, routeExecutors, run, shellExecutor, TaskFailedError } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { sign } from "./fixtures/stubs.js";
@@ -14,14 +13,6 @@ import { tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const workers = join(repo, "test/graph/fixtures/workers");
-
-beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
-  } catch {
-    // Emitted anyway; judged by the tests.
-  }
-});
 
 describe("signing graph", () => {
   it("runs with openssl (shell) and auth_worker as a Node process (auto-detected)", async () => {

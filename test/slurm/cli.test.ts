@@ -2,30 +2,17 @@
  * `typespec-workers run -e <worker>=slurm`: a graph run from the command line with a worker's
  * tasks as Slurm jobs, the job resources from `--slurm`, and bad resource flags refused.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tw } from "../support/cli.js";
 import { sandbox, startCluster } from "./cluster.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(repo, "dist/src/cli/main.js");
 const cluster = startCluster();
-
-beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
-  } catch {
-    // Emitted anyway; judged by the tests.
-  }
-});
-
-function tw(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** A graph module: the sandbox launcher's `upper` task on the graph input `text`. */
 function graphModule(dir: string): string {
