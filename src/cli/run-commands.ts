@@ -61,6 +61,15 @@ function slurmDefaults(pairs: readonly string[]): SlurmResources {
   return out;
 }
 
+/** The `--slurm` defaults, refused before anything runs when Slurm would refuse them. */
+async function checkedSlurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
+  const defaults = slurmDefaults(pairs);
+  const { resourceProblems } = await import("../graph/executors/slurm-resources.js");
+  const problems = resourceProblems(defaults);
+  if (problems.length) throw new Error(`--slurm: ${problems.join("; ")}`);
+  return defaults;
+}
+
 interface RunFlags {
   workers: string[];
   executor: string[];
@@ -98,7 +107,7 @@ async function runOptions(o: RunFlags) {
       // Loaded only when asked for; one executor for every worker sent to Slurm, so that one
       // batched squeue watches all their jobs. Launchers come from the first workers folder.
       const { slurmExecutor } = await import("../graph/executors/slurm.js");
-      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: slurmDefaults(o.slurm) });
+      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: await checkedSlurmDefaults(o.slurm) });
       executors[worker] = slurm;
     }
   }

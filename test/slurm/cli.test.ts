@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -50,20 +50,19 @@ describe.skipIf(!cluster.up)("typespec-workers run on Slurm", () => {
     expect(jobs).toEqual([`${tag}|7:00|COMPLETED|test_worker.upper@-.N1`]);
   });
 
-  it("refuses resources Slurm would reject, naming the field, before submitting anything", () => {
+  it("refuses resources Slurm would reject, naming the field, before anything runs", () => {
     const box = sandbox("cli-bad");
     const tag = `tw-cli-${randomUUID()}`;
     const r = tw(
       "run",
       graphModule(box.root),
       ...["-w", box.workersDir, "-e", "default=slurm", "--slurm", "memory=lots", "--slurm", `sbatch=--comment=${tag}`],
-      ...["-i", '{"text": "x"}', "--root", box.root, "--no-progress"],
+      ...["-i", '{"text": "x"}', "--root", box.root, "--id", "run", "--no-progress"],
     );
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("error: task test_worker.upper at -.N1 failed: ");
-    expect(r.stderr).toMatch(/memory.*lots/);
+    expect([r.status, r.stderr]).toEqual([1, 'error: --slurm: memory "lots" is not a size such as 512M or 2G\n']);
     const ours = execFileSync("squeue", ["-h", "-t", "all", "-o", "%k"], { encoding: "utf8" }).split("\n");
     expect(ours).not.toContain(tag);
+    expect(existsSync(join(box.root, "run"))).toBe(false);
   });
 });
 
