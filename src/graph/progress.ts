@@ -9,6 +9,8 @@ export class ProgressState {
   readonly running = new Map<string, string>();
   done = 0;
   cached = 0;
+  /** Tasks still running when the run failed: the controller stopped them. */
+  stopped = 0;
   readonly failed: { loc: string; task: string; reason: string }[] = [];
 
   apply(e: RunEvent): void {
@@ -27,6 +29,13 @@ export class ProgressState {
         this.running.delete(e.loc);
         this.failed.push({ loc: e.loc, task: e.task, reason: e.reason });
         break;
+      case "run-finished":
+        // Sent once every task has ended: on a failure, those never reported were stopped.
+        if (!e.ok) {
+          this.stopped += this.running.size;
+          this.running.clear();
+        }
+        break;
     }
   }
 
@@ -34,6 +43,7 @@ export class ProgressState {
     const parts = [`${this.running.size} running`, `${this.done} done`];
     if (this.cached) parts.push(`${this.cached} done earlier`);
     parts.push(`${this.failed.length} failed`);
+    if (this.stopped) parts.push(`${this.stopped} stopped`);
     return parts.join(", ");
   }
 
@@ -77,7 +87,9 @@ export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boo
   if (!live) {
     return {
       onEvent: (e) => {
-        const line = eventLine(e);
+        state.apply(e);
+        let line = eventLine(e);
+        if (e.type === "run-finished" && state.stopped) line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
         if (line) stream.write(line + "\n");
       },
       stop: () => undefined,

@@ -91,6 +91,15 @@ describe("progress", () => {
     expect(p.render()).toBe("tasks: 0 running, 1 done, 1 done earlier, 1 failed\n  ✗ w.b  -.N2: exited with status 2");
   });
 
+  it("shows the tasks a failed run stopped as stopped, not running", () => {
+    const p = new ProgressState();
+    for (const loc of ["-.N1", "-.N2", "-.N3"]) p.apply({ type: "task-started", loc, task: "w.a" });
+    p.apply({ type: "task-failed", loc: "-.N1", task: "w.a", reason: "exited with status 4" });
+    expect(p.summary()).toBe("2 running, 0 done, 1 failed");
+    p.apply({ type: "run-finished", ok: false });
+    expect(p.render()).toBe("tasks: 0 running, 0 done, 1 failed, 2 stopped\n  ✗ w.a  -.N1: exited with status 4");
+  });
+
   it("writes plain lines when not on a terminal", () => {
     let text = "";
     const sink = new Writable({
@@ -101,8 +110,10 @@ describe("progress", () => {
     }) as unknown as NodeJS.WriteStream;
     const d = attachProgress(sink);
     d.onEvent({ type: "task-started", loc: "-.N1", task: "w.a" });
+    d.onEvent({ type: "task-started", loc: "-.N2", task: "w.b" });
     d.onEvent({ type: "task-failed", loc: "-.N1", task: "w.a", reason: "timed out after 1 s" });
+    d.onEvent({ type: "run-finished", ok: false });
     d.stop();
-    expect(text).toBe("started w.a -.N1\nFAILED  w.a -.N1: timed out after 1 s\n");
+    expect(text).toBe("started w.a -.N1\nstarted w.b -.N2\nFAILED  w.a -.N1: timed out after 1 s\nrun failed (1 running task stopped)\n");
   });
 });
