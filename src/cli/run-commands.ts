@@ -153,7 +153,7 @@ export function addRunCommands(program: Command): void {
     program
       .command("run")
       .description("run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph")
-      .argument("<module>", "the graph module (.js/.mjs)")
+      .argument("<module>", "the graph module (.js, .mjs; .ts where Node strips types, as Node 24 does)")
       .option("-i, --inputs <json>", "graph inputs as a JSON object (decoded by the declared types)", "{}")
       .option("--root <dir>", "checkpoints root (default $TKR_DIR or ~/.tierkreis/checkpoints)")
       .option("--id <workflow-id>", "run folder name under the root (default a new UUID)")
