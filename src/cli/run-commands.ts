@@ -44,9 +44,10 @@ function timeoutsOf(pairs: readonly string[]): Record<string, number> {
 
 /**
  * `--slurm key=value` pairs: the Slurm executor's default resources (`cpus`, `memory`, `time`,
- * `partition`, `account`; `sbatch` repeats). The executor checks the values, naming the field.
+ * `partition`, `account`; `sbatch` repeats), refused before anything runs where Slurm would refuse
+ * them.
  */
-function slurmDefaults(pairs: readonly string[]): SlurmResources {
+async function slurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
   const out: { -readonly [K in keyof SlurmResources]: SlurmResources[K] } = {};
   const sbatch: string[] = [];
   for (const p of pairs) {
@@ -58,16 +59,10 @@ function slurmDefaults(pairs: readonly string[]): SlurmResources {
     else throw new Error(`--slurm ${p}: expected cpus|memory|time|partition|account|sbatch=<value>`);
   }
   if (sbatch.length) out.sbatch = sbatch;
-  return out;
-}
-
-/** The `--slurm` defaults, refused before anything runs when Slurm would refuse them. */
-async function checkedSlurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
-  const defaults = slurmDefaults(pairs);
   const { resourceProblems } = await import("../graph/executors/slurm-resources.js");
-  const problems = resourceProblems(defaults);
+  const problems = resourceProblems(out);
   if (problems.length) throw new Error(`--slurm: ${problems.join("; ")}`);
-  return defaults;
+  return out;
 }
 
 interface RunFlags {
@@ -107,7 +102,7 @@ async function runOptions(o: RunFlags) {
       // Loaded only when asked for; one executor for every worker sent to Slurm, so that one
       // batched squeue watches all their jobs. Launchers come from the first workers folder.
       const { slurmExecutor } = await import("../graph/executors/slurm.js");
-      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: await checkedSlurmDefaults(o.slurm) });
+      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: await slurmDefaults(o.slurm) });
       executors[worker] = slurm;
     }
   }
