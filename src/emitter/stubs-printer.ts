@@ -7,7 +7,7 @@
  *
  * One core is left to the compiler: every thread pays ~0.7 s of CPU to load ts-morph and
  * TypeScript, and a second thread on a 2-core machine took that from the checker (measured on 200
- * interfaces × 10 operations: emit/no-emit ratio 1.87 with two threads, 1.49–1.65 with one).
+ * interfaces × 10 operations: emit/no-emit ratio 1.87 with two threads, 1.49–1.67 with one).
  */
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";

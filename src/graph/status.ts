@@ -2,10 +2,10 @@
  * The state of a run directory after (or during) a run, from the files alone: which tasks are
  * done, failed or started without finishing, and the results.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readOutputs, readSignature } from "./controller.js";
-import { requireRunDir, tail } from "./run-files.js";
+import { exists, requireRunDir, tail } from "./run-files.js";
 
 export interface TaskState {
   readonly loc: string;
@@ -24,13 +24,6 @@ export interface RunStatus {
   readonly tasks: { readonly done: number; readonly failed: number; readonly started: number };
   /** Failed and unfinished tasks (done ones are only counted). */
   readonly attention: readonly TaskState[];
-}
-
-async function has(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 export async function runStatus(runDir: string): Promise<RunStatus> {
@@ -58,7 +51,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
         }
         if (def.type !== "function") return;
         const task = def.function_name ?? "?";
-        if (await has(join(nodeDir, "_done"))) {
+        if (await exists(join(nodeDir, "_done"))) {
           counts.done++;
           return;
         }
@@ -76,7 +69,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
       }),
   );
   attention.sort((a, b) => a.loc.localeCompare(b.loc, "en", { numeric: true }));
-  const state = (await has(join(dir, "-", "_done"))) ? "finished" : (await has(join(dir, "-", "_error"))) ? "failed" : "unfinished";
+  const state = (await exists(join(dir, "-", "_done"))) ? "finished" : (await exists(join(dir, "-", "_error"))) ? "failed" : "unfinished";
   return {
     runDir: dir,
     ...(meta.name !== undefined ? { name: meta.name } : {}),
