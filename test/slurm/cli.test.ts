@@ -30,38 +30,43 @@ export default g;
   return file;
 }
 
+/**
+ * `typespec-workers run` of the `upper` graph with `-e <executor>` and `--slurm` resources, its jobs
+ * tagged with a comment of their own; `jobs()` lists them (time limit, state, name).
+ */
+function runOnSlurm(name: string, executor: string, resources: string[], text: string) {
+  const box = sandbox(name);
+  const tag = `tw-cli-${randomUUID()}`;
+  const slurm = [...resources, `sbatch=--comment=${tag}`].flatMap((r) => ["--slurm", r]);
+  const r = tw(
+    "run",
+    graphModule(box.root),
+    ...["-w", box.workersDir, "-e", executor, ...slurm],
+    ...["-i", JSON.stringify({ text }), "--root", box.root, "--id", "run", "--no-progress"],
+  );
+  const jobs = () =>
+    execFileSync("squeue", ["-h", "-t", "all", "-o", "%k|%l|%T|%j"], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.startsWith(`${tag}|`))
+      .map((l) => l.slice(tag.length + 1));
+  return { box, r, jobs };
+}
+
 describe.skipIf(!cluster.up)("typespec-workers run on Slurm", () => {
   it("runs a worker's tasks as jobs with the resources given by --slurm", () => {
-    const box = sandbox("cli");
-    const tag = `tw-cli-${randomUUID()}`;
-    const r = tw(
-      "run",
-      graphModule(box.root),
-      ...["-w", box.workersDir, "-e", "test_worker=slurm", "--slurm", "time=7", "--slurm", `sbatch=--comment=${tag}`],
-      ...["-i", '{"text": "hello slurm"}', "--root", box.root, "--id", "run", "--no-progress"],
-    );
+    const { box, r, jobs } = runOnSlurm("cli", "test_worker=slurm", ["time=7"], "hello slurm");
     expect(r.stderr).not.toContain("error");
     // Results are shown as JSON.
     expect([r.status, r.stdout]).toEqual([0, '"HELLO SLURM"\n']);
     // The job Slurm ran is ours, with the time limit asked for (7 minutes).
-    const jobs = execFileSync("squeue", ["-h", "-t", "all", "-o", "%k|%l|%T|%j"], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => l.startsWith(`${tag}|`));
-    expect(jobs).toEqual([`${tag}|7:00|COMPLETED|test_worker.upper@-.N1`]);
+    expect(jobs()).toEqual(["7:00|COMPLETED|test_worker.upper@-.N1"]);
+    expect(existsSync(join(box.root, "run"))).toBe(true);
   });
 
   it("refuses resources Slurm would reject, naming the field, before anything runs", () => {
-    const box = sandbox("cli-bad");
-    const tag = `tw-cli-${randomUUID()}`;
-    const r = tw(
-      "run",
-      graphModule(box.root),
-      ...["-w", box.workersDir, "-e", "default=slurm", "--slurm", "memory=lots", "--slurm", `sbatch=--comment=${tag}`],
-      ...["-i", '{"text": "x"}', "--root", box.root, "--id", "run", "--no-progress"],
-    );
+    const { box, r, jobs } = runOnSlurm("cli-bad", "default=slurm", ["memory=lots"], "x");
     expect([r.status, r.stderr]).toEqual([1, 'error: --slurm: memory "lots" is not a size such as 512M or 2G\n']);
-    const ours = execFileSync("squeue", ["-h", "-t", "all", "-o", "%k"], { encoding: "utf8" }).split("\n");
-    expect(ours).not.toContain(tag);
+    expect(jobs()).toEqual([]);
     expect(existsSync(join(box.root, "run"))).toBe(false);
   });
 });

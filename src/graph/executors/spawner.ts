@@ -1,11 +1,11 @@
 /**
  * Starting task processes cheaply. Node's `spawn` forks the whole controller process on its main
  * thread (measured ~4 ms per task here, which alone makes 1,000 trivial tasks slower than
- * `xargs -P`). So task processes are started by one small long-lived bash helper instead: the
- * controller writes one request line per task, the helper forks a reporter subshell that starts
- * the command in its own process group (job control, so a kill reaches the launcher and
- * everything it started) and reports `S <id> <pid>` and `E <id> <status>` on its stdout. Waiting stays event
- * driven: the controller reacts to those lines.
+ * `xargs -P`). So task processes are started by one small long-lived helper instead, in Perl
+ * where perl is on the PATH, else in bash (`HelperKind`): the controller writes one request line
+ * per task, the helper starts the command in its own process group (so a kill reaches the
+ * launcher and everything it started) and reports `S <id> <pid>` and `E <id> <status>` on its
+ * stdout. Waiting stays event driven: the controller reacts to those lines.
  *
  * Fields are separated by the ASCII unit separator; a request whose fields contain it, or a
  * newline, is not sent (the caller falls back to `spawn`). Exit statuses above 128 are reported
