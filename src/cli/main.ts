@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `typespec-workers` command. Each subcommand lives in its own module and registers itself
  * here.
