@@ -240,29 +240,36 @@ export function defineService<H, D = undefined, C = unknown>(def: WorkerDef<H>, 
   const begin = (): { session: Session<D, C>; ready: Promise<void> } => {
     const session = new Session<D, C>(name);
     const ready = (async () => {
+      const ctx: ServiceContext = { spawn: (c, a, o) => session.spawn(c, a, o), signal: session.abort.signal };
+      const work = (async () => {
+        session.details = spec.start ? await spec.start(ctx) : (undefined as D);
+        session.client = await spec.connect(session.details as D);
+      })();
       let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new ServiceError(`${name}: the service was not ready within ${readyMs / 1000} s (start and connect)`));
-        }, readyMs);
-      });
+      const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), readyMs)));
+      let failure: string | undefined;
       try {
-        await Promise.race([
-          (async () => {
-            const ctx: ServiceContext = { spawn: (c, a, o) => session.spawn(c, a, o), signal: session.abort.signal };
-            session.details = spec.start ? await spec.start(ctx) : (undefined as D);
-            session.client = await spec.connect(session.details as D);
-          })(),
-          bound,
-        ]);
+        if ((await Promise.race([work, late])) === "late") {
+          // Abort what start waits for, so that a server that did not come up says what it waited for.
+          session.abort.abort();
+          const detail = await Promise.race([
+            work.then(
+              () => undefined,
+              (e: unknown) => (e as Error)?.message,
+            ),
+            new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000)),
+          ]);
+          failure = `${name}: the service was not ready within ${readyMs / 1000} s${detail ? `: ${detail}` : ""}`;
+        }
       } catch (e) {
-        // Whatever started is stopped; the message of a server that did not come up is the better one.
-        session.abort.abort();
-        const message = e instanceof ServiceError ? e.message : `${name}: the service did not start: ${(e as Error)?.message ?? e}`;
-        await session.stop(undefined);
-        throw new ServiceError(message);
+        failure = e instanceof ServiceError ? e.message : `${name}: the service did not start: ${(e as Error)?.message ?? e}`;
       } finally {
         clearTimeout(timer);
+      }
+      if (failure !== undefined) {
+        // Whatever started is stopped; the next task starts the service again.
+        await session.stop(undefined);
+        throw new ServiceError(failure);
       }
     })();
     process.removeListener("exit", onExit);

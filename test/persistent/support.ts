@@ -110,3 +110,12 @@ export async function eventually(check: () => boolean, what: string, limitMs = 1
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A process's command line, or "" when it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
+}
