@@ -18,3 +18,5 @@ export { routeExecutors } from "./executors/route.js";
 export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
+export { persistentExecutor, type PersistentExecutor, type PersistentExecutorOptions } from "./executors/persistent.js";
+export { serviceExecutor } from "./executors/service.js";

@@ -73,8 +73,9 @@ export function chooseExecutors(
       return ex.run(launch);
     },
     async close() {
-      const user = Object.values(choices).filter((c): c is Executor => typeof c === "object" && !isImpl(c));
-      await Promise.all([...new Set(user)].map((e) => e.close?.()));
+      // Executors the caller gave, and services run in-process (their servers stop with the run).
+      const closable = Object.values(choices).filter((c) => typeof c === "object") as { close?(): Promise<void> }[];
+      await Promise.all([...new Set(closable)].map((e) => e.close?.()));
     },
   };
 }
