@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { addCompileCommand } from "./compile-command.js";
+import { addInitCommand } from "./init-command.js";
 import { addRunCommands } from "./run-commands.js";
 
 // dist/src/cli/main.js → the package's own package.json.
@@ -14,6 +15,7 @@ const program = new Command("typespec-workers")
   .description("Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.")
   .version(version);
 addCompileCommand(program);
+addInitCommand(program);
 addRunCommands(program);
 
 await program.parseAsync(process.argv);

@@ -96,3 +96,30 @@ describe("first use on an old Node", () => {
     expect(r.stderr).toContain("npm install --save-dev node@24");
   });
 });
+
+describe("typespec-workers init from an empty folder", () => {
+  it("makes a project whose example graph compiles, type-checks and runs with npm start", () => {
+    const where = join(dir, "init");
+    const r = spawnSync("bash", [join(repoRoot, "test/package/init-project.sh"), tarball, where], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: userPath(), NO_COLOR: "1" },
+      timeout: 400_000,
+    });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(where, "demo/package.json"), "utf8"));
+    expect(pkg.type).toBe("module");
+    const line = r.stdout.split("\n").find((l) => l.startsWith('{"loud"'));
+    expect(JSON.parse(line ?? "")).toEqual({ loud: ["TYPED WORKERS FROM TYPESPEC", "EVERY VALUE CHECKPOINTED"], total: "7" });
+    expect(existsSync(join(where, "demo/workers/text_worker/stubs.ts"))).toBe(true);
+  }, 420_000);
+
+  it("refuses a folder that is not empty, writing nothing", () => {
+    const busy = join(dir, "busy");
+    spawnSync("mkdir", ["-p", busy]);
+    spawnSync("touch", [join(busy, "keep")]);
+    const r = spawnSync(process.execPath, [join(repoRoot, "dist/src/cli/bin.js"), "init", busy, "--no-install"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("is not empty");
+    expect(readdirSync(busy)).toEqual(["keep"]);
+  });
+});
