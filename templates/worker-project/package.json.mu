@@ -10,7 +10,7 @@
   },
   "devDependencies": {
     "@types/node": "^24.0.0",
-    "@typespec/compiler": "{{compilerVersion}}",
+    "@typespec/compiler": "^{{compilerVersion}}",
     "node": "^24.0.0",
     "typescript": "^5.9.0",
     "typespec-workers": "{{packageSpec}}"
