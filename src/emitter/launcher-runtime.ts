@@ -19,6 +19,7 @@ tkr_errors_shared=0   # 1 when our stderr already is the errors file (the execut
 tkr_failed_at=''
 tkr_timeout=''
 tkr_child=''          # process (group) of the running program
+tkr_pid=$BASHPID      # the launcher itself: its traps act here only, never in a subshell
 
 # Fails the task: the message (and the tail of the program's stderr) go to _error, the message
 # to stderr; the launcher exits non-zero.
@@ -43,9 +44,11 @@ tkr_fail() {
 
 # Whatever stops the launcher without a verdict (a failed command under \`set -e\`, a signal)
 # still ends in _error: never in silence.
+# Subshells (the watchdog, a program not yet started) can run these traps too when a signal
+# comes before they reset them: there they do nothing but end the subshell.
 tkr_on_exit() {
   local status=$?
-  if [[ $tkr_finished == 0 ]]; then
+  if [[ $BASHPID == "$tkr_pid" && $tkr_finished == 0 ]]; then
     tkr_fail "launcher stopped unexpectedly (status $status\${tkr_failed_at:+ at $tkr_failed_at})"
   fi
 }
@@ -54,6 +57,7 @@ trap tkr_on_exit EXIT
 # A signal to the launcher (a cancelled run, a scheduler) stops the program and all it started.
 tkr_on_signal() {
   local stopped=''
+  [[ $BASHPID == "$tkr_pid" ]] || exit 143
   if [[ -n $tkr_child ]]; then
     kill -TERM -- -"$tkr_child" 2>/dev/null || true
     stopped='; the program was stopped'
@@ -210,13 +214,21 @@ tkr_run() {
   fi
   tkr_child=$!
   if [[ -n $tkr_timeout ]]; then
-    (set +m; sleep "$tkr_timeout"; kill -TERM -- -"$tkr_child"; sleep 10; kill -KILL -- -"$tkr_child") 2>/dev/null &
+    (
+      trap - EXIT ERR TERM INT HUP
+      set +m
+      sleep "$tkr_timeout"
+      kill -TERM -- -"$tkr_child"
+      sleep 10
+      kill -KILL -- -"$tkr_child"
+    ) </dev/null >/dev/null 2>&1 {out}>&- &
     watchdog=$!
   fi
   set +m
   wait "$tkr_child" || status=$?
   tkr_child=''
-  if [[ -n $watchdog ]]; then kill -- -"$watchdog" 2>/dev/null || true; fi
+  # SIGKILL: a subshell that has not yet reset the launcher's traps would swallow a SIGTERM.
+  if [[ -n $watchdog ]]; then kill -KILL -- -"$watchdog" 2>/dev/null || true; fi
   exec {out}>&-
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
