@@ -59,10 +59,27 @@ tkr_on_signal() {
   local stopped=''
   [[ $BASHPID == "$tkr_pid" ]] || exit 143
   if [[ -n $tkr_child ]]; then
-    kill -TERM -- -"$tkr_child" 2>/dev/null || true
+    tkr_stop_program
     stopped='; the program was stopped'
   fi
   tkr_fail "launcher received SIG$1$stopped"
+}
+# SIGTERM to the program's group, SIGKILL 1 s later (within the controller's grace before it
+# kills the launcher), and SIGKILL to whatever the program left behind.
+tkr_stop_program() {
+  local timer
+  kill -TERM -- -"$tkr_child" 2>/dev/null || return 0
+  (
+    trap - EXIT ERR TERM INT HUP
+    sleep 1
+    kill -KILL -- -"$tkr_child"
+  ) </dev/null >/dev/null 2>&1 &
+  timer=$!
+  wait "$tkr_child" 2>/dev/null || true
+  kill -KILL -- -"$tkr_child" 2>/dev/null || true
+  kill -KILL "$timer" 2>/dev/null || true
+  wait "$timer" 2>/dev/null || true
+  jobs >/dev/null 2>&1
 }
 trap 'tkr_on_signal TERM' TERM
 trap 'tkr_on_signal INT' INT
@@ -196,22 +213,30 @@ tkr_output() {
 # tkr_run LABEL STDIN STDOUT -- ARGV...: runs one program, its stderr into <node>/errors and
 # passed through, and fails with the reason unless it exits with status 0. Empty STDIN is
 # /dev/null; empty STDOUT is ours. The program runs in its own process group (job control is on
-# while it starts), so the time limit and a signal to the launcher stop it with all it started.
+# while it starts): the time limit and a signal to the launcher stop it with all it started, and
+# when it ends, whatever it left running in its group is killed. The tee copying its stderr
+# stays outside that group, so a background child holding stderr open cannot keep the task alive.
 tkr_run() {
   local label=$1 stdin=\${2:-/dev/null} stdout=$3
   shift 4
   if ! command -v -- "$1" >/dev/null 2>&1; then
     tkr_fail "program '$1' was not found\${label:+ ($label)}"
   fi
-  local out status=0 started=$SECONDS watchdog=''
+  local out err status=0 started=$SECONDS watchdog='' copier=''
   if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
+  if [[ $tkr_errors_shared == 1 ]]; then
+    exec {err}>&2
+  else
+    exec {err}> >(exec tee -a -- "$tkr_errors_file" >&2)
+    copier=$!
+  fi
   tkr_ran=1
   set -m
-  if [[ $tkr_errors_shared == 1 ]]; then
-    (set +m; exec "$@" <"$stdin" >&"$out") &
-  else
-    (set +m; "$@" <"$stdin" 2>&1 >&"$out" | tee -a -- "$tkr_errors_file" >&2; exit "\${PIPESTATUS[0]}") &
-  fi
+  (
+    trap - EXIT ERR TERM INT HUP
+    set +m
+    exec "$@" <"$stdin" >&"$out" 2>&"$err" {out}>&- {err}>&-
+  ) &
   tkr_child=$!
   if [[ -n $tkr_timeout ]]; then
     (
@@ -221,15 +246,23 @@ tkr_run() {
       kill -TERM -- -"$tkr_child"
       sleep 10
       kill -KILL -- -"$tkr_child"
-    ) </dev/null >/dev/null 2>&1 {out}>&- &
+    ) </dev/null >/dev/null 2>&1 {out}>&- {err}>&- &
     watchdog=$!
   fi
   set +m
-  wait "$tkr_child" || status=$?
+  wait "$tkr_child" 2>/dev/null || status=$?
+  kill -KILL -- -"$tkr_child" 2>/dev/null || true
   tkr_child=''
   # SIGKILL: a subshell that has not yet reset the launcher's traps would swallow a SIGTERM.
-  if [[ -n $watchdog ]]; then kill -KILL -- -"$watchdog" 2>/dev/null || true; fi
-  exec {out}>&-
+  if [[ -n $watchdog ]]; then
+    kill -KILL -- -"$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+  fi
+  # Job control would report each job killed by a signal ("Killed") on stderr at exit: not ours.
+  jobs >/dev/null 2>&1
+  exec {out}>&- {err}>&-
+  # All of the program's stderr is in the errors file before its tail is quoted.
+  if [[ -n $copier ]]; then wait "$copier" 2>/dev/null || true; fi
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
   if [[ -n $tkr_timeout ]] && (( (status == 143 || status == 137) && SECONDS - started >= tkr_timeout )); then

@@ -45,15 +45,21 @@ export interface SessionRun extends RunResult {
  * Runs `bash launcher definition` as the leader of a new session (its pid is the session id),
  * and once it exits, lists what it left running. `during` runs once the launcher started.
  */
-export function runInSession(launcher: string, node: TaskNode, during?: (pid: number) => void | Promise<void>): Promise<SessionRun> {
+export function runInSession(
+  launcher: string,
+  node: TaskNode,
+  during?: (pid: number) => void | Promise<void>,
+  /** The launcher's stderr: this file descriptor, else a pipe the test reads. */
+  stderrFd?: number,
+): Promise<SessionRun> {
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [launcher, node.definition], {
       env: { ...baseEnv(), TKR_DIR: node.root },
       detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "ignore", stderrFd ?? "pipe"],
     });
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     if (during) void Promise.resolve(during(child.pid!)).catch(reject);
     child.on("exit", (status) => {
