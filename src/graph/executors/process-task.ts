@@ -4,8 +4,10 @@
  *
  * Processes are started by `start-process.ts` (a process helper, or Node's spawn): no shell
  * re-reads any value, stdout/stderr go straight to files, and the task gets its own process group,
- * so a timeout or an abort stops the launcher *and* what it started; waiting is on the exit
- * report, not polling.
+ * so a timeout or an abort stops the launcher *and* what it started (SIGTERM, SIGKILL after a
+ * grace); waiting is on the exit report, not polling. When the exit is reported, what the task left
+ * in its group has already been killed, so the controller writes `_error` or `_done` only once
+ * nothing of the task runs any more.
  * (execa was not used: it adds a layer per task and pipes output through the controller.)
  */
 import { open } from "node:fs/promises";
@@ -82,8 +84,6 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
   clearTimeout(timer);
   clearTimeout(killTimer);
   launch.signal.removeEventListener("abort", onAbort);
-  // The launcher is gone; anything it left running in its group is stopped.
-  if (outcome.code !== 0) void proc.pid.then((pid) => killGroup(pid, "SIGKILL"));
 
   const stderrTail = () => tail(errorsPath);
   if (outcome.error) {
