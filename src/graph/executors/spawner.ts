@@ -89,12 +89,17 @@ export class Spawner {
     return process.env.TW_SPAWN !== "bash" && onPath("perl") ? "perl" : "bash";
   }
 
-  constructor(readonly kind: HelperKind = Spawner.defaultKind()) {}
+  /** `env`: variables added to the helper's own environment (tests use its hooks). */
+  constructor(
+    readonly kind: HelperKind = Spawner.defaultKind(),
+    private readonly env?: Readonly<Record<string, string>>,
+  ) {}
 
   private start(): ChildProcess {
     if (this.helper) return this.helper;
     // stderr ignored: bash reports finished jobs there ("Done"); task stderr goes to their files.
-    const h = spawn(this.kind, [helperFiles[this.kind]], { stdio: ["pipe", "pipe", "ignore"] });
+    const env = this.env && { ...process.env, ...this.env };
+    const h = spawn(this.kind, [helperFiles[this.kind]], { stdio: ["pipe", "pipe", "ignore"], env });
     h.stdout!.setEncoding("utf8");
     h.stdout!.on("data", (chunk: string) => this.onData(chunk));
     h.once("exit", () => this.onHelperExit(new Error("the process helper exited")));
