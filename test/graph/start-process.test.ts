@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { Spawner, type SpawnRequest } from "../../src/graph/executors/spawner.js";
+import { runProcessTask } from "../../src/graph/executors/process-task.js";
 import { startProcess, type StartWith } from "../../src/graph/executors/start-process.js";
 import { isAlive, tempDir } from "./support.js";
 
@@ -183,6 +184,37 @@ describe("the Perl helper's wait", () => {
     const codes = await throughPool(spawner, 200, 4);
     expect(codes.filter((c) => c !== 0)).toEqual([]);
     expect(codes).toHaveLength(200);
+  });
+});
+
+describe("a task's processes, when the task is stopped", () => {
+  // The program ignores SIGTERM (and so do the children it starts): only the SIGKILL that follows
+  // the grace stops them, and the task's result comes only once they are stopped.
+  const stubborn = 'trap "" TERM; sleep 300 & echo $! >> pids; (sleep 301 & echo $! >> pids); echo $$ >> pids; wait';
+
+  async function stopped(how: "timeout" | "abort") {
+    const nodeDir = tempDir("tw-task-");
+    const ac = new AbortController();
+    const result = runProcessTask(
+      { worker: "w", task: "t", loc: "-.N0", root: nodeDir, workflowId: "wf", definitionPath: "definition", nodeDir, signal: ac.signal, ...(how === "timeout" ? { timeoutMs: 300 } : {}) },
+      { file: "bash", args: ["-c", stubborn], env: {}, cwd: nodeDir, logs: join(nodeDir, "logs"), exitZeroWithoutDone: "mark" },
+    );
+    const pids = await recordedPids(join(nodeDir, "pids"), 3);
+    expect(pids).toHaveLength(3);
+    if (how === "abort") ac.abort();
+    return { result: await result, pids };
+  }
+
+  it("at its time limit: the whole group, before the failure is reported", async () => {
+    const { result, pids } = await stopped("timeout");
+    expect(result).toMatchObject({ ok: false, reason: "timed out after 0.3 s" });
+    expect(await settle(pids)).toEqual([]);
+  });
+
+  it("when the run stops (Ctrl-C, SIGTERM, another task failed): the whole group", async () => {
+    const { result, pids } = await stopped("abort");
+    expect(result).toMatchObject({ ok: false, reason: "stopped: the run was stopped" });
+    expect(await settle(pids)).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../run-files.js";
+import { KILL_GRACE_MS } from "./spawner.js";
 import { startProcess } from "./start-process.js";
 
 export interface ProcessTask {
@@ -35,8 +36,6 @@ export interface ProcessTask {
   readonly exitZeroWithoutDone: "mark" | "fail";
 }
 
-/** Grace between SIGTERM and SIGKILL when a task is stopped. */
-const KILL_GRACE_MS = 2000;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;

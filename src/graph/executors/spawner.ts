@@ -23,6 +23,9 @@ import { fileURLToPath } from "node:url";
 
 const SEP = "\x1f";
 
+/** Grace between SIGTERM and SIGKILL when a task is stopped (by the controller, or by a helper). */
+export const KILL_GRACE_MS = 2000;
+
 /** The helpers' source files, beside this module (the build copies them into dist). */
 const helperFiles = {
   perl: fileURLToPath(new URL("./helpers/process-helper.pl", import.meta.url)),
@@ -99,7 +102,7 @@ export class Spawner {
     if (this.helper) return this.helper;
     // stderr ignored: bash reports finished jobs there ("Done"); task stderr goes to their files.
     const env = this.env && { ...process.env, ...this.env };
-    const h = spawn(this.kind, [helperFiles[this.kind]], { stdio: ["pipe", "pipe", "ignore"], env });
+    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], { stdio: ["pipe", "pipe", "ignore"], env });
     h.stdout!.setEncoding("utf8");
     h.stdout!.on("data", (chunk: string) => this.onData(chunk));
     h.once("exit", () => this.onHelperExit(new Error("the process helper exited")));

@@ -28,7 +28,7 @@ my %signo;
 my $SIGIO = $signo{IO};
 
 $| = 1;
-my $grace = 2;    # seconds between SIGTERM and SIGKILL, as for a timeout (process-task.ts)
+my $grace_ms = $ARGV[0] // 2000;    # between SIGTERM and SIGKILL (KILL_GRACE_MS in spawner.ts)
 # Test hook: a pause between the last check and the wait, where a lost wakeup would happen.
 my $pause = delete $ENV{TW_HELPER_TEST_PAUSE};
 
@@ -107,7 +107,7 @@ sub stop_all {
   return unless %job;
   $SIG{PIPE} = 'IGNORE';    # nobody may read the reports any more
   kill '-TERM', keys %job;
-  for (1 .. $grace * 20) {
+  for (1 .. $grace_ms / 50) {    # polling is fine here: the helper is shutting down
     reap();
     last unless %job;
     select(undef, undef, undef, 0.05);

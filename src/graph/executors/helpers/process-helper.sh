@@ -12,6 +12,7 @@
 #
 # When stdin closes (the controller is gone), running tasks are stopped as a timeout stops them:
 # SIGTERM to their groups, SIGKILL after a grace.
+grace_ms=${1:-2000} # between SIGTERM and SIGKILL (KILL_GRACE_MS in spawner.ts)
 exec 3>&1
 while IFS=$'\x1f' read -r -a f; do
   id=${f[0]} cwd=${f[1]} in=${f[2]} out=${f[3]} mode=${f[4]} err=${f[5]} n=${f[6]}
@@ -53,7 +54,7 @@ if [ -n "$reporters" ]; then
   trap '' PIPE # nobody may read the reports any more
   # shellcheck disable=SC2086 # one pid a word
   kill -TERM $reporters 2>/dev/null
-  for _ in {1..20}; do
+  for ((i = 0; i < grace_ms / 100; i++)); do
     [ -n "$(jobs -pr)" ] || break
     sleep 0.1
   done
