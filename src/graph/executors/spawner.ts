@@ -100,18 +100,26 @@ export class Spawner {
 
   private start(): ChildProcess {
     if (this.helper) return this.helper;
-    // stderr ignored: bash reports finished jobs there ("Done"); task stderr goes to their files.
     const env = this.env && { ...process.env, ...this.env };
-    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], { stdio: ["pipe", "pipe", "ignore"], env });
+    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], { stdio: ["pipe", "pipe", "pipe"], env });
     h.stdout!.setEncoding("utf8");
     h.stdout!.on("data", (chunk: string) => this.onData(chunk));
-    h.once("exit", () => this.onHelperExit(new Error("the process helper exited")));
+    // The helper's own stderr (task stderr goes to their files): its last words, should it die.
+    let said = "";
+    h.stderr!.setEncoding("utf8");
+    h.stderr!.on("data", (chunk: string) => (said = (said + chunk).slice(-2000)));
+    // "close", not "exit": the reports still in its stdout are read first.
+    h.once("close", (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      this.onHelperExit(new Error(`the ${this.kind} process helper ${how}${said.trim() ? `: ${said.trim()}` : ""}`));
+    });
     h.once("error", (e) => this.onHelperExit(e));
     h.stdin!.on("error", () => undefined);
     // The helper must not keep the controller alive; it ends when its stdin closes.
     h.unref();
     (h.stdin as unknown as { unref?: () => void }).unref?.();
     (h.stdout as unknown as { unref?: () => void }).unref?.();
+    (h.stderr as unknown as { unref?: () => void }).unref?.();
     this.helper = h;
     return h;
   }
