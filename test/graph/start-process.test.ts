@@ -119,6 +119,12 @@ describe.each(ways)("starting a process through %s", (_, how) => {
     expect(await settle(pids)).toEqual([]);
   });
 
+  it.skipIf(!existsSync("/proc/self/status"))("gives it no blocked or ignored signal (the Perl helper blocks two for itself)", async () => {
+    const req = request('grep -E "^Sig(Blk|Ign)" /proc/self/status');
+    expect(await runToEnd(req, how)).toMatchObject({ code: 0, signal: null });
+    expect(readFileSync(req.stdout, "utf8")).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  });
+
   it("fails a program that does not exist, saying so", async () => {
     const req = request("", [], { file: join(tempDir("tw-start-"), "no-such-program"), args: [] });
     const exit = await runToEnd(req, how);
