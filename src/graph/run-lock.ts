@@ -8,7 +8,9 @@
  *
  * Two controllers may see the same stale lock at once. Only one may remove it: each first creates
  * `_lock.takeover-<nonce of the stale lock>` with O_EXCL; the winner checks the lock still holds
- * that nonce, removes it, then races for the lock by `link` like anyone else.
+ * that nonce, removes it, removes the guard, then races for the lock by `link` like anyone else.
+ * (A slow loser that creates the guard later finds another nonce in the lock and leaves it.) A
+ * guard left by a controller killed in those few instructions is removed once its owner is gone.
  * A lock held from another host cannot be checked from here and counts as live.
  */
 import { randomBytes } from "node:crypto";
