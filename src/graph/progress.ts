@@ -12,6 +12,8 @@ export class ProgressState {
   /** Tasks still running when the run failed: the controller stopped them. */
   stopped = 0;
   readonly failed: { loc: string; task: string; reason: string }[] = [];
+  /** Tasks done earlier whose outputs did not check on resume (`task-rerun` messages). */
+  readonly reruns: string[] = [];
 
   apply(e: RunEvent): void {
     switch (e.type) {
@@ -24,6 +26,9 @@ export class ProgressState {
         break;
       case "task-cached":
         this.cached++;
+        break;
+      case "task-rerun":
+        this.reruns.push(e.message);
         break;
       case "task-failed":
         this.running.delete(e.loc);
@@ -53,6 +58,7 @@ export class ProgressState {
     const running = [...this.running];
     for (const [loc, task] of running.slice(0, max)) lines.push(`  ▶ ${task}  ${loc}`);
     if (running.length > max) lines.push(`  … and ${running.length - max} more`);
+    for (const r of this.reruns) lines.push(`  ↻ ${r}`);
     for (const f of this.failed) lines.push(`  ✗ ${f.task}  ${f.loc}: ${f.reason}`);
     return lines.join("\n");
   }
@@ -69,6 +75,8 @@ export function eventLine(e: RunEvent): string | undefined {
       return `done    ${e.task} ${e.loc}`;
     case "task-cached":
       return `skipped ${e.task} ${e.loc} (done earlier)`;
+    case "task-rerun":
+      return e.message;
     case "task-failed":
       return `FAILED  ${e.task} ${e.loc}: ${e.reason}`;
     case "run-finished":
