@@ -17,7 +17,9 @@ tkr_error_path=''
 tkr_errors_file=''
 tkr_errors_shared=0   # 1 when our stderr already is the errors file (the executor redirected it)
 tkr_failed_at=''
-tkr_timeout=''
+tkr_timeout=''         # the spec's @timeout; TW_TIMEOUT_SECONDS (the run's limit) wins over it
+tkr_timeout_run=\${TW_TIMEOUT_SECONDS-}
+unset TW_TIMEOUT_SECONDS  # the run's limit is this task's, not that of launchers the program starts
 tkr_child=''          # process (group) of the running program
 
 # Fails the task: the message (and the tail of the program's stderr) go to _error, the message
@@ -199,7 +201,10 @@ tkr_run() {
   if ! command -v -- "$1" >/dev/null 2>&1; then
     tkr_fail "program '$1' was not found\${label:+ ($label)}"
   fi
-  local out status=0 started=$SECONDS watchdog=''
+  local out status=0 started=$SECONDS watchdog='' limit=\${tkr_timeout_run:-$tkr_timeout}
+  if [[ -n $limit && ! $limit =~ ^([0-9]+[.]?[0-9]*|[.][0-9]+)$ ]]; then
+    tkr_fail "time limit '$limit' (TW_TIMEOUT_SECONDS) is not a number of seconds"
+  fi
   if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
   tkr_ran=1
   set -m
@@ -209,8 +214,8 @@ tkr_run() {
     (set +m; "$@" <"$stdin" 2>&1 >&"$out" | tee -a -- "$tkr_errors_file" >&2; exit "\${PIPESTATUS[0]}") &
   fi
   tkr_child=$!
-  if [[ -n $tkr_timeout ]]; then
-    (set +m; sleep "$tkr_timeout"; kill -TERM -- -"$tkr_child"; sleep 10; kill -KILL -- -"$tkr_child") 2>/dev/null &
+  if [[ -n $limit ]]; then
+    (set +m; sleep "$limit"; kill -TERM -- -"$tkr_child"; sleep 10; kill -KILL -- -"$tkr_child") 2>/dev/null &
     watchdog=$!
   fi
   set +m
@@ -220,8 +225,9 @@ tkr_run() {
   exec {out}>&-
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
-  if [[ -n $tkr_timeout ]] && (( (status == 143 || status == 137) && SECONDS - started >= tkr_timeout )); then
-    tkr_fail "timed out after $tkr_timeout s$where"
+  local whole=\${limit%.*}
+  if [[ -n $limit ]] && (( (status == 143 || status == 137) && SECONDS - started >= \${whole:-0} )); then
+    tkr_fail "timed out after $limit s$where"
   fi
   if (( status > 128 && status < 160 )); then
     local name

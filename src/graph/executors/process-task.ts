@@ -13,6 +13,9 @@ import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
 import { exists, tail } from "../run-files.js";
 import { startProcess } from "./start-process.js";
+import { formatSeconds, launcherTimeout, timedOutReason } from "./time-limit.js";
+
+export { formatSeconds };
 
 export interface ProcessTask {
   readonly file: string;
@@ -90,9 +93,9 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
     return { ok: false, reason: `could not start ${p.file}: ${outcome.error.message}`, stderrTail: await stderrTail() };
   }
   const [written, done] = await Promise.all([readErrorMarker(launch.nodeDir), exists(join(launch.nodeDir, "_done"))]);
-  if (timedOut) {
-    return { ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`, stderrTail: await stderrTail() };
-  }
+  // The launcher enforces the same limit: when it stops the task first, the reason reads the same.
+  const limitReached = timedOut ? timedOutReason(launch.timeoutMs!) : outcome.code !== 0 ? launcherTimeout(written, launch) : undefined;
+  if (limitReached) return { ok: false, reason: limitReached, stderrTail: await stderrTail() };
   if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };
   if (outcome.code !== 0) {
     const how = outcome.signal ? `killed by signal ${outcome.signal}` : `exited with status ${outcome.code}`;
@@ -119,9 +122,4 @@ async function readErrorMarker(nodeDir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
