@@ -38,7 +38,8 @@ async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
   } catch (e) {
     const err = e as Error & { runDir?: string };
     process.stderr.write(`error: ${err.message}\n`);
-    if (err.runDir && !err.message.includes(err.runDir)) process.stderr.write(`run directory: ${err.runDir} (typespec-workers status|resume <dir>)\n`);
+    if (err.runDir && !err.message.includes(err.runDir))
+      process.stderr.write(`run directory: ${err.runDir} (typespec-workers status|resume <dir>)\n`);
     process.exitCode = 1;
     return undefined;
   }
@@ -48,7 +49,9 @@ export function addRunCommands(program: Command): void {
   withRunFlags(
     program
       .command("run")
-      .description("run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph")
+      .description(
+        "run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph",
+      )
       .argument("<module>", "the graph module (.js, .mjs; .ts where Node strips types, as Node 24 does)")
       .option("-i, --inputs <json>", "graph inputs as a JSON object (decoded by the declared types)", "{}")
       .option("--root <dir>", "checkpoints root (default $TKR_DIR or ~/.tierkreis/checkpoints)")
@@ -58,8 +61,10 @@ export function addRunCommands(program: Command): void {
     await report(async () => {
       const { run } = await import("../graph/controller.js");
       const mod = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
-      const g = (mod.default ?? mod.graph) as import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
-      if (!g || typeof g !== "object" || !("signature" in g)) throw new Error(`${module} exports no graph (default export or 'graph')`);
+      const g = (mod.default ?? mod.graph) as
+        import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
+      if (!g || typeof g !== "object" || !("signature" in g))
+        throw new Error(`${module} exports no graph (default export or 'graph')`);
       const inputs = await inputsOf(o.inputs, g.signature.inputs);
       const flags = await runOptionsOf(o);
       const outcome = await run(g, inputs, {
@@ -88,14 +93,21 @@ export function addRunCommands(program: Command): void {
       const flags = await runOptionsOf(o);
       // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.
       const fallback = flags.workers || (await storedOptionsOf(resolve(dir)))?.workers ? {} : { workers: ["workers"] };
-      const outcome = await resume(dir, { ...fallback, ...flags, signal: stopOnSignals(), ...announce(flags.progress) });
+      const outcome = await resume(dir, {
+        ...fallback,
+        ...flags,
+        signal: stopOnSignals(),
+        ...announce(flags.progress),
+      });
       process.stdout.write(showValue(outcome.value) + "\n");
     });
   });
 
   program
     .command("status")
-    .description("tell the state of a run directory: finished, failed, or unfinished (running or interrupted), and its tasks")
+    .description(
+      "tell the state of a run directory: finished, failed, or unfinished (running or interrupted), and its tasks",
+    )
     .argument("<run-dir>")
     .option("--json", "as JSON")
     .action(async (dir: string, o: { json?: boolean }) => {
@@ -109,7 +121,9 @@ export function addRunCommands(program: Command): void {
 
   program
     .command("results")
-    .description("print the results of a finished run from its directory (fails, naming why, on a failed or unfinished one)")
+    .description(
+      "print the results of a finished run from its directory (fails, naming why, on a failed or unfinished one)",
+    )
     .argument("<run-dir>")
     .option("--out <dir>", "write each output port to <dir>/<port> (bytes raw, other values as JSON) instead")
     .action(async (dir: string, o: { out?: string }) => {
@@ -121,7 +135,10 @@ export function addRunCommands(program: Command): void {
           for (const file of await writeResults(results, o.out)) process.stdout.write(file + "\n");
           return;
         }
-        const value = results.shape === "value" ? results.ports.find((p) => p.name === "value")?.value : Object.fromEntries(results.ports.map((p) => [p.name, p.value]));
+        const value =
+          results.shape === "value"
+            ? results.ports.find((p) => p.name === "value")?.value
+            : Object.fromEntries(results.ports.map((p) => [p.name, p.value]));
         process.stdout.write(showValue(value) + "\n");
       });
     });
@@ -131,7 +148,10 @@ export function addRunCommands(program: Command): void {
  * `--inputs` JSON, each value decoded by its declared type. Numbers keep all their digits (an
  * int64 beyond 2^53 is exact), as `results` prints them.
  */
-async function inputsOf(text: string, types: Readonly<Record<string, import("../runtime-contract/types.js").TypeDesc>>) {
+async function inputsOf(
+  text: string,
+  types: Readonly<Record<string, import("../runtime-contract/types.js").TypeDesc>>,
+) {
   const { parseJson } = await import("../runtime-contract/json-text.js");
   const { compactJson } = await import("../graph/graph-data.js");
   const { decodeUntyped, decodeValue } = await import("../runtime-contract/codec.js");
@@ -141,13 +161,18 @@ async function inputsOf(text: string, types: Readonly<Record<string, import("../
   } catch (e) {
     throw new Error(`--inputs is not JSON: ${(e as Error).message}`);
   }
-  if (!(tree instanceof Map)) throw new Error(`--inputs must be a JSON object of named inputs, got ${text.slice(0, 40)}`);
+  if (!(tree instanceof Map))
+    throw new Error(`--inputs must be a JSON object of named inputs, got ${text.slice(0, 40)}`);
   const inputs: Record<string, unknown> = {};
   for (const [k, v] of tree) {
     const json = new TextEncoder().encode(compactJson(v));
     const type = types[k];
     try {
-      inputs[k] = type ? (type.kind === "bytes" && typeof v === "string" ? new TextEncoder().encode(v) : decodeValue(json, type)) : decodeUntyped(json);
+      inputs[k] = type
+        ? type.kind === "bytes" && typeof v === "string"
+          ? new TextEncoder().encode(v)
+          : decodeValue(json, type)
+        : decodeUntyped(json);
     } catch {
       // Left as JSON: the run rejects it, with every other input problem, before anything runs.
       inputs[k] = JSON.parse(compactJson(v));

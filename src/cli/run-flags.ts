@@ -30,11 +30,26 @@ function collect(value: string, previous: string[] = []): string[] {
 export function withRunFlags(c: Command): Command {
   return c
     .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
-    .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node, slurm", collect, [])
-    .option("--slurm <key=value>", "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)", collect, [])
+    .option(
+      "-e, --executor <worker=kind>",
+      "executor for a worker or 'default': auto, shell, stdio, node, slurm",
+      collect,
+      [],
+    )
+    .option(
+      "--slurm <key=value>",
+      "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)",
+      collect,
+      [],
+    )
     .option("-j, --concurrency <n>", "tasks at once (default: CPUs)")
     .option("--timeout <seconds>", "time limit for every task without a more precise one")
-    .option("--task-timeout <worker[.task]=seconds>", "time limit for one task or worker, over @timeout (repeat)", collect, [])
+    .option(
+      "--task-timeout <worker[.task]=seconds>",
+      "time limit for one task or worker, over @timeout (repeat)",
+      collect,
+      [],
+    )
     .option("--no-progress", "no progress display");
 }
 
@@ -42,14 +57,17 @@ export function withRunFlags(c: Command): Command {
 function seconds(text: string, flag: string): number {
   const n = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
   if (secondsProblem(n)) {
-    throw new Error(`${flag}: ${JSON.stringify(text)} is not a time limit (expected seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}, e.g. 30 or 0.5)`);
+    throw new Error(
+      `${flag}: ${JSON.stringify(text)} is not a time limit (expected seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}, e.g. 30 or 0.5)`,
+    );
   }
   return n;
 }
 
 function count(text: string, flag: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} ${JSON.stringify(text)}: expected a whole number >= 1`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`${flag} ${JSON.stringify(text)}: expected a whole number >= 1`);
   return n;
 }
 
@@ -59,9 +77,12 @@ function executorKinds(pairs: readonly string[]): Record<string, Kind> {
   for (const p of pairs) {
     const eq = p.indexOf("=");
     const [worker, kind] = eq > 0 ? [p.slice(0, eq), p.slice(eq + 1)] : ["", p];
-    if (!worker) throw new Error(`--executor ${JSON.stringify(p)}: expected <worker>=<kind> (kinds: ${KINDS.join(", ")})`);
+    if (!worker)
+      throw new Error(`--executor ${JSON.stringify(p)}: expected <worker>=<kind> (kinds: ${KINDS.join(", ")})`);
     if (!(KINDS as readonly string[]).includes(kind)) {
-      throw new Error(`--executor ${p}: ${JSON.stringify(kind)} is not an executor kind (closest: '${closest(kind, KINDS)}'; kinds: ${KINDS.join(", ")})`);
+      throw new Error(
+        `--executor ${p}: ${JSON.stringify(kind)} is not an executor kind (closest: '${closest(kind, KINDS)}'; kinds: ${KINDS.join(", ")})`,
+      );
     }
     out[worker] = kind as Kind;
   }
@@ -118,7 +139,9 @@ export async function runOptionsOf(o: RunFlags) {
       const { slurmExecutor } = await import("../graph/executors/slurm.js");
       const workersDir = resolve((workers ?? ["workers"])[0]!);
       const defaults = await slurmDefaults(o.slurm);
-      slurm ??= Object.assign(slurmExecutor({ workersDir, defaults }), { resumeAs: { kind: "slurm" as const, workersDir, defaults } });
+      slurm ??= Object.assign(slurmExecutor({ workersDir, defaults }), {
+        resumeAs: { kind: "slurm" as const, workersDir, defaults },
+      });
       executors[worker] = slurm;
     }
   }

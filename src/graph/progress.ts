@@ -92,7 +92,8 @@ export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boo
       onEvent: (e) => {
         state.apply(e);
         let line = eventLine(e);
-        if (e.type === "run-finished" && state.stopped) line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
+        if (e.type === "run-finished" && state.stopped)
+          line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
         if (line) stream.write(line + "\n");
       },
       stop: () => undefined,

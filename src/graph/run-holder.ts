@@ -35,7 +35,8 @@ export async function runHolder(runDir: string): Promise<RunHolder | undefined> 
   } catch {
     return undefined;
   }
-  if (typeof j !== "object" || j === null || typeof j.pid !== "number" || !Number.isInteger(j.pid) || j.pid <= 0) return undefined;
+  if (typeof j !== "object" || j === null || typeof j.pid !== "number" || !Number.isInteger(j.pid) || j.pid <= 0)
+    return undefined;
   const host = typeof j.host === "string" ? j.host : hostname();
   return {
     pid: j.pid,

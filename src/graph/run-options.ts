@@ -44,7 +44,13 @@ export const EXECUTOR_KINDS = ["auto", "shell", "stdio", "node"] as const;
 export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : typeof v === "number" || typeof v === "bigint" ? String(v) : v === null ? "null" : typeof v;
+  typeof v === "string"
+    ? JSON.stringify(v)
+    : typeof v === "number" || typeof v === "bigint"
+      ? String(v)
+      : v === null
+        ? "null"
+        : typeof v;
 
 /** Why `v` is not a time limit in seconds, or undefined. */
 export function secondsProblem(v: unknown): string | undefined {
@@ -71,7 +77,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length]!;
@@ -135,7 +142,8 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
   const p: string[] = [];
   if (!isObject(options)) throw new RunOptionsError([`options: ${show(options)} is not an object of named options`]);
   const o = options;
-  const workers = tasks && new Set([...tasks].map((t) => t.slice(0, t.lastIndexOf("."))).filter((w) => w !== "builtins"));
+  const workers =
+    tasks && new Set([...tasks].map((t) => t.slice(0, t.lastIndexOf("."))).filter((w) => w !== "builtins"));
 
   if (o.root !== undefined && (typeof o.root !== "string" || o.root === "" || o.root.includes("\0"))) {
     p.push(`root: ${show(o.root)} is not a folder path`);
@@ -148,7 +156,9 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
   if (o.workers !== undefined) {
     const list = typeof o.workers === "string" ? [o.workers] : Array.isArray(o.workers) ? o.workers : undefined;
     if (!list) p.push(`workers: ${show(o.workers)} is not a folder or a list of folders`);
-    else for (const w of list as unknown[]) if (typeof w !== "string" || w === "") p.push(`workers: ${show(w)} is not a folder path`);
+    else
+      for (const w of list as unknown[])
+        if (typeof w !== "string" || w === "") p.push(`workers: ${show(w)} is not a folder path`);
   }
   if (o.concurrency !== undefined) {
     const why = countProblem(o.concurrency, "a concurrency");
@@ -169,7 +179,9 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
         const why = secondsProblem(s);
         if (why) p.push(`timeout for '${key}': ${why}`);
         if (tasks && workers && !workers.has(key) && !tasks.has(key)) {
-          p.push(`timeout for '${key}': the graph has no task or worker '${key}'${closestText(key, [...workers, ...tasks])}`);
+          p.push(
+            `timeout for '${key}': the graph has no task or worker '${key}'${closestText(key, [...workers, ...tasks])}`,
+          );
         }
       }
     }
@@ -184,7 +196,9 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
         const ok = (EXECUTOR_KINDS as readonly unknown[]).includes(c) || isExecutor(c) || isWorkerImpl(c);
         if (!ok) {
           const hint = typeof c === "string" ? ` (closest: '${closest(c, EXECUTOR_KINDS)}')` : "";
-          p.push(`executor for '${key}': ${show(c)} is not an executor: expected ${EXECUTOR_KINDS.join(", ")}, an Executor or a worker from defineWorker${hint}`);
+          p.push(
+            `executor for '${key}': ${show(c)} is not an executor: expected ${EXECUTOR_KINDS.join(", ")}, an Executor or a worker from defineWorker${hint}`,
+          );
         }
         if (key !== "default" && workers && !workers.has(key)) {
           p.push(`executor for '${key}': the graph has no worker '${key}'${closestText(key, workers)}`);
@@ -233,11 +247,16 @@ function storedExecutor(c: ExecutorChoice): StoredExecutor {
 
 /** The JSON text of what `resume` needs of `options` (folders made absolute). */
 export function storedOptionsText(o: CheckedOptions): string {
-  const workers = o.workers === undefined ? undefined : (typeof o.workers === "string" ? [o.workers] : [...o.workers]).map((d) => resolve(d));
+  const workers =
+    o.workers === undefined
+      ? undefined
+      : (typeof o.workers === "string" ? [o.workers] : [...o.workers]).map((d) => resolve(d));
   const stored: StoredOptions = {
     version: 1,
     ...(workers ? { workers } : {}),
-    ...(o.executors ? { executors: Object.fromEntries(Object.entries(o.executors).map(([k, c]) => [k, storedExecutor(c)])) } : {}),
+    ...(o.executors
+      ? { executors: Object.fromEntries(Object.entries(o.executors).map(([k, c]) => [k, storedExecutor(c)])) }
+      : {}),
     ...(o.executor ? { executor: storedExecutor(o.executor) } : {}),
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
@@ -259,7 +278,9 @@ export async function storedOptionsOf(dir: string): Promise<StoredOptions | unde
   try {
     return JSON.parse(text) as StoredOptions;
   } catch (e) {
-    throw new RunError(`${join(dir, OPTIONS_FILE)} is not JSON (${(e as Error).message}); move it away to resume with the options given now`);
+    throw new RunError(
+      `${join(dir, OPTIONS_FILE)} is not JSON (${(e as Error).message}); move it away to resume with the options given now`,
+    );
   }
 }
 
@@ -283,7 +304,8 @@ export async function resumeOptions<O extends CheckedOptions>(dir: string, given
   if (!s) return given;
   const out: Record<string, unknown> = { ...(given as object) };
   if (given.workers === undefined && s.workers) out.workers = s.workers;
-  for (const k of ["concurrency", "timeout", "maxLoopIterations"] as const) if (given[k] === undefined && s[k] !== undefined) out[k] = s[k];
+  for (const k of ["concurrency", "timeout", "maxLoopIterations"] as const)
+    if (given[k] === undefined && s[k] !== undefined) out[k] = s[k];
   if (s.timeouts) out.timeouts = { ...s.timeouts, ...given.timeouts };
   if (given.executor === undefined && s.executor !== undefined && given.executors === undefined) {
     out.executor = await recreate(s.executor, "the run's executor", "option executor, or executors");
@@ -291,7 +313,8 @@ export async function resumeOptions<O extends CheckedOptions>(dir: string, given
   if (s.executors) {
     const executors: Record<string, ExecutorChoice> = {};
     for (const [w, c] of Object.entries(s.executors)) {
-      if (given.executors?.[w] === undefined) executors[w] = await recreate(c, `the executor for '${w}'`, `executors: { ${w}: ... } or -e ${w}=<kind>`);
+      if (given.executors?.[w] === undefined)
+        executors[w] = await recreate(c, `the executor for '${w}'`, `executors: { ${w}: ... } or -e ${w}=<kind>`);
     }
     out.executors = { ...executors, ...given.executors };
   }

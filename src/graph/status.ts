@@ -36,7 +36,12 @@ export interface RunStatus {
   readonly activity?: "running" | "interrupted";
   /** The controller named by the run's lock, if any. */
   readonly controller?: RunHolder;
-  readonly tasks: { readonly done: number; readonly failed: number; readonly stopped: number; readonly started: number };
+  readonly tasks: {
+    readonly done: number;
+    readonly failed: number;
+    readonly stopped: number;
+    readonly started: number;
+  };
   /** Failed, stopped and unfinished tasks (done ones are only counted). */
   readonly attention: readonly TaskState[];
 }
@@ -91,7 +96,13 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
           runFailedHere && loc !== culprit ? "stopped" : error !== undefined ? "failed" : "started";
         counts[state]++;
         const stderrTail = await tail(join(nodeDir, "errors"));
-        attention.push({ loc, task, state, ...(error?.trim() ? { error: error.trim() } : {}), ...(stderrTail ? { stderrTail } : {}) });
+        attention.push({
+          loc,
+          task,
+          state,
+          ...(error?.trim() ? { error: error.trim() } : {}),
+          ...(stderrTail ? { stderrTail } : {}),
+        });
       }),
   );
   attention.sort((a, b) => a.loc.localeCompare(b.loc, "en", { numeric: true }));
@@ -184,7 +195,9 @@ export async function readResultPorts(runDir: string): Promise<RunResults> {
       : [rootError || "the run failed"];
     throw new RunError(`${dir}: no results, the run failed:\n  ${why.join("\n  ")}`);
   }
-  const missing = (await Promise.all(names.map(async (n) => ((await exists(join(outDir, n))) ? undefined : n)))).filter((n) => n !== undefined);
+  const missing = (await Promise.all(names.map(async (n) => ((await exists(join(outDir, n))) ? undefined : n)))).filter(
+    (n) => n !== undefined,
+  );
   if (status.state !== "finished" || missing.length) {
     const how = status.state === "finished" ? "it is marked finished" : `the run has not finished (${status.activity})`;
     const what = missing.length ? `no output ${missing.map((m) => `'${m}'`).join(", ")}` : "its outputs are not final";
@@ -199,7 +212,12 @@ export async function readResultPorts(runDir: string): Promise<RunResults> {
       const bytes = await readFile(file);
       const type = sig.signature.outputs[name];
       try {
-        return { name, ...(type && !isAny(type) ? { type } : {}), value: type && !isAny(type) ? decodeValue(bytes, type) : decodeUntyped(bytes), file };
+        return {
+          name,
+          ...(type && !isAny(type) ? { type } : {}),
+          value: type && !isAny(type) ? decodeValue(bytes, type) : decodeUntyped(bytes),
+          file,
+        };
       } catch (e) {
         throw new RunError(`${dir}: output '${name}' does not decode: ${(e as Error).message}`);
       }

@@ -42,7 +42,9 @@ function setup() {
 
 /** Everything under `dir`, but the workers: what a refused run must not have made. */
 function made(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((p) => !p.startsWith("workers") && !p.endsWith(".mjs"));
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+    (p) => !p.startsWith("workers") && !p.endsWith(".mjs"),
+  );
 }
 
 async function refusal(p: Promise<unknown>): Promise<RunOptionsError> {
@@ -75,7 +77,10 @@ describe("run options (API)", () => {
       [{ timeouts: { calc: 0 } }, "timeout for 'calc': 0 is not a time limit"],
       [{ concurrency: 0 }, "concurrency: 0 is not a concurrency"],
       [{ concurrency: 2.5 }, "concurrency: 2.5 is not a concurrency"],
-      [{ executors: { calc: "bogus" } }, `executor for 'calc': "bogus" is not an executor: expected auto, shell, stdio, node, an Executor or a worker from defineWorker`],
+      [
+        { executors: { calc: "bogus" } },
+        `executor for 'calc': "bogus" is not an executor: expected auto, shell, stdio, node, an Executor or a worker from defineWorker`,
+      ],
       [{ executors: { calc: "shel" } }, "(closest: 'shell')"],
       [{ executors: null }, "executors: null is not an object of <worker>: executor"],
       [{ executors: { calc: null } }, "executor for 'calc': null is not an executor"],
@@ -91,10 +96,14 @@ describe("run options (API)", () => {
 
   it("refuses names of workers and tasks the graph does not call, giving the closest", async () => {
     const { dir, workers, root } = setup();
-    let e = await refusal(run(g, { a: 1, b: 2 }, { root, workers, executors: { typo_worker: "shell", default: "auto" } }));
+    let e = await refusal(
+      run(g, { a: 1, b: 2 }, { root, workers, executors: { typo_worker: "shell", default: "auto" } }),
+    );
     expect(e.problems).toEqual(["executor for 'typo_worker': the graph has no worker 'typo_worker' (closest: 'calc')"]);
     e = await refusal(run(g, { a: 1, b: 2 }, { root, workers, timeouts: { "calc.typo": 1, calc: 2, "calc.add": 3 } }));
-    expect(e.problems).toEqual(["timeout for 'calc.typo': the graph has no task or worker 'calc.typo' (closest: 'calc.add')"]);
+    expect(e.problems).toEqual([
+      "timeout for 'calc.typo': the graph has no task or worker 'calc.typo' (closest: 'calc.add')",
+    ]);
     e = await refusal(run(g, { a: 1, b: 2 }, { root, workers, timeouts: { clac: 1 } }));
     expect(e.problems).toEqual(["timeout for 'clac': the graph has no task or worker 'clac' (closest: 'calc')"]);
     expect(made(dir)).toEqual([]);
@@ -108,7 +117,9 @@ describe("run options (API)", () => {
     const m = graph({ inputs: { xs: t.list(t.int32) }, output: t.list(t.int32) });
     m.output(m.map(body, { x: m.each(m.inputs.xs) }).x);
     const e = await refusal(run(m, { xs: [1] }, { root, workers, timeouts: { "twice.doubel": 1 } }));
-    expect(e.problems).toEqual(["timeout for 'twice.doubel': the graph has no task or worker 'twice.doubel' (closest: 'twice.double')"]);
+    expect(e.problems).toEqual([
+      "timeout for 'twice.doubel': the graph has no task or worker 'twice.doubel' (closest: 'twice.double')",
+    ]);
   });
 
   it("resume checks the options it is given against the stored graph", async () => {
@@ -126,7 +137,18 @@ describe("run options (API)", () => {
 describe("run options (CLI)", () => {
   const runCli = (extra: string[]) => {
     const s = setup();
-    const r = tw("run", adderModule(s.dir), "-w", s.workers, "-i", '{"a": 1, "b": 2}', "--root", s.root, "--no-progress", ...extra);
+    const r = tw(
+      "run",
+      adderModule(s.dir),
+      "-w",
+      s.workers,
+      "-i",
+      '{"a": 1, "b": 2}',
+      "--root",
+      s.root,
+      "--no-progress",
+      ...extra,
+    );
     return { ...r, made: made(s.dir) };
   };
 
@@ -139,9 +161,18 @@ describe("run options (CLI)", () => {
     [["--timeout", "NaN"], '--timeout: "NaN" is not a time limit'],
     [["--timeout", "0"], '--timeout: "0" is not a time limit'],
     [["-j", "0"], '--concurrency "0": expected a whole number >= 1'],
-    [["-e", "calc=bogus"], "--executor calc=bogus: \"bogus\" is not an executor kind (closest: 'node'; kinds: auto, shell, stdio, node, slurm)"],
-    [["-e", "typo_worker=shell"], "executor for 'typo_worker': the graph has no worker 'typo_worker' (closest: 'calc')"],
-    [["--task-timeout", "calc.typo=1"], "timeout for 'calc.typo': the graph has no task or worker 'calc.typo' (closest: 'calc.add')"],
+    [
+      ["-e", "calc=bogus"],
+      "--executor calc=bogus: \"bogus\" is not an executor kind (closest: 'node'; kinds: auto, shell, stdio, node, slurm)",
+    ],
+    [
+      ["-e", "typo_worker=shell"],
+      "executor for 'typo_worker': the graph has no worker 'typo_worker' (closest: 'calc')",
+    ],
+    [
+      ["--task-timeout", "calc.typo=1"],
+      "timeout for 'calc.typo': the graph has no task or worker 'calc.typo' (closest: 'calc.add')",
+    ],
     [["--task-timeout", "calc.add=abc"], '--task-timeout calc.add=abc: "abc" is not a time limit'],
   ])("refuses %j before writing anything", (extra, message) => {
     const r = runCli(extra);

@@ -37,14 +37,27 @@ function numbers() {
   raw) printf '\\377\\000\\001' > "$output_value_file" ;;
 esac`,
   );
-  const r = tw("run", module(dir), "-w", workers, "-i", '{"x": 9007199254740993}', "--root", join(dir, "runs"), "--id", "n", "--no-progress");
+  const r = tw(
+    "run",
+    module(dir),
+    "-w",
+    workers,
+    "-i",
+    '{"x": 9007199254740993}',
+    "--root",
+    join(dir, "runs"),
+    "--id",
+    "n",
+    "--no-progress",
+  );
   return { dir, run: join(dir, "runs", "n"), r };
 }
 
 describe("results", () => {
   it("prints every int64 as a JSON number with all its digits, small or large, and reads -i exactly", () => {
     const { run, r } = numbers();
-    const expected = '{\n  "x": 9007199254740993,\n  "small": 5,\n  "big": 1234567890123456789,\n  "raw": {\n    "bytes_base64": "/wAB"\n  }\n}\n';
+    const expected =
+      '{\n  "x": 9007199254740993,\n  "small": 5,\n  "big": 1234567890123456789,\n  "raw": {\n    "bytes_base64": "/wAB"\n  }\n}\n';
     expect(r.stderr).not.toContain("error");
     expect([r.status, r.stdout]).toEqual([0, expected]);
     expect(tw("results", run)).toMatchObject({ status: 0, stdout: expected });

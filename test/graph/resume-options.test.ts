@@ -34,11 +34,38 @@ describe("resume keeps the run's options", () => {
     const workers = join(dir, "my-workers");
     // The first attempt fails, after seeing that the options were kept before it ran.
     shellWorker(workers, "calc", `test -e "$TKR_DIR/wf/_options.json" && touch "$TKR_DIR/options-kept"; exit 5`);
-    const r = tw("run", adderModule(dir), "-w", workers, "-e", "calc=shell", "--task-timeout", "calc.add=30", "-j", "1", "--timeout", "60", "-i", '{"a": 1, "b": 2}', "--root", join(dir, "runs"), "--id", "wf", "--no-progress");
+    const r = tw(
+      "run",
+      adderModule(dir),
+      "-w",
+      workers,
+      "-e",
+      "calc=shell",
+      "--task-timeout",
+      "calc.add=30",
+      "-j",
+      "1",
+      "--timeout",
+      "60",
+      "-i",
+      '{"a": 1, "b": 2}',
+      "--root",
+      join(dir, "runs"),
+      "--id",
+      "wf",
+      "--no-progress",
+    );
     expect(r.status).toBe(1);
     expect(existsSync(join(dir, "runs", "options-kept"))).toBe(true);
     const kept = JSON.parse(readFileSync(join(dir, "runs/wf/_options.json"), "utf8"));
-    expect(kept).toEqual({ version: 1, workers: [workers], executors: { calc: "shell" }, concurrency: 1, timeout: 60, timeouts: { "calc.add": 30 } });
+    expect(kept).toEqual({
+      version: 1,
+      workers: [workers],
+      executors: { calc: "shell" },
+      concurrency: 1,
+      timeout: 60,
+      timeouts: { "calc.add": 30 },
+    });
     shellWorker(workers, "calc", ADD);
     // No -w: the run's own workers folder, not ./workers.
     const again = tw("resume", join(dir, "runs/wf"), "--no-progress");
@@ -52,8 +79,25 @@ describe("resume keeps the run's options", () => {
     const other = join(dir, "second");
     shellWorker(workers, "calc", "exit 5");
     shellWorker(other, "calc", `echo $(( $(cat "$input_a_file") * $(cat "$input_b_file") )) > "$output_value_file"`);
-    expect(tw("run", adderModule(dir), "-w", workers, "-i", '{"a": 3, "b": 4}', "--root", join(dir, "runs"), "--id", "wf", "--no-progress").status).toBe(1);
-    expect(tw("resume", join(dir, "runs/wf"), "-w", other, "--no-progress")).toMatchObject({ status: 0, stdout: "12\n" });
+    expect(
+      tw(
+        "run",
+        adderModule(dir),
+        "-w",
+        workers,
+        "-i",
+        '{"a": 3, "b": 4}',
+        "--root",
+        join(dir, "runs"),
+        "--id",
+        "wf",
+        "--no-progress",
+      ).status,
+    ).toBe(1);
+    expect(tw("resume", join(dir, "runs/wf"), "-w", other, "--no-progress")).toMatchObject({
+      status: 0,
+      stdout: "12\n",
+    });
   });
 
   it("an executor object cannot be kept: resume asks for it again, naming the worker", async () => {
@@ -64,9 +108,13 @@ describe("resume keeps the run's options", () => {
     const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32 });
     g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
     const broken: Executor = { run: async () => ({ ok: false, reason: "broken on purpose" }) };
-    await expect(run(g, { a: 1, b: 2 }, { root, workflowId: "wf", workers, executors: { calc: broken } })).rejects.toThrow("broken on purpose");
+    await expect(
+      run(g, { a: 1, b: 2 }, { root, workflowId: "wf", workers, executors: { calc: broken } }),
+    ).rejects.toThrow("broken on purpose");
     await expect(resume(join(root, "wf"))).rejects.toThrow(
-      new RunError("the executor for 'calc' was an object when the run started and cannot be recreated from the run directory: give it again (executors: { calc: ... } or -e calc=<kind>)"),
+      new RunError(
+        "the executor for 'calc' was an object when the run started and cannot be recreated from the run directory: give it again (executors: { calc: ... } or -e calc=<kind>)",
+      ),
     );
     expect((await resume(join(root, "wf"), { executors: { calc: "shell" } })).value).toBe(3);
   });

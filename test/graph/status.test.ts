@@ -41,7 +41,19 @@ function finishedAdder() {
   const dir = tempDir();
   const workers = join(dir, "workers");
   shellWorker(workers, "calc", ADD);
-  const r = tw("run", module(dir, "add"), "-w", workers, "-i", '{"a": 2, "b": 40}', "--root", join(dir, "runs"), "--id", "one", "--no-progress");
+  const r = tw(
+    "run",
+    module(dir, "add"),
+    "-w",
+    workers,
+    "-i",
+    '{"a": 2, "b": 40}',
+    "--root",
+    join(dir, "runs"),
+    "--id",
+    "one",
+    "--no-progress",
+  );
   expect([r.status, r.stdout]).toEqual([0, "42\n"]);
   return { dir, workers, run: join(dir, "runs", "one") };
 }
@@ -64,7 +76,21 @@ describe("status", () => {
   boom) for _ in $(seq 200); do [ -e "$TKR_DIR/slow-started" ] && break; sleep 0.05; done; echo "no luck" >&2; exit 3 ;;
 esac`,
     );
-    const r = tw("run", module(dir, "pair"), "-w", workers, "-i", '{"a": 1}', "--root", join(dir, "runs"), "--id", "f", "-j", "2", "--no-progress");
+    const r = tw(
+      "run",
+      module(dir, "pair"),
+      "-w",
+      workers,
+      "-i",
+      '{"a": 1}',
+      "--root",
+      join(dir, "runs"),
+      "--id",
+      "f",
+      "-j",
+      "2",
+      "--no-progress",
+    );
     expect(r.stderr).toContain("error: task calc.boom at -.N2 failed: exited with status 3");
     const s = tw("status", join(dir, "runs/f"));
     expect(s.status).toBe(1);
@@ -79,28 +105,48 @@ esac`,
     const { run } = finishedAdder();
     writeFileSync(join(run, "-.N2", "_error"), "written by a second controller\n");
     const s = tw("status", run);
-    expect(s.stdout).toContain("state: failed\ntasks: 0 done, 1 failed, 0 started and not finished\n  ✗ failed  calc.add -.N2: written by a second controller");
+    expect(s.stdout).toContain(
+      "state: failed\ntasks: 0 done, 1 failed, 0 started and not finished\n  ✗ failed  calc.add -.N2: written by a second controller",
+    );
     expect(s.status).toBe(1);
     const r = tw("results", run);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error: ${run}: no results, the run failed:\n  task calc.add at -.N2 failed: written by a second controller\n`);
+    expect(r.stderr).toBe(
+      `error: ${run}: no results, the run failed:\n  task calc.add at -.N2 failed: written by a second controller\n`,
+    );
   });
 
   it("tells a running run from an interrupted one by its lock", () => {
     const { run } = finishedAdder();
     rmSync(join(run, "-", "_done"));
     let s = tw("status", run);
-    expect(s.stdout).toContain(`state: unfinished, interrupted (no controller holds it); continue it with: typespec-workers resume ${run}\n`);
+    expect(s.stdout).toContain(
+      `state: unfinished, interrupted (no controller holds it); continue it with: typespec-workers resume ${run}\n`,
+    );
     // A live controller: this test's own process.
-    writeFileSync(join(run, "_lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-12-02T03:00:00Z" }));
+    writeFileSync(
+      join(run, "_lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-12-02T03:00:00Z" }),
+    );
     s = tw("status", run);
-    expect(s.stdout).toContain(`state: unfinished, running (controller pid ${process.pid} on ${hostname()} since 2026-12-02T03:00:00Z)\n`);
-    expect(JSON.parse(tw("status", run, "--json").stdout)).toMatchObject({ state: "unfinished", activity: "running", controller: { pid: process.pid, live: true } });
+    expect(s.stdout).toContain(
+      `state: unfinished, running (controller pid ${process.pid} on ${hostname()} since 2026-12-02T03:00:00Z)\n`,
+    );
+    expect(JSON.parse(tw("status", run, "--json").stdout)).toMatchObject({
+      state: "unfinished",
+      activity: "running",
+      controller: { pid: process.pid, live: true },
+    });
     // A controller that is gone: a process that has exited.
     const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
-    writeFileSync(join(run, "_lock"), JSON.stringify({ pid: Number(gone), host: hostname(), startedAt: "2026-12-02T03:00:00Z" }));
+    writeFileSync(
+      join(run, "_lock"),
+      JSON.stringify({ pid: Number(gone), host: hostname(), startedAt: "2026-12-02T03:00:00Z" }),
+    );
     s = tw("status", run);
-    expect(s.stdout).toContain(`state: unfinished, interrupted (controller pid ${gone} on ${hostname()} since 2026-12-02T03:00:00Z is gone)`);
+    expect(s.stdout).toContain(
+      `state: unfinished, interrupted (controller pid ${gone} on ${hostname()} since 2026-12-02T03:00:00Z is gone)`,
+    );
   });
 });
 
@@ -109,13 +155,27 @@ describe("results of a run that did not finish", () => {
     const dir = tempDir();
     const workers = join(dir, "workers");
     shellWorker(workers, "calc", `echo "cannot add today" >&2; echo "cannot add today" > "$error_path"; exit 5`);
-    const r = tw("run", module(dir, "add"), "-w", workers, "-i", '{"a": 1, "b": 2}', "--root", join(dir, "runs"), "--id", "bad", "--no-progress");
+    const r = tw(
+      "run",
+      module(dir, "add"),
+      "-w",
+      workers,
+      "-i",
+      '{"a": 1, "b": 2}',
+      "--root",
+      join(dir, "runs"),
+      "--id",
+      "bad",
+      "--no-progress",
+    );
     expect(r.status).toBe(1);
     const run = join(dir, "runs", "bad");
     asUpstream(run);
     const res = tw("results", run);
     expect(res.stdout).toBe("");
-    expect(res.stderr).toBe(`error: ${run}: no results, the run failed:\n  task calc.add at -.N2 failed: cannot add today\n`);
+    expect(res.stderr).toBe(
+      `error: ${run}: no results, the run failed:\n  task calc.add at -.N2 failed: cannot add today\n`,
+    );
     expect(res.status).toBe(1);
   });
 

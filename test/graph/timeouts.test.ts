@@ -45,7 +45,18 @@ export default g;
 }, 120_000);
 
 const sleep = (seconds: number, ...flags: string[]) =>
-  tw("run", mod, "-w", workers, "-i", JSON.stringify({ seconds }), "--root", join(dir, "runs"), "--no-progress", ...flags);
+  tw(
+    "run",
+    mod,
+    "-w",
+    workers,
+    "-i",
+    JSON.stringify({ seconds }),
+    "--root",
+    join(dir, "runs"),
+    "--no-progress",
+    ...flags,
+  );
 
 describe("time limits", () => {
   it("--task-timeout for the task overrides @timeout, in the launcher too", () => {
