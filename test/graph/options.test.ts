@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run } from "../../src/graph/index.js";
-import { RunOptionsError } from "../../src/graph/run-options.js";
+import { RunOptionsError } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { tw } from "../support/cli.js";
 import { intTask, shellWorker, tempDir } from "./support.js";
