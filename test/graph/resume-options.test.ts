@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { graph, resume, run, RunError, type Executor } from "../../src/graph/index.js";
+import { graph, resume, run, RunError, SlurmExecutor, type Executor } from "../../src/graph/index.js";
+import { resumeOptions, storedOptionsText } from "../../src/graph/run-options.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { tw } from "../support/cli.js";
 import { intTask, shellWorker, tempDir } from "./support.js";
@@ -117,5 +118,20 @@ describe("resume keeps the run's options", () => {
       ),
     );
     expect((await resume(join(root, "wf"), { executors: { calc: "shell" } })).value).toBe(3);
+  });
+
+  it("a Slurm executor made by the CLI is kept with its resources and made again on resume", async () => {
+    const dir = tempDir();
+    const resumeAs = { kind: "slurm" as const, workersDir: "/w", defaults: { time: "5", cpus: 2 } };
+    const slurmLike: Executor = { run: async () => ({ ok: true }), resumeAs };
+    writeFileSync(join(dir, "_options.json"), storedOptionsText({ executors: { calc: slurmLike, other: "stdio" } }));
+    expect(JSON.parse(readFileSync(join(dir, "_options.json"), "utf8")).executors).toEqual({
+      calc: resumeAs,
+      other: "stdio",
+    });
+    const o = await resumeOptions(dir, { executors: { other: "shell" as const } });
+    expect(o.executors!.other).toBe("shell");
+    expect(o.executors!.calc).toBeInstanceOf(SlurmExecutor);
+    await (o.executors!.calc as SlurmExecutor).close();
   });
 });
