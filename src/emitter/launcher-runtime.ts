@@ -17,7 +17,9 @@ tkr_error_path=''
 tkr_errors_file=''
 tkr_errors_shared=0   # 1 when our stderr already is the errors file (the executor redirected it)
 tkr_failed_at=''
-tkr_timeout=''
+tkr_timeout=''         # the spec's @timeout; TW_TIMEOUT_SECONDS (the run's limit) wins over it
+tkr_timeout_run=\${TW_TIMEOUT_SECONDS-}
+unset TW_TIMEOUT_SECONDS  # the run's limit is this task's, not that of launchers the program starts
 tkr_child=''          # process (group) of the running program
 tkr_pid=$BASHPID      # the launcher itself: its traps act here only, never in a subshell
 tkr_why=''            # why the last check failed (for messages)
@@ -280,7 +282,10 @@ tkr_run() {
   if ! command -v -- "$1" >/dev/null 2>&1; then
     tkr_fail "program '$1' was not found\${label:+ ($label)}"
   fi
-  local out err status=0 started=$SECONDS watchdog='' copier=''
+  local out err status=0 started=$SECONDS watchdog='' copier='' limit=\${tkr_timeout_run:-$tkr_timeout}
+  if [[ -n $limit && ! $limit =~ ^([0-9]+[.]?[0-9]*|[.][0-9]+)$ ]]; then
+    tkr_fail "time limit '$limit' (TW_TIMEOUT_SECONDS) is not a number of seconds"
+  fi
   if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
   if [[ $tkr_errors_shared == 1 ]]; then
     exec {err}>&2
@@ -297,11 +302,11 @@ tkr_run() {
     exec "$@" <"$stdin" >&"$out" 2>&"$err" {out}>&- {err}>&-
   ) &
   tkr_child=$!
-  if [[ -n $tkr_timeout ]]; then
+  if [[ -n $limit ]]; then
     (
       trap - EXIT ERR TERM INT HUP
       set +m
-      sleep "$tkr_timeout"
+      sleep "$limit"
       kill -TERM -- -"$tkr_child"
       sleep 10
       kill -KILL -- -"$tkr_child"
@@ -325,8 +330,9 @@ tkr_run() {
   if [[ $tkr_watch_stderr == 1 ]] && (( $(wc -c <"$tkr_errors_file") > tkr_stderr_before )); then tkr_stderr_grew=1; fi
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
-  if [[ -n $tkr_timeout ]] && (( (status == 143 || status == 137) && SECONDS - started >= tkr_timeout )); then
-    tkr_fail "timed out after $tkr_timeout s$where"
+  local whole=\${limit%.*}
+  if [[ -n $limit ]] && (( (status == 143 || status == 137) && SECONDS - started >= \${whole:-0} )); then
+    tkr_fail "timed out after $limit s$where"
   fi
   if (( status > 128 && status < 160 )); then
     local name

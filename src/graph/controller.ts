@@ -34,6 +34,7 @@ import { Limiter } from "./limiter.js";
 import { attachProgress } from "./progress.js";
 import { BODY_PORT, exists, onFile, requireRunDir, RunFiles } from "./run-files.js";
 import { acquireRunLock } from "./run-lock.js";
+import { checkRunOptions, OPTIONS_FILE, resumeOptions, storedOptionsText, taskNamesOf } from "./run-options.js";
 
 /**
  * Default number of in-process tasks at once. Their cost is file-system latency on the
@@ -106,6 +107,7 @@ export async function run<I, O, S extends "ports" | "value">(
   inputs: I,
   options: RunOptions = {},
 ): Promise<RunOutcome<O>> {
+  checkRunOptions(options, taskNamesOf(graph.data));
   const encoded = encodeInputs(graph.signature, inputs as Record<string, unknown>);
   const root = resolve(options.root ?? defaultRoot());
   const workflowId = options.workflowId ?? randomUUID();
@@ -114,18 +116,21 @@ export async function run<I, O, S extends "ports" | "value">(
 }
 
 /**
- * Continue a run from its directory alone (graph, inputs and types are read from it). Executors
- * and limits come from `options`, as they are not stored.
+ * Continue a run from its directory alone (graph, inputs, types and the options it started with
+ * are read from it). Options given here replace the stored ones.
  */
 export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
   const dir = resolve(runDir);
   const files = new RunFiles(resolve(dir, ".."), dir.slice(resolve(dir, "..").length + 1));
   await requireRunDir(dir);
   const body = await readFile(files.output(".N-1", BODY_PORT), "utf8");
+  const data = parseGraphData(body);
+  const opts = await resumeOptions(dir, options);
+  checkRunOptions(opts, taskNamesOf(data));
   const sig = await readSignature(dir);
   const inputs = new Map<string, Uint8Array>();
   for (const port of Object.keys(sig.signature.inputs)) inputs.set(port, await readFile(files.output(".N-1", port)));
-  const controller = new Controller(parseGraphData(body), sig.signature, sig.tasks, files, { ...options, resume: true });
+  const controller = new Controller(data, sig.signature, sig.tasks, files, { ...opts, resume: true });
   return controller.start(body, inputs, sig.name);
 }
 
@@ -299,6 +304,7 @@ class Controller {
           join(files.dir, SIGNATURE_FILE),
           JSON.stringify({ name: this.options.name ?? name, ...this.signature, tasks: [...this.tasks.values()] }, null, 2) + "\n",
         ),
+        write(join(files.dir, OPTIONS_FILE), storedOptionsText(this.options)),
         ...[...inputs].map(([port, bytes]) => files.writeValue(".N-1", port, bytes)),
       ]);
       // The body last: its presence says the run directory is complete enough to resume.
@@ -313,6 +319,8 @@ class Controller {
       // On resume the graph is walked again even if it finished: finished tasks are checked, not
       // run, and the links of structural nodes are made again (a rerun task's values are new files).
       {
+        // A failure recorded by an earlier attempt is not this attempt's.
+        if (!this.fresh) await files.reset("-");
         const inputPorts = Object.keys(this.signature.inputs).length ? Object.keys(this.signature.inputs) : [...this.data.graph_inputs];
         const inputs = Object.fromEntries(inputPorts.map((p) => [p, [".N-1", p] as const]));
         const outs = await this.evalGraph({ loc: "-", data: this.data, inputs });

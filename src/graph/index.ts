@@ -10,6 +10,7 @@ export * from "./controller.js";
 export * from "./errors.js";
 export * from "./progress.js";
 export * from "./status.js";
+export { RunOptionsError } from "./run-options.js";
 export { shellExecutor, type ShellExecutorOptions } from "./executors/shell.js";
 export { stdioExecutor, type StdioExecutorOptions } from "./executors/stdio.js";
 export { nodeExecutor, type NodeExecutorOptions } from "./executors/node.js";

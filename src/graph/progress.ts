@@ -1,6 +1,9 @@
 /**
  * Progress of a run: which tasks are running, done and failed. On a terminal a live block redrawn
- * as events arrive (log-update, at most every 100 ms); elsewhere (CI logs, pipes) plain lines.
+ * as events arrive (log-update, at most every 100 ms); elsewhere (CI logs, pipes) plain lines, and
+ * on a terminal that reports no size (0 columns or rows: a serial console, some containers), where
+ * a live block would be drawn empty, plain lines too. Either way the run directory comes first, so
+ * that it is on screen when the run is interrupted.
  */
 import { createLogUpdate } from "log-update";
 import type { RunEvent } from "./controller.js";
@@ -90,14 +93,15 @@ export interface ProgressDisplay {
 }
 
 export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boolean } = {}): ProgressDisplay {
-  const live = options.live ?? Boolean(stream.isTTY);
+  const live = options.live ?? (Boolean(stream.isTTY) && stream.columns !== 0 && stream.rows !== 0);
   const state = new ProgressState();
   if (!live) {
     return {
       onEvent: (e) => {
         state.apply(e);
         let line = eventLine(e);
-        if (e.type === "run-finished" && state.stopped) line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
+        if (e.type === "run-finished" && state.stopped)
+          line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
         if (line) stream.write(line + "\n");
       },
       stop: () => undefined,
@@ -112,6 +116,8 @@ export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boo
   return {
     onEvent: (e) => {
       state.apply(e);
+      // Above the live block, where it stays.
+      if (e.type === "run-started") stream.write(eventLine(e) + "\n");
       if (e.type === "run-finished") {
         clearTimeout(timer);
         draw();

@@ -16,6 +16,9 @@ import type { TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../run-files.js";
 import { KILL_GRACE_MS } from "./spawner.js";
 import { startProcess } from "./start-process.js";
+import { formatSeconds, launcherTimeout, timedOutReason } from "./time-limit.js";
+
+export { formatSeconds };
 
 export interface ProcessTask {
   readonly file: string;
@@ -89,9 +92,9 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
     return { ok: false, reason: `could not start ${p.file}: ${outcome.error.message}`, stderrTail: await stderrTail() };
   }
   const { written, done } = await markers(launch.nodeDir);
-  if (timedOut) {
-    return { ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`, stderrTail: await stderrTail() };
-  }
+  // The launcher enforces the same limit: when it stops the task first, the reason reads the same.
+  const limitReached = timedOut ? timedOutReason(launch.timeoutMs!) : outcome.code !== 0 ? launcherTimeout(written, launch) : undefined;
+  if (limitReached) return { ok: false, reason: limitReached, stderrTail: await stderrTail() };
   if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };
   if (outcome.code !== 0) {
     const how = outcome.signal ? `killed by signal ${outcome.signal}` : `exited with status ${outcome.code}`;
@@ -127,9 +130,4 @@ async function readErrorMarker(nodeDir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
