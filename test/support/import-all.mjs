@@ -1,0 +1,11 @@
+// Imports each module named on the command line, one after another, and prints one JSON line per
+// module that fails to load: {"file": ..., "error": ...}. Exit status 0 whatever the modules do.
+import { pathToFileURL } from "node:url";
+
+for (const file of process.argv.slice(2)) {
+  try {
+    await import(pathToFileURL(file).href);
+  } catch (error) {
+    console.log(JSON.stringify({ file, error: String(error?.stack ?? error).split("\n").slice(0, 4).join("\n") }));
+  }
+}
