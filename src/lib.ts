@@ -71,6 +71,12 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`Task '${"name"}' has the name of its worker: the stubs export both the task and the worker under that name; rename one.`,
       },
     },
+    "thenable-task": {
+      severity: "warning",
+      messages: {
+        default: "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
+      },
+    },
     "empty-portmapping": {
       severity: "error",
       messages: {

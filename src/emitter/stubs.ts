@@ -6,6 +6,7 @@ import { getDoc, type Enum, type Program, type Union } from "@typespec/compiler"
 import type { JSDocStructure, OptionalKind } from "ts-morph";
 import type { TypeDesc } from "../runtime-contract/index.js";
 import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
+import { THENABLE } from "../spec/collect.js";
 import { array, asConst, call, json, object, objectKey, str, text, type Expr, type Prop } from "./expr.js";
 import type { PlainConst, PlainInterface, PlainStatement, StubsFile, TypeRef } from "./plain-structures.js";
 import { propertyKey, TsTypeWriter, type NamedDeclaration } from "./ts-types.js";
@@ -46,7 +47,7 @@ class StubsWriter {
   ) {
     // Exports the spec decides come first: tasks and the worker keep their names.
     const exported = [...worker.tasks.map((k) => k.name), worker.name];
-    const unbindable = exported.filter((name) => !(isBindable(name) && this.scope.claim(name)));
+    const unbindable = exported.filter((name) => !(isBindable(name) && name !== THENABLE && this.scope.claim(name)));
     // Task and worker names are never `$`-prefixed (they must be portable names), so these cannot collide with them.
     this.helpers = Object.fromEntries(
       HELPERS.map((h) => [h, this.scope.claim(h) ? h : this.scope.reserve(`$${h}`)]),
@@ -137,7 +138,7 @@ class StubsWriter {
       true,
     );
     const factory = constant(this.local(task.name), call(this.helpers.task, descriptor), {
-      exported: this.local(task.name) === task.name,
+      exported: this.local(task.name) === task.name || task.name === THENABLE,
       type: { name: this.helpers.Task, args: [inputsName, output, JSON.stringify(task.shape)] },
       docs: docs(task.doc),
     });
@@ -299,9 +300,9 @@ class StubsWriter {
     };
   }
 
-  /** Tasks (and the worker) whose name cannot be a `const` are exported under it all the same. */
+  /** Tasks (and the worker) whose name cannot be a `const` are exported under it all the same (but `then`). */
   private renamedExports(): string[] {
-    const renamed = [...this.locals].filter(([name, local]) => name !== local);
+    const renamed = [...this.locals].filter(([name, local]) => name !== local && name !== THENABLE);
     if (renamed.length === 0) return [];
     return [`export { ${renamed.map(([name, local]) => `${local} as ${name}`).join(", ")} };`];
   }

@@ -110,6 +110,8 @@ export class TsTypeWriter {
   }
 
   private model(model: Model): string {
+    const builtin = this.templateBuiltin(model);
+    if (builtin) return builtin;
     if (isArrayModelType(model)) {
       const item = this.write(model.indexer.value);
       return /^[\w.]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
@@ -132,6 +134,19 @@ export class TsTypeWriter {
       return `${name}<${args.join(", ")}>`;
     }
     return this.named(model, () => ({ kind: "model", name: this.nameFor(model), model, params: [], docSource: model }));
+  }
+
+  /**
+   * `T[]` and `Record<T>` inside a template declaration: TypeSpec leaves them as the `Array` and
+   * `Record` templates applied to the parameter, without the indexer their instances have.
+   */
+  private templateBuiltin(model: Model): string | undefined {
+    if (model.indexer || model.namespace?.name !== "TypeSpec" || model.namespace.namespace?.name !== "") return undefined;
+    if (model.name !== "Array" && model.name !== "Record") return undefined;
+    const arg = model.templateMapper?.args[0];
+    const item = arg && "kind" in arg && arg.entityKind === "Type" ? this.write(arg as Type) : "unknown";
+    if (model.name === "Record") return `Record<string, ${item}>`;
+    return /^[\w.]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
   }
 
   private named(type: Type, declare: () => NamedDeclaration): string {

@@ -30,6 +30,8 @@ import type { PortModel, TaskModel, WorkerModel } from "./model.js";
 const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Far below the 255 bytes a file name may have, leaving room for what is added (`.worker.json`, `input_..._file`). */
 export const MAX_NAME_LENGTH = 128;
+/** The one export name that changes what importing a module does (see `thenable-task`). */
+export const THENABLE = "then";
 
 export interface CollectedWorkers {
   readonly workers: readonly WorkerModel[];
@@ -107,6 +109,7 @@ class WorkerCollector {
   private task(op: Operation): TaskModel {
     this.checkName("Task", op.name, nameOf(op));
     if (op.interface && op.name === op.interface.name) this.report("name-clash", { name: op.name }, nameOf(op));
+    if (op.name === THENABLE) this.report("thenable-task", {}, nameOf(op));
     const inputs = [...op.parameters.properties.values()].map((p) => this.inputPort(p));
     const returnType = op.returnType;
     const portmapped = returnType.kind === "Model" && isPortmapping(this.program, returnType);

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { filesNamed, strictTypeErrors, stubsThatDoNotLoad } from "../support/generated-checks.js";
@@ -30,7 +30,7 @@ namespace M {
   model \`$t\` { k: int32 }
   model \`café\` { l: int32 }
   union \`number\` { a: int32, b: TypeSpec.string }
-  model Pair<\`string\`> { first: \`string\`; second: \`string\` }
+  model Pair<\`string\`> { first: \`string\`; second: \`string\`; items: \`string\`[]; byName: TypeSpec.Record<\`string\`> }
 }
 
 interface t_worker { t(a: M.t): M.\`import\`; }
@@ -41,6 +41,7 @@ interface reserved_worker { \`class\`(s: global.\`string\`): M.\`number\`; \`def
 interface t { \`import\`(workerName: int32, t: int32): int32; }
 interface \`default\` { Handler(): M.t; }
 interface workerName { tHandlers(): M.Task; }
+interface then_worker { then(x: int32): int32; }
 `;
 
 let dir: string;
@@ -57,7 +58,7 @@ beforeAll(async () => {
 describe("names the stubs file uses itself, or TypeScript reserves", () => {
   it("give stubs that load in node", async () => {
     const stubs = filesNamed(out, "stubs.ts");
-    expect(stubs).toHaveLength(8);
+    expect(stubs).toHaveLength(9);
     expect(await stubsThatDoNotLoad(stubs)).toEqual([]);
   });
 
@@ -73,9 +74,22 @@ describe("names the stubs file uses itself, or TypeScript reserves", () => {
     expect(reserved.class_!.desc!.name).toBe("class_");
     expect((await load("t")).t!.name).toBe("t");
     expect((await load("default")).default!.name).toBe("default");
+    // A module exporting a function `then` is thenable: `await import()` of it would never finish.
+    const thenable = await load("then_worker");
+    expect(thenable.then).toBeUndefined();
+    expect(thenable.then_!.desc!.name).toBe("then");
     const names = await load("names_worker");
     expect(names.workerName!.desc!.name).toBe("workerName");
     expect(names.Task!.desc!.name).toBe("Task");
+  });
+});
+
+describe("a template's own lists and records", () => {
+  it("are written with its parameter, not as a model named Array", () => {
+    const stubs = readFileSync(join(out, "reserved_worker/stubs.ts"), "utf8");
+    expect(stubs).toMatch(/second: string_;/);
+    expect(stubs).toMatch(/items: string_\[\];/);
+    expect(stubs).toMatch(/byName: Record<string, string_>;/);
   });
 });
 

@@ -26,7 +26,10 @@ export function filesNamed(dir: string, name: string): string[] {
 export async function stubsThatDoNotLoad(files: readonly string[]): Promise<FileProblem[]> {
   if (files.length === 0) return [];
   const result = await run(process.execPath, [join(repoRoot, "test/support/import-all.mjs"), ...files], repoRoot);
-  if (result.code !== 0) return [{ file: "(all)", problem: result.stderr }];
+  if (result.code !== 0) {
+    const last = result.stderr.match(/^importing (.*)$/gm)?.at(-1)?.slice("importing ".length) ?? "(all)";
+    return [{ file: last, problem: `node exited with status ${result.code} while importing it: ${result.stderr.split("\n").slice(-8).join("\n")}` }];
+  }
   return result.stdout
     .split("\n")
     .filter(Boolean)
