@@ -22,8 +22,8 @@ startStubsPrinter();
 export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
   const { program } = context;
   const { workers, diagnostics } = collectWorkers(program);
-  // Validation has reported these; with any of them the output would be incomplete, so write none.
-  if (diagnostics.length > 0 || program.hasError()) return;
+  // Validation has reported these; with an error the output would be incomplete, so write none.
+  if (diagnostics.some((d) => d.severity === "error") || program.hasError()) return;
 
   const layout = context.options["output-layout"] ?? "folders";
   const artifacts = new Set<Artifact>(context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]));
