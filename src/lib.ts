@@ -7,7 +7,7 @@ export interface WorkersEmitterOptions {
   /** How 64-bit and unbounded integers (`int64`, `uint64`, `integer`) appear in TypeScript. */
   int64?: "bigint" | "number";
   /** What to write for each worker. */
-  emit?: ("stubs" | "launchers" | "descriptors")[];
+  emit?: ("stubs" | "launchers" | "descriptors" | "python")[];
   /** Module that generated stubs import the runtime from. */
   "runtime-module"?: string;
 }
@@ -34,11 +34,11 @@ const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
     },
     emit: {
       type: "array",
-      items: { type: "string", enum: ["stubs", "launchers", "descriptors"] },
+      items: { type: "string", enum: ["stubs", "launchers", "descriptors", "python"] },
       uniqueItems: true,
       nullable: true,
       description:
-        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`). Default: all three (`folders`) or stubs (`flat`).",
+        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`), `python` (`stubs.py`, Tierkreis's Python stubs). Default: the first three (`folders`) or stubs (`flat`).",
     },
     "runtime-module": {
       type: "string",
