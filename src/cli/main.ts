@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { addCompileCommand } from "./compile-command.js";
 import { addRunCommands } from "./run-commands.js";
+import { addViewCommands } from "../view/commands.js";
 
 // dist/src/cli/main.js → the package's own package.json.
 const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -16,5 +17,6 @@ const program = new Command("typespec-workers")
   .version(version);
 addCompileCommand(program);
 addRunCommands(program);
+addViewCommands(program);
 
 await program.parseAsync(process.argv);
