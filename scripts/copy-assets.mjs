@@ -14,10 +14,7 @@ function walk(dir) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p);
     // Plain JavaScript is copied only from page folders (browser code); elsewhere .js is tsc's.
-    else if (
-      ASSET.test(e.name) ||
-      (e.name.endsWith(".js") && p.split("/").includes("page"))
-    ) {
+    else if (ASSET.test(e.name) || (e.name.endsWith(".js") && p.split("/").includes("page"))) {
       const to = join(dist, relative(src, p));
       mkdirSync(dirname(to), { recursive: true });
       copyFileSync(p, to);

@@ -17,15 +17,10 @@ async function guarded(work: () => Promise<void>): Promise<void> {
 export function addViewCommands(program: Command): void {
   program
     .command("view")
-    .description(
-      "serve a live view of runs in the browser: a run directory or a checkpoints root",
-    )
+    .description("serve a live view of runs in the browser: a run directory or a checkpoints root")
     .argument("<dirs...>", "run directories or checkpoints roots")
     .option("-p, --port <n>", "port (default: a free one)")
-    .option(
-      "--host <address>",
-      "address to listen on (default 127.0.0.1, this machine only)",
-    )
+    .option("--host <address>", "address to listen on (default 127.0.0.1, this machine only)")
     .action(async (dirs: string[], o: { port?: string; host?: string }) => {
       await guarded(async () => {
         const { startViewer } = await import("./server.js");
@@ -45,30 +40,20 @@ export function addViewCommands(program: Command): void {
 
   program
     .command("report")
-    .description(
-      "write report.html (self-contained) and trace.tsv for a run directory",
-    )
+    .description("write report.html (self-contained) and trace.tsv for a run directory")
     .argument("<run-dir>")
-    .option(
-      "-o, --out <dir>",
-      "folder for the files (default ./<run folder>-report)",
-    )
+    .option("-o, --out <dir>", "folder for the files (default ./<run folder>-report)")
     .action(async (dir: string, o: { out?: string }) => {
       await guarded(async () => {
         const { writeReport } = await import("./report.js");
-        const files = await writeReport(
-          dir,
-          o.out ?? `${basename(resolve(dir))}-report`,
-        );
+        const files = await writeReport(dir, o.out ?? `${basename(resolve(dir))}-report`);
         process.stdout.write(`${files.html}\n${files.trace}\n`);
       });
     });
 
   program
     .command("restart")
-    .description(
-      "mark a node and everything that depends on it as not done (then resume the run)",
-    )
+    .description("mark a node and everything that depends on it as not done (then resume the run)")
     .argument("<run-dir>")
     .argument("<location>", "the node, e.g. -.N3.M0.N1")
     .action(async (dir: string, loc: string) => {

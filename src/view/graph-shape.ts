@@ -25,17 +25,10 @@ export interface GraphShape {
 }
 
 const isRef = (r: unknown): r is Ref =>
-  Array.isArray(r) &&
-  r.length === 2 &&
-  typeof r[0] === "number" &&
-  typeof r[1] === "string";
+  Array.isArray(r) && r.length === 2 && typeof r[0] === "number" && typeof r[1] === "string";
 
 export function looksLikeGraph(v: unknown): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    Array.isArray((v as { nodes?: unknown }).nodes)
-  );
+  return typeof v === "object" && v !== null && Array.isArray((v as { nodes?: unknown }).nodes);
 }
 
 export function shapeOf(v: unknown): GraphShape {
@@ -48,18 +41,11 @@ export function shapeOf(v: unknown): GraphShape {
     const reads: Ref[] = [];
     const inputs = (n.inputs ?? {}) as Record<string, unknown>;
     for (const r of Object.values(inputs)) if (isRef(r)) reads.push(r);
-    for (const k of ["graph", "body", "pred", "if_true", "if_false"])
-      if (isRef(n[k])) reads.push(n[k] as Ref);
-    const body = isRef(n.graph)
-      ? (n.graph as Ref)
-      : isRef(n.body)
-        ? (n.body as Ref)
-        : undefined;
+    for (const k of ["graph", "body", "pred", "if_true", "if_false"]) if (isRef(n[k])) reads.push(n[k] as Ref);
+    const body = isRef(n.graph) ? (n.graph as Ref) : isRef(n.body) ? (n.body as Ref) : undefined;
     return {
       type: String(n.type),
-      ...(typeof n.function_name === "string"
-        ? { functionName: n.function_name }
-        : {}),
+      ...(typeof n.function_name === "string" ? { functionName: n.function_name } : {}),
       reads,
       ...(body ? { body } : {}),
       ...(n.type === "const" ? { value: n.value } : {}),
@@ -67,8 +53,7 @@ export function shapeOf(v: unknown): GraphShape {
   });
   return {
     nodes,
-    outputIdx:
-      typeof g.graph_output_idx === "number" ? g.graph_output_idx : null,
+    outputIdx: typeof g.graph_output_idx === "number" ? g.graph_output_idx : null,
   };
 }
 
@@ -77,27 +62,14 @@ export function shapeOf(v: unknown): GraphShape {
  * in the same graph, else the value file its producer wrote. Undefined when it cannot be known
  * yet (a graph passed in from outside, or not produced yet).
  */
-export function bodyShape(
-  runDir: string,
-  instLoc: string,
-  g: GraphShape,
-  node: ShapeNode,
-): GraphShape | undefined {
+export function bodyShape(runDir: string, instLoc: string, g: GraphShape, node: ShapeNode): GraphShape | undefined {
   if (!node.body) return undefined;
   const [j, port] = node.body;
   const producer = j >= 0 ? g.nodes[j] : undefined;
   try {
-    if (producer?.type === "const" && looksLikeGraph(producer.value))
-      return shapeOf(producer.value);
+    if (producer?.type === "const" && looksLikeGraph(producer.value)) return shapeOf(producer.value);
     if (j >= 0 && /^[\w.-]+$/.test(port))
-      return shapeOf(
-        JSON.parse(
-          readFileSync(
-            join(runDir, `${instLoc}.N${j}`, "outputs", port),
-            "utf8",
-          ),
-        ),
-      );
+      return shapeOf(JSON.parse(readFileSync(join(runDir, `${instLoc}.N${j}`, "outputs", port), "utf8")));
   } catch {
     // Not readable (yet): the nested nodes are still found from their folders.
   }

@@ -17,9 +17,7 @@ export function parentLoc(loc: string): string | undefined {
 }
 
 /** The last step: `["N", 3]`, `["M", 0]`, `["L", 2]`, or undefined for the root. */
-export function lastStep(
-  loc: string,
-): readonly ["N" | "M" | "L", number] | undefined {
+export function lastStep(loc: string): readonly ["N" | "M" | "L", number] | undefined {
   const dot = loc.lastIndexOf(".");
   if (dot < 0) return undefined;
   return [loc[dot + 1] as "N" | "M" | "L", Number(loc.slice(dot + 2))];

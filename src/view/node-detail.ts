@@ -3,15 +3,7 @@
  * the declared types (large ones cut short, bytes as hex and size), times, executor, failure
  * reason and the tail of its stderr. Every file read is checked to lie inside the run directory.
  */
-import {
-  closeSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  statSync,
-} from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
 import type { TaskDesc } from "../runtime-contract/task.js";
@@ -101,9 +93,7 @@ function describeType(t: TypeDesc): string {
     case "record":
       return `Record<${describeType(t.of)}>`;
     default:
-      return "name" in t && typeof t.name === "string" && t.name
-        ? t.name
-        : t.kind;
+      return "name" in t && typeof t.name === "string" && t.name ? t.name : t.kind;
   }
 }
 
@@ -118,11 +108,7 @@ function readStart(file: string, n: number): Buffer {
   }
 }
 
-const hexOf = (b: Uint8Array) =>
-  Buffer.from(b.subarray(0, HEX_BYTES))
-    .toString("hex")
-    .replace(/(..)/g, "$1 ")
-    .trim();
+const hexOf = (b: Uint8Array) => Buffer.from(b.subarray(0, HEX_BYTES)).toString("hex").replace(/(..)/g, "$1 ").trim();
 
 function showText(v: unknown): string {
   const big = "\u0000big:";
@@ -141,11 +127,7 @@ function showText(v: unknown): string {
 }
 
 /** One value file, decoded by its type where one is declared. */
-export function showValue(
-  file: string,
-  port: string,
-  type: TypeDesc | undefined,
-): ShownValue {
+export function showValue(file: string, port: string, type: TypeDesc | undefined): ShownValue {
   const size = statSync(file).size;
   const typeName = type ? describeType(type) : undefined;
   const base = { port, size, ...(typeName ? { type: typeName } : {}) };
@@ -158,8 +140,7 @@ export function showValue(
       : { ...base, text, truncated: true };
   }
   const bytes = readFileSync(file);
-  if (type?.kind === "bytes")
-    return { ...base, hex: hexOf(bytes), truncated: bytes.length > HEX_BYTES };
+  if (type?.kind === "bytes") return { ...base, hex: hexOf(bytes), truncated: bytes.length > HEX_BYTES };
   let value: unknown;
   try {
     value = type ? decodeValue(bytes, type) : decodeUntyped(bytes);
@@ -171,8 +152,7 @@ export function showValue(
       error: `does not decode as ${typeName}: ${(e as Error).message}`,
     };
   }
-  if (value instanceof Uint8Array)
-    return { ...base, hex: hexOf(value), truncated: value.length > HEX_BYTES };
+  if (value instanceof Uint8Array) return { ...base, hex: hexOf(value), truncated: value.length > HEX_BYTES };
   const text = showText(value);
   return {
     ...base,
@@ -182,12 +162,7 @@ export function showValue(
 }
 
 /** The file behind a node's input or output port, checked to be inside the run; undefined if none. */
-export function valueFile(
-  model: RunModel,
-  loc: string,
-  side: "in" | "out",
-  port: string,
-): string | undefined {
+export function valueFile(model: RunModel, loc: string, side: "in" | "out", port: string): string | undefined {
   if (side === "out") {
     let names: string[];
     try {
@@ -197,9 +172,7 @@ export function valueFile(
     }
     // Only a name the folder holds is used, never the request's text as a path.
     const name = names.find((n) => n === port);
-    return name === undefined
-      ? undefined
-      : insideRun(model.dir, join(model.dir, loc, "outputs", name));
+    return name === undefined ? undefined : insideRun(model.dir, join(model.dir, loc, "outputs", name));
   }
   const rel = callInputs(model.dir, loc)[port];
   if (typeof rel !== "string") return undefined;
@@ -209,31 +182,22 @@ export function valueFile(
 
 function callInputs(dir: string, loc: string): Record<string, unknown> {
   try {
-    const j = JSON.parse(
-      readFileSync(join(dir, loc, "definition"), "utf8"),
-    ) as { inputs?: Record<string, unknown> };
+    const j = JSON.parse(readFileSync(join(dir, loc, "definition"), "utf8")) as { inputs?: Record<string, unknown> };
     return j.inputs ?? {};
   } catch {
     return {};
   }
 }
 
-export async function nodeDetail(
-  model: RunModel,
-  loc: string,
-  types: RunTypes,
-): Promise<NodeDetail | undefined> {
+export async function nodeDetail(model: RunModel, loc: string, types: RunTypes): Promise<NodeDetail | undefined> {
   const n = model.nodes.get(loc);
   if (!n) return undefined;
   const desc = n.kind === "function" ? types.tasks.get(n.label) : undefined;
-  const typeOf = (
-    ports: readonly { name: string; type: TypeDesc }[] | undefined,
-    p: string,
-  ) => ports?.find((x) => x.name === p)?.type;
+  const typeOf = (ports: readonly { name: string; type: TypeDesc }[] | undefined, p: string) =>
+    ports?.find((x) => x.name === p)?.type;
   const inputs: ShownValue[] = [];
   for (const [port, rel] of Object.entries(callInputs(model.dir, loc))) {
-    const from =
-      typeof rel === "string" ? rel.split("/").slice(1).join("/") : undefined;
+    const from = typeof rel === "string" ? rel.split("/").slice(1).join("/") : undefined;
     const file = valueFile(model, loc, "in", port);
     if (!file) {
       inputs.push({
@@ -253,9 +217,7 @@ export async function nodeDetail(
   const outputs: ShownValue[] = [];
   let outNames: string[] = [];
   try {
-    outNames = readdirSync(join(model.dir, loc, "outputs")).filter(
-      (p) => !p.startsWith("."),
-    );
+    outNames = readdirSync(join(model.dir, loc, "outputs")).filter((p) => !p.startsWith("."));
   } catch {
     // No outputs yet.
   }
@@ -263,13 +225,7 @@ export async function nodeDetail(
   for (const port of outNames.slice(0, 200)) {
     const file = valueFile(model, loc, "out", port);
     if (!file) continue;
-    outputs.push(
-      showValue(
-        file,
-        port,
-        loc === "-" ? types.outputs[port] : typeOf(desc?.outputs, port),
-      ),
-    );
+    outputs.push(showValue(file, port, loc === "-" ? types.outputs[port] : typeOf(desc?.outputs, port)));
   }
   let exit: string | undefined;
   try {
@@ -279,8 +235,7 @@ export async function nodeDetail(
       /exited with status (\d+)/.exec(n.reason ?? "")?.[1] ??
       (n.state === "done" && n.kind === "function" ? "0" : undefined);
   }
-  const stderrTail =
-    loc === "-" ? undefined : await tail(join(model.dir, loc, "errors"), 20);
+  const stderrTail = loc === "-" ? undefined : await tail(join(model.dir, loc, "errors"), 20);
   return {
     loc,
     kind: n.kind,

@@ -35,17 +35,12 @@ export function reportHtml(model: RunModel, tsv: string): string {
   // Replaced with functions: `$` in the inlined text must stay as it is.
   return pageFile("report.html")
     .replace("/*REPORT_CSS*/", () => pageFile("report.css"))
-    .replace("/*REPORT_JS*/", () =>
-      pageFile("report.js").replace(/<\/script/gi, "<\\/script"),
-    )
+    .replace("/*REPORT_JS*/", () => pageFile("report.js").replace(/<\/script/gi, "<\\/script"))
     .replace("/*REPORT_DATA*/", () => scriptJson(data));
 }
 
 /** Write `report.html` and `trace.tsv` into `outDir` (made if missing). */
-export async function writeReport(
-  runDir: string,
-  outDir: string,
-): Promise<ReportFiles> {
+export async function writeReport(runDir: string, outDir: string): Promise<ReportFiles> {
   const dir = resolve(runDir);
   await requireRunDir(dir);
   const model = new RunModel(dir);

@@ -8,14 +8,7 @@
  * eval go too (upstream leaves their `_done`, so a re-run would reuse stale elements), and what
  * is removed is moved to `<run>/_restarted/<time>/` rather than deleted.
  */
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunError } from "../graph/errors.js";
 import { requireRunDir } from "../graph/run-files.js";
@@ -52,10 +45,7 @@ export function dependents(model: RunModel, loc: string): Set<string> {
       return visit(parent);
     }
     const g = model.graphs.get(parent);
-    if (!g)
-      throw new RunError(
-        `cannot tell what depends on ${l}: the graph run at ${parent} is not known`,
-      );
+    if (!g) throw new RunError(`cannot tell what depends on ${l}: the graph run at ${parent} is not known`);
     for (const j of consumers(g, idx)) {
       if (g.nodes[j]!.type === "output") visit(parent);
       else {
@@ -82,41 +72,25 @@ export function requireNotHeld(runDir: string): void {
   }
 }
 
-export async function restartNode(
-  runDir: string,
-  loc: string,
-  loaded?: RunModel,
-): Promise<RestartOutcome> {
+export async function restartNode(runDir: string, loc: string, loaded?: RunModel): Promise<RestartOutcome> {
   const dir = resolve(runDir);
   await requireRunDir(dir);
-  if (!isLoc(loc))
-    throw new RunError(`'${loc}' is not a node location (like -.N3.M0.N1)`);
-  if (loc === "-")
-    throw new RunError(
-      "the root '-' cannot be restarted: restart one of its nodes",
-    );
+  if (!isLoc(loc)) throw new RunError(`'${loc}' is not a node location (like -.N3.M0.N1)`);
+  if (loc === "-") throw new RunError("the root '-' cannot be restarted: restart one of its nodes");
   requireNotHeld(dir);
   const model = loaded ?? new RunModel(dir);
   if (!loaded) model.load();
   else model.rescan();
   const node = model.nodes.get(loc);
-  if (!node || lastStep(loc)![0] !== "N")
-    throw new RunError(`${dir} has no node at ${loc}`);
-  if (!node.started)
-    throw new RunError(
-      `${loc} (${node.label}) has not started: nothing to restart`,
-    );
+  if (!node || lastStep(loc)![0] !== "N") throw new RunError(`${dir} has no node at ${loc}`);
+  if (!node.started) throw new RunError(`${loc} (${node.label}) has not started: nothing to restart`);
 
   const deps = dependents(model, loc);
-  const entries = readdirSync(dir).filter(
-    (e) => e.startsWith("-.") && isLoc(e),
-  );
+  const entries = readdirSync(dir).filter((e) => e.startsWith("-.") && isLoc(e));
   const isUnder = (e: string, l: string) => e === l || e.startsWith(l + ".");
   // Whole: the dependents with everything nested in them; and what is nested in the node itself.
   const removed = entries
-    .filter(
-      (e) => [...deps].some((d) => isUnder(e, d)) || e.startsWith(loc + "."),
-    )
+    .filter((e) => [...deps].some((d) => isUnder(e, d)) || e.startsWith(loc + "."))
     .sort(compareLocs);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const archive = join(dir, ARCHIVE_DIR, stamp);
@@ -127,8 +101,7 @@ export async function restartNode(
   for (let p = parentLoc(loc); p !== undefined; p = parentLoc(p)) {
     const pd = join(dir, p);
     if (!existsSync(pd)) continue;
-    for (const f of ["_done", "_error", "outputs"])
-      rmSync(join(pd, f), { recursive: true, force: true });
+    for (const f of ["_done", "_error", "outputs"]) rmSync(join(pd, f), { recursive: true, force: true });
     reopened.push(p);
   }
   for (const f of ["nodedef", "_done", "_error", "outputs", "_exit"])

@@ -35,8 +35,7 @@ export interface ViewNode {
 
 export interface RunSummary {
   readonly name: string;
-  readonly state:
-    "running" | "finished" | "failed" | "interrupted" | "unfinished";
+  readonly state: "running" | "finished" | "failed" | "interrupted" | "unfinished";
   readonly start?: number;
   readonly end?: number;
   /** Task nodes (function nodes) by state. */
@@ -44,13 +43,7 @@ export interface RunSummary {
   readonly lock?: RunLock;
 }
 
-const STATES: readonly NodeState[] = [
-  "waiting",
-  "running",
-  "done",
-  "failed",
-  "stopped",
-];
+const STATES: readonly NodeState[] = ["waiting", "running", "done", "failed", "stopped"];
 const KEEP_REASON = 2000;
 
 function statOr(p: string): import("node:fs").Stats | undefined {
@@ -93,9 +86,10 @@ export class RunModel {
     this.graphs.clear();
     this.bodies.clear();
     try {
-      const meta = JSON.parse(
-        readFileSync(join(this.dir, "_metadata"), "utf8"),
-      ) as { name?: unknown; start_time?: unknown };
+      const meta = JSON.parse(readFileSync(join(this.dir, "_metadata"), "utf8")) as {
+        name?: unknown;
+        start_time?: unknown;
+      };
       if (typeof meta.name === "string") this.name = meta.name;
       this.startTime = parseLocalIso(meta.start_time);
     } catch {
@@ -119,9 +113,7 @@ export class RunModel {
 
   /** Re-read every node folder (after a restart, a resume, or when watching is not possible). */
   rescan(): ViewNode[] {
-    const locs = readdirSync(this.dir).filter(
-      (e) => e.startsWith("-.") && isLoc(e),
-    );
+    const locs = readdirSync(this.dir).filter((e) => e.startsWith("-.") && isLoc(e));
     // Parents first, so that a map's folder is known before its elements'.
     locs.sort((a, b) => a.length - b.length);
     const touched = new Set<string>(["-"]);
@@ -148,8 +140,7 @@ export class RunModel {
       const before = fingerprint(n);
       this.readNode(n);
       if (fingerprint(n) !== before) changed.set(loc, n);
-      for (let p = n.parent; p !== undefined; p = this.nodes.get(p)?.parent)
-        parents.add(p);
+      for (let p = n.parent; p !== undefined; p = this.nodes.get(p)?.parent) parents.add(p);
     }
     // Deepest first, so each aggregate sees its children's new states.
     for (const p of [...parents].sort((a, b) => b.length - a.length)) {
@@ -181,12 +172,8 @@ export class RunModel {
   }
 
   summary(): RunSummary {
-    const tasks = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<
-      NodeState,
-      number
-    >;
-    for (const n of this.nodes.values())
-      if (n.kind === "function") tasks[n.state]++;
+    const tasks = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<NodeState, number>;
+    for (const n of this.nodes.values()) if (n.kind === "function") tasks[n.state]++;
     const state =
       this.rootState === "done"
         ? "finished"
@@ -276,11 +263,7 @@ export class RunModel {
       } catch {
         // Not written yet: shown as a node until it is.
       }
-      return this.addNode(
-        loc,
-        def.type ?? "node",
-        def.function_name ?? def.type ?? "node",
-      );
+      return this.addNode(loc, def.type ?? "node", def.function_name ?? def.type ?? "node");
     }
     const inst = this.addNode(
       loc,
@@ -316,8 +299,7 @@ export class RunModel {
       names = new Set();
     }
     // `nodedef` says started (as upstream reads it); a restart removes it and keeps the call args.
-    n.started =
-      names.has("nodedef") || names.has("_done") || names.has("_error");
+    n.started = names.has("nodedef") || names.has("_done") || names.has("_error");
     delete n.reason;
     delete n.end;
     delete n.start;
@@ -342,20 +324,12 @@ export class RunModel {
       n.state = n.started ? "running" : "waiting";
     }
     if (n.kind === "function" && n.started) {
-      const def = names.has("definition")
-        ? statOr(join(dir, "definition"))
-        : undefined;
-      const errors = names.has("errors")
-        ? statOr(join(dir, "errors"))
-        : undefined;
+      const def = names.has("definition") ? statOr(join(dir, "definition")) : undefined;
+      const errors = names.has("errors") ? statOr(join(dir, "errors")) : undefined;
       // The stderr file is made when the process starts (and kept across attempts): its birth
       // is the start if it belongs to this attempt, else the call args' write is the nearest.
-      const born =
-        errors && errors.birthtimeMs > 0 ? errors.birthtimeMs : undefined;
-      n.start =
-        born !== undefined && (!def || born >= def.mtimeMs - 1)
-          ? born
-          : def?.mtimeMs;
+      const born = errors && errors.birthtimeMs > 0 ? errors.birthtimeMs : undefined;
+      n.start = born !== undefined && (!def || born >= def.mtimeMs - 1) ? born : def?.mtimeMs;
       n.executor = executorOf(dir, names, n.label);
     } else if (n.kind !== "function" && n.kind !== "const") {
       this.aggregateTimes(n);
@@ -397,11 +371,7 @@ export class RunModel {
     } else {
       delete n.reason;
       n.state =
-        (n.kind === "element" || n.kind === "iteration") && allDone
-          ? "done"
-          : any || n.started
-            ? "running"
-            : "waiting";
+        (n.kind === "element" || n.kind === "iteration") && allDone ? "done" : any || n.started ? "running" : "waiting";
     }
     this.aggregateTimes(n);
   }
@@ -415,10 +385,8 @@ export class RunModel {
     let end: number | undefined;
     for (const c of n.children) {
       const s = this.nodes.get(c)!;
-      if (s.start !== undefined && (start === undefined || s.start < start))
-        start = s.start;
-      if (s.end !== undefined && (end === undefined || s.end > end))
-        end = s.end;
+      if (s.start !== undefined && (start === undefined || s.start < start)) start = s.start;
+      if (s.end !== undefined && (end === undefined || s.end > end)) end = s.end;
     }
     if (start !== undefined) n.start = start;
     if (n.state === "done" || n.state === "failed") {
@@ -427,24 +395,16 @@ export class RunModel {
   }
 
   private sortChildren(): void {
-    for (const p of this.dirtyChildren)
-      this.nodes.get(p)?.children.sort(compareLocs);
+    for (const p of this.dirtyChildren) this.nodes.get(p)?.children.sort(compareLocs);
     this.dirtyChildren.clear();
   }
 }
 
 /** The executor that ran a task, as far as its folder tells. */
-function executorOf(
-  dir: string,
-  names: Set<string>,
-  task: string,
-): string | undefined {
+function executorOf(dir: string, names: Set<string>, task: string): string | undefined {
   if (names.has("_executor")) {
     try {
-      return (
-        readFileSync(join(dir, "_executor"), "utf8").trim().slice(0, 40) ||
-        undefined
-      );
+      return readFileSync(join(dir, "_executor"), "utf8").trim().slice(0, 40) || undefined;
     } catch {
       // Fall through to what the other files tell.
     }
@@ -455,19 +415,9 @@ function executorOf(
   return undefined;
 }
 
-const fingerprint = (n: ViewNode) =>
-  `${n.state}|${n.start}|${n.end}|${n.reason}|${n.children.length}|${n.executor}`;
+const fingerprint = (n: ViewNode) => `${n.state}|${n.start}|${n.end}|${n.reason}|${n.children.length}|${n.executor}`;
 
 /** The form sent to the page: short keys, no derived data. */
 export function wireNode(n: ViewNode): unknown[] {
-  return [
-    n.loc,
-    n.kind,
-    n.label,
-    n.state,
-    n.start ?? null,
-    n.end ?? null,
-    n.executor ?? null,
-    n.reason ?? null,
-  ];
+  return [n.loc, n.kind, n.label, n.state, n.start ?? null, n.end ?? null, n.executor ?? null, n.reason ?? null];
 }

@@ -33,9 +33,7 @@ export class RunWatch {
     this.model.load();
     this.timing.loadMs = performance.now() - t0;
     try {
-      this.rootWatcher = watch(dir, (_ev, name) =>
-        this.onRoot(name?.toString()),
-      );
+      this.rootWatcher = watch(dir, (_ev, name) => this.onRoot(name?.toString()));
       this.rootWatcher.on("error", () => this.fallBackToPolling());
       this.watchUnfinished();
     } catch {
@@ -96,15 +94,9 @@ export class RunWatch {
   }
 
   private onRoot(name: string | undefined): void {
-    if (
-      name === undefined ||
-      name === "logs" ||
-      name === "_lock" ||
-      name === "-"
-    ) {
+    if (name === undefined || name === "logs" || name === "_lock" || name === "-") {
       // `-` holds the run's own markers; logs and lock change at start, resume, finish and restart.
-      if (name === undefined || name === "logs" || name === "_lock")
-        this.reloadPending = true;
+      if (name === undefined || name === "logs" || name === "_lock") this.reloadPending = true;
       else {
         this.pending.add("-");
         this.watchNode("-");
@@ -137,8 +129,7 @@ export class RunWatch {
 
   private watchUnfinished(): void {
     this.watchNode("-");
-    for (const n of this.model.nodes.values())
-      if (n.started && n.state !== "done") this.watchNode(n.loc);
+    for (const n of this.model.nodes.values()) if (n.started && n.state !== "done") this.watchNode(n.loc);
   }
 
   private schedule(): void {

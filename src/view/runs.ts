@@ -14,8 +14,7 @@ export interface RunEntry {
   readonly state: "finished" | "failed" | "unfinished";
 }
 
-export const isRunDir = (dir: string) =>
-  existsSync(join(dir, ".N-1", "outputs", "body"));
+export const isRunDir = (dir: string) => existsSync(join(dir, ".N-1", "outputs", "body"));
 
 /** Every run under the targets, newest first; ids are folder names, made unique. */
 export function listRuns(targets: readonly string[]): RunEntry[] {
@@ -29,8 +28,7 @@ export function listRuns(targets: readonly string[]): RunEntry[] {
       } catch {
         continue;
       }
-      for (const e of entries)
-        if (!e.startsWith(".") && isRunDir(join(t, e))) dirs.push(join(t, e));
+      for (const e of entries) if (!e.startsWith(".") && isRunDir(join(t, e))) dirs.push(join(t, e));
     }
   }
   const seen = new Map<string, number>();
@@ -54,9 +52,7 @@ export function listRuns(targets: readonly string[]): RunEntry[] {
       id,
       dir,
       name: typeof meta.name === "string" ? meta.name : basename(dir),
-      ...(typeof meta.start_time === "string"
-        ? { startTime: meta.start_time }
-        : {}),
+      ...(typeof meta.start_time === "string" ? { startTime: meta.start_time } : {}),
       state,
       mtime: statSync(join(dir, ".N-1", "outputs", "body")).mtimeMs,
     };

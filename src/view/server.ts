@@ -8,12 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename } from "node:path";
 import { isLoc } from "./locations.js";
@@ -51,8 +46,7 @@ export async function startViewer(options: ViewOptions): Promise<ViewServer> {
   const token = options.token ?? randomBytes(16).toString("hex");
   const watches = new Map<string, RunWatch>();
   let runs: RunEntry[] = listRuns(options.targets);
-  if (!runs.length)
-    throw new Error(`no run directory at ${options.targets.join(", ")}`);
+  if (!runs.length) throw new Error(`no run directory at ${options.targets.join(", ")}`);
   let port = 0;
 
   const findRun = (id: string | null): RunEntry | undefined => {
@@ -79,20 +73,12 @@ export async function startViewer(options: ViewOptions): Promise<ViewServer> {
     return LOOPBACK_NAMES.has(name) || !LOOPBACK_NAMES.has(host);
   };
 
-  const handle = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> => {
-    if (!hostAllowed(req.headers.host))
-      return send(res, 421, { error: "unknown host" });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req.headers.host)) return send(res, 421, { error: "unknown host" });
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
     const path = url.pathname;
-    if (req.method === "GET" && (path === "/" || path === "/index.html"))
-      return page(res, "index.html");
-    if (
-      req.method === "GET" &&
-      (path === "/viewer.js" || path === "/viewer.css")
-    )
+    if (req.method === "GET" && (path === "/" || path === "/index.html")) return page(res, "index.html");
+    if (req.method === "GET" && (path === "/viewer.js" || path === "/viewer.css"))
       return page(res, path.slice(1) as PageFile);
     if (req.method === "GET" && path === "/api/runs") {
       runs = listRuns(options.targets);
@@ -104,17 +90,12 @@ export async function startViewer(options: ViewOptions): Promise<ViewServer> {
     }
     const run = findRun(url.searchParams.get("run"));
     const loc = url.searchParams.get("loc");
-    if (path.startsWith("/api/") && !run)
-      return send(res, 404, { error: "no such run" });
-    if (loc !== null && !isLoc(loc))
-      return send(res, 400, { error: "not a node location" });
-    if (req.method === "GET" && path === "/api/events")
-      return events(req, res, watchOf(run!));
+    if (path.startsWith("/api/") && !run) return send(res, 404, { error: "no such run" });
+    if (loc !== null && !isLoc(loc)) return send(res, 400, { error: "not a node location" });
+    if (req.method === "GET" && path === "/api/events") return events(req, res, watchOf(run!));
     if (req.method === "GET" && path === "/api/node") {
       const w = watchOf(run!);
-      const d = loc
-        ? await nodeDetail(w.model, loc, readRunTypes(run!.dir))
-        : undefined;
+      const d = loc ? await nodeDetail(w.model, loc, readRunTypes(run!.dir)) : undefined;
       return d ? send(res, 200, d) : send(res, 404, { error: "no such node" });
     }
     if (req.method === "GET" && path === "/api/value") {
@@ -126,11 +107,7 @@ export async function startViewer(options: ViewOptions): Promise<ViewServer> {
         });
       const file = valueFile(watchOf(run!).model, loc, side, port);
       if (!file) return send(res, 404, { error: "no such value" });
-      const name =
-        `${loc}-${side === "in" ? "input" : "output"}-${port}`.replace(
-          /[^\w.-]/g,
-          "_",
-        );
+      const name = `${loc}-${side === "in" ? "input" : "output"}-${port}`.replace(/[^\w.-]/g, "_");
       res.writeHead(200, {
         "content-type": "application/octet-stream",
         "content-disposition": `attachment; filename="${name}"`,
@@ -169,11 +146,7 @@ export async function startViewer(options: ViewOptions): Promise<ViewServer> {
     server.listen(options.port ?? 0, host, () => ok());
   });
   port = (server.address() as AddressInfo).port;
-  const shown = host.includes(":")
-    ? `[${host}]`
-    : host === "0.0.0.0"
-      ? "127.0.0.1"
-      : host;
+  const shown = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const url = `http://${shown}:${port}/`;
   return {
     url,
@@ -206,8 +179,7 @@ function page(res: ServerResponse, name: PageFile): void {
   res.writeHead(200, {
     "content-type": PAGE_FILES[name],
     // The page loads nothing from elsewhere and may not be framed by another site.
-    "content-security-policy":
-      "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     ...NO_SNIFF,
   });
   res.end(pageFile(name));
@@ -219,8 +191,7 @@ function events(req: IncomingMessage, res: ServerResponse, w: RunWatch): void {
     ...NO_SNIFF,
     connection: "keep-alive",
   });
-  const push = (event: string, data: unknown) =>
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const push = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   const unsubscribe = w.subscribe(push);
   // A comment now and then keeps proxies and idle timeouts from closing the stream.
   const ping = setInterval(() => res.write(": ping\n\n"), 15_000);

@@ -19,28 +19,15 @@ export interface TraceRow {
   readonly reason?: string;
 }
 
-export const TRACE_COLUMNS = [
-  "location",
-  "task",
-  "kind",
-  "start",
-  "end",
-  "duration",
-  "exit",
-  "reason",
-] as const;
+export const TRACE_COLUMNS = ["location", "task", "kind", "start", "end", "duration", "exit", "reason"] as const;
 
-function exitOf(
-  dir: string,
-  row: { loc: string; state: string; reason?: string },
-): string | undefined {
+function exitOf(dir: string, row: { loc: string; state: string; reason?: string }): string | undefined {
   try {
     return readFileSync(join(dir, row.loc, "_exit"), "utf8").trim();
   } catch {
     if (row.state === "done") return "0";
     return (
-      /exited with status (\d+)/.exec(row.reason ?? "")?.[1] ??
-      /killed by signal (\w+)/.exec(row.reason ?? "")?.[1]
+      /exited with status (\d+)/.exec(row.reason ?? "")?.[1] ?? /killed by signal (\w+)/.exec(row.reason ?? "")?.[1]
     );
   }
 }
@@ -49,11 +36,7 @@ export function traceRows(model: RunModel): TraceRow[] {
   const rows: TraceRow[] = [];
   for (const n of model.nodes.values()) {
     if (n.kind !== "function" || !n.started) continue;
-    const reason =
-      n.reason ??
-      (n.state === "stopped"
-        ? "stopped: the run ended before the task did"
-        : undefined);
+    const reason = n.reason ?? (n.state === "stopped" ? "stopped: the run ended before the task did" : undefined);
     const exit = exitOf(model.dir, {
       loc: n.loc,
       state: n.state,
@@ -70,36 +53,19 @@ export function traceRows(model: RunModel): TraceRow[] {
       ...(reason ? { reason } : {}),
     });
   }
-  return rows.sort(
-    (a, b) =>
-      (a.start ?? Infinity) - (b.start ?? Infinity) ||
-      compareLocs(a.loc, b.loc),
-  );
+  return rows.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || compareLocs(a.loc, b.loc));
 }
 
 /** A field of a TSV line: tabs and line breaks would break the row, so they become spaces. */
 const field = (s: string) => s.replace(/[\t\r\n]+/g, " ");
-const iso = (t: number | undefined) =>
-  t === undefined ? "" : new Date(t).toISOString();
+const iso = (t: number | undefined) => (t === undefined ? "" : new Date(t).toISOString());
 
 export function traceTsv(rows: readonly TraceRow[]): string {
   const lines = [TRACE_COLUMNS.join("\t")];
   for (const r of rows) {
-    const duration =
-      r.start !== undefined && r.end !== undefined
-        ? ((r.end - r.start) / 1000).toFixed(3)
-        : "";
+    const duration = r.start !== undefined && r.end !== undefined ? ((r.end - r.start) / 1000).toFixed(3) : "";
     lines.push(
-      [
-        r.loc,
-        r.task,
-        r.kind,
-        iso(r.start),
-        iso(r.end),
-        duration,
-        r.exit ?? "",
-        field(r.reason ?? ""),
-      ]
+      [r.loc, r.task, r.kind, iso(r.start), iso(r.end), duration, r.exit ?? "", field(r.reason ?? "")]
         .map(field)
         .join("\t"),
     );

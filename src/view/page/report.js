@@ -12,9 +12,7 @@ function el(tag, attrs = {}, ...kids) {
     else if (k === "style") e.style.cssText = v;
     else e.setAttribute(k, v);
   }
-  for (const k of kids)
-    if (k !== null && k !== undefined)
-      e.append(k instanceof Node ? k : String(k));
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
   return e;
 }
 
@@ -24,14 +22,10 @@ function fmtDuration(ms) {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
-  return m < 60
-    ? `${m} min ${Math.round(s % 60)} s`
-    : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
-const fmtTime = (t) =>
-  t ? new Date(t).toISOString().replace("T", " ").replace("Z", " UTC") : "";
-const dur = (r) =>
-  r.start !== undefined && r.end !== undefined ? r.end - r.start : undefined;
+const fmtTime = (t) => (t ? new Date(t).toISOString().replace("T", " ").replace("Z", " UTC") : "");
+const dur = (r) => (r.start !== undefined && r.end !== undefined ? r.end - r.start : undefined);
 
 const s = data.summary;
 const rows = data.rows;
@@ -99,26 +93,17 @@ for (const [kind, tasks] of lanes) {
     bar.dataset.loc = r.loc;
     bars.push(bar);
   }
-  const laneRows = el(
-    "div",
-    { class: "lane-rows", style: `height:${rowEnds.length * ROW_PX + 2}px` },
-    ...bars,
-  );
+  const laneRows = el("div", { class: "lane-rows", style: `height:${rowEnds.length * ROW_PX + 2}px` }, ...bars);
   timeline.append(
     el(
       "div",
       { class: "lane", "data-lane": kind },
-      el(
-        "div",
-        { class: "lane-name" },
-        `${kind} · ${tasks.length} task(s), up to ${rowEnds.length} at once`,
-      ),
+      el("div", { class: "lane-name" }, `${kind} · ${tasks.length} task(s), up to ${rowEnds.length} at once`),
       laneRows,
     ),
   );
 }
-if (!lanes.size)
-  timeline.append(el("p", { class: "hint" }, "No task has started."));
+if (!lanes.size) timeline.append(el("p", { class: "hint" }, "No task has started."));
 timeline.append(
   el(
     "div",
@@ -129,9 +114,7 @@ timeline.append(
   ),
 );
 
-const failures = rows.filter(
-  (r) => r.state === "failed" || r.state === "stopped",
-);
+const failures = rows.filter((r) => r.state === "failed" || r.state === "stopped");
 document
   .getElementById("failures")
   .append(
@@ -156,15 +139,7 @@ function table(head, list) {
     "table",
     {},
     el("tr", {}, ...head.map((h) => el("th", {}, h))),
-    ...list.map((cells) =>
-      el(
-        "tr",
-        {},
-        ...cells.map((c, i) =>
-          el("td", i === 0 ? { class: "loc" } : {}, c ?? ""),
-        ),
-      ),
-    ),
+    ...list.map((cells) => el("tr", {}, ...cells.map((c, i) => el("td", i === 0 ? { class: "loc" } : {}, c ?? "")))),
   );
 }
 
@@ -186,29 +161,14 @@ const traceBox = el(
     ["location", "task", "kind", "start", "end", "duration", "exit", "reason"],
     rows
       .slice(0, MAX_TABLE_ROWS)
-      .map((r) => [
-        r.loc,
-        r.task,
-        r.kind,
-        fmtTime(r.start),
-        fmtTime(r.end),
-        fmtDuration(dur(r)),
-        r.exit,
-        r.reason,
-      ]),
+      .map((r) => [r.loc, r.task, r.kind, fmtTime(r.start), fmtTime(r.end), fmtDuration(dur(r)), r.exit, r.reason]),
   ),
 );
 document.getElementById("trace").append(traceBox);
 if (rows.length > MAX_TABLE_ROWS)
   document
     .getElementById("trace")
-    .append(
-      el(
-        "p",
-        { class: "hint" },
-        `first ${MAX_TABLE_ROWS} of ${rows.length} tasks; trace.tsv has them all`,
-      ),
-    );
+    .append(el("p", { class: "hint" }, `first ${MAX_TABLE_ROWS} of ${rows.length} tasks; trace.tsv has them all`));
 document.getElementById("trace-download").href = URL.createObjectURL(
   new Blob([data.tsv], { type: "text/tab-separated-values" }),
 );

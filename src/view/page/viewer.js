@@ -35,9 +35,7 @@ function el(tag, attrs = {}, ...kids) {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
   }
-  for (const k of kids)
-    if (k !== null && k !== undefined)
-      e.append(k instanceof Node ? k : String(k));
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
   return e;
 }
 
@@ -80,10 +78,7 @@ function upsert(w) {
     const pn = p === null ? null : nodes.get(p);
     if (pn) {
       pn.children.push(loc);
-      if (
-        pn.children.length > 1 &&
-        compareLocs(pn.children[pn.children.length - 2], loc) > 0
-      )
+      if (pn.children.length > 1 && compareLocs(pn.children[pn.children.length - 2], loc) > 0)
         pn.children.sort(compareLocs);
     }
   }
@@ -96,9 +91,7 @@ function upsert(w) {
 
 function isOpen(n) {
   const o = opened.get(n.loc);
-  return o !== undefined
-    ? o
-    : n.children.length <= AUTO_OPEN_CHILDREN && depthOf(n.loc) <= 4;
+  return o !== undefined ? o : n.children.length <= AUTO_OPEN_CHILDREN && depthOf(n.loc) <= 4;
 }
 
 function depthOf(loc) {
@@ -108,11 +101,7 @@ function depthOf(loc) {
 function rowFor(n) {
   const hasKids = n.children.length > 0;
   const open = isOpen(n);
-  const dur = n.start
-    ? fmtDuration(
-        (n.end ?? (n.state === "running" ? Date.now() : n.start)) - n.start,
-      )
-    : "";
+  const dur = n.start ? fmtDuration((n.end ?? (n.state === "running" ? Date.now() : n.start)) - n.start) : "";
   const row = el(
     "div",
     {
@@ -124,25 +113,13 @@ function rowFor(n) {
     },
     el("span", { class: "twisty" }, hasKids ? (open ? "▾" : "▸") : ""),
     el("span", { class: `state ${n.state}` }, n.state),
-    el(
-      "span",
-      { class: "label" },
-      n.kind === "function"
-        ? n.label
-        : n.kind === "graph"
-          ? n.label
-          : `${n.label}`,
-    ),
+    el("span", { class: "label" }, n.kind === "function" ? n.label : n.kind === "graph" ? n.label : `${n.label}`),
     el("span", { class: "loc" }, n.loc),
     hasKids ? el("span", { class: "muted" }, `(${n.children.length})`) : null,
     el("span", { class: "dur" }, dur),
   );
   row.addEventListener("click", (ev) => {
-    if (
-      hasKids &&
-      (ev.target.classList.contains("twisty") || selected === n.loc)
-    )
-      toggle(n.loc);
+    if (hasKids && (ev.target.classList.contains("twisty") || selected === n.loc)) toggle(n.loc);
     select(n.loc);
   });
   return row;
@@ -215,8 +192,7 @@ function updateRows(changed) {
   for (const [loc, isNew] of changed) {
     if (isNew) {
       const p = parentOf(loc);
-      if (p !== null && nodes.has(p) && isOpen(nodes.get(p)))
-        parentsToRedo.add(p);
+      if (p !== null && nodes.has(p) && isOpen(nodes.get(p))) parentsToRedo.add(p);
       continue;
     }
     const block = blockOf(loc);
@@ -231,11 +207,7 @@ function updateRows(changed) {
 async function loadRuns() {
   const runs = await (await fetch("/api/runs")).json();
   const sel = $("runs");
-  sel.replaceChildren(
-    ...runs.map((r) =>
-      el("option", { value: r.id }, `${r.name} · ${r.folder} · ${r.state}`),
-    ),
-  );
+  sel.replaceChildren(...runs.map((r) => el("option", { value: r.id }, `${r.name} · ${r.folder} · ${r.state}`)));
   const wanted = new URLSearchParams(location.search).get("run");
   const first = runs.find((r) => r.id === wanted) ?? runs[0];
   if (first) {
@@ -251,12 +223,7 @@ function renderSummary() {
   st.className = `badge ${summary.state}`;
   $("counts").replaceChildren(
     ...STATES.filter((s) => summary.tasks[s] > 0 || s === "done").map((s) =>
-      el(
-        "span",
-        { class: "count", "data-count": s },
-        el("b", {}, summary.tasks[s]),
-        ` ${s}`,
-      ),
+      el("span", { class: "count", "data-count": s }, el("b", {}, summary.tasks[s]), ` ${s}`),
     ),
   );
   tickElapsed();
@@ -264,14 +231,8 @@ function renderSummary() {
 
 function tickElapsed() {
   if (!summary || !summary.start) return;
-  const end =
-    summary.end ??
-    (summary.state === "running" || summary.state === "unfinished"
-      ? Date.now()
-      : null);
-  $("elapsed").textContent = end
-    ? `elapsed ${fmtDuration(end - summary.start)}`
-    : "";
+  const end = summary.end ?? (summary.state === "running" || summary.state === "unfinished" ? Date.now() : null);
+  $("elapsed").textContent = end ? `elapsed ${fmtDuration(end - summary.start)}` : "";
 }
 setInterval(tickElapsed, 1000);
 
@@ -280,22 +241,14 @@ function openRun(id) {
   source?.close();
   nodes = new Map();
   selected = null;
-  $("detail").replaceChildren(
-    el(
-      "p",
-      { class: "hint" },
-      "Select a node to see its task, values, times and errors.",
-    ),
-  );
+  $("detail").replaceChildren(el("p", { class: "hint" }, "Select a node to see its task, values, times and errors."));
   source = new EventSource(`/api/events?run=${encodeURIComponent(id)}`);
   source.addEventListener("snapshot", (e) => {
     const d = JSON.parse(e.data);
     nodes = new Map();
     for (const w of d.nodes) upsert(w);
     summary = d.summary;
-    $("live").textContent = d.watching
-      ? "● live"
-      : "● re-read every few seconds";
+    $("live").textContent = d.watching ? "● live" : "● re-read every few seconds";
     renderSummary();
     renderTree();
     if (selected && nodes.has(selected)) showDetail(selected);
@@ -341,35 +294,19 @@ function valueBlock(v, loc, side) {
   const body = [];
   if (v.error) body.push(el("div", { class: "message" }, v.error));
   if (v.text !== undefined)
-    body.push(
-      el(
-        "pre",
-        {},
-        v.text + (v.truncated ? "\n… (cut short; download for all of it)" : ""),
-      ),
-    );
-  if (v.hex !== undefined)
-    body.push(el("pre", {}, `hex: ${v.hex}${v.truncated ? " …" : ""}`));
-  return el(
-    "div",
-    { class: "value", "data-port": `${side}:${v.port}` },
-    head,
-    ...body,
-  );
+    body.push(el("pre", {}, v.text + (v.truncated ? "\n… (cut short; download for all of it)" : "")));
+  if (v.hex !== undefined) body.push(el("pre", {}, `hex: ${v.hex}${v.truncated ? " …" : ""}`));
+  return el("div", { class: "value", "data-port": `${side}:${v.port}` }, head, ...body);
 }
 
 let detailSeq = 0;
 async function showDetail(loc) {
   const seq = ++detailSeq;
-  const res = await fetch(
-    `/api/node?run=${encodeURIComponent(runId)}&loc=${encodeURIComponent(loc)}`,
-  );
+  const res = await fetch(`/api/node?run=${encodeURIComponent(runId)}&loc=${encodeURIComponent(loc)}`);
   if (seq !== detailSeq) return;
   const pane = $("detail");
   if (!res.ok) {
-    pane.replaceChildren(
-      el("p", { class: "hint" }, `${loc}: ${(await res.json()).error}`),
-    );
+    pane.replaceChildren(el("p", { class: "hint" }, `${loc}: ${(await res.json()).error}`));
     return;
   }
   const d = await res.json();
@@ -393,34 +330,13 @@ async function showDetail(loc) {
   ].filter(([, v]) => v !== "");
   const parts = [
     el("h2", {}, d.label),
-    el(
-      "table",
-      {},
-      ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))),
-    ),
+    el("table", {}, ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v)))),
   ];
-  if (d.reason)
-    parts.push(
-      el("h3", {}, "failure reason"),
-      el("pre", { class: "reason", id: "reason" }, d.reason),
-    );
-  if (d.stderrTail)
-    parts.push(
-      el("h3", {}, "stderr (last lines)"),
-      el("pre", { id: "stderr" }, d.stderrTail),
-    );
-  if (d.inputs.length)
-    parts.push(
-      el("h3", {}, "inputs"),
-      ...d.inputs.map((v) => valueBlock(v, d.loc, "in")),
-    );
-  if (d.outputs.length)
-    parts.push(
-      el("h3", {}, "outputs"),
-      ...d.outputs.map((v) => valueBlock(v, d.loc, "out")),
-    );
-  const restartable =
-    d.loc !== "-" && /\.N\d+$/.test(d.loc) && d.state !== "waiting";
+  if (d.reason) parts.push(el("h3", {}, "failure reason"), el("pre", { class: "reason", id: "reason" }, d.reason));
+  if (d.stderrTail) parts.push(el("h3", {}, "stderr (last lines)"), el("pre", { id: "stderr" }, d.stderrTail));
+  if (d.inputs.length) parts.push(el("h3", {}, "inputs"), ...d.inputs.map((v) => valueBlock(v, d.loc, "in")));
+  if (d.outputs.length) parts.push(el("h3", {}, "outputs"), ...d.outputs.map((v) => valueBlock(v, d.loc, "out")));
+  const restartable = d.loc !== "-" && /\.N\d+$/.test(d.loc) && d.state !== "waiting";
   if (restartable) {
     const msg = el("div", { id: "restart-message" });
     const button = el(
@@ -433,31 +349,17 @@ async function showDetail(loc) {
     button.addEventListener("click", () => restart(d.loc, msg));
     parts.push(el("h3", {}, "restart"), button, msg);
     if (!token)
-      parts.push(
-        el(
-          "p",
-          { class: "hint" },
-          "Open the address the viewer printed (with #token=…) to restart nodes.",
-        ),
-      );
+      parts.push(el("p", { class: "hint" }, "Open the address the viewer printed (with #token=…) to restart nodes."));
   }
   pane.replaceChildren(...parts);
 }
 
 async function restart(loc, msg) {
-  if (
-    !confirm(
-      `Restart ${loc}? It and every node that depends on it will run again when the run is resumed.`,
-    )
-  )
-    return;
-  const res = await fetch(
-    `/api/restart?run=${encodeURIComponent(runId)}&loc=${encodeURIComponent(loc)}`,
-    {
-      method: "POST",
-      headers: { "x-viewer-token": token },
-    },
-  );
+  if (!confirm(`Restart ${loc}? It and every node that depends on it will run again when the run is resumed.`)) return;
+  const res = await fetch(`/api/restart?run=${encodeURIComponent(runId)}&loc=${encodeURIComponent(loc)}`, {
+    method: "POST",
+    headers: { "x-viewer-token": token },
+  });
   const d = await res.json();
   msg.replaceChildren(
     el(
@@ -489,8 +391,7 @@ function runSearch() {
   }
   const hits = [];
   for (const n of nodes.values()) {
-    if (n.label.toLowerCase().includes(q) || n.loc.toLowerCase().includes(q))
-      hits.push(n);
+    if (n.label.toLowerCase().includes(q) || n.loc.toLowerCase().includes(q)) hits.push(n);
     if (hits.length >= 100) break;
   }
   box.hidden = false;
