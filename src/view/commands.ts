@@ -56,6 +56,8 @@ export function addViewCommands(program: Command): void {
     .description("mark a node and everything that depends on it as not done (then resume the run)")
     .argument("<run-dir>")
     .argument("<location>", "the node, e.g. -.N3.M0.N1")
+    // A location starts with "-": taken as the operand it is, not as an unknown option.
+    .allowUnknownOption()
     .action(async (dir: string, loc: string) => {
       await guarded(async () => {
         const { restartNode } = await import("./restart.js");
