@@ -338,7 +338,6 @@ async function showDetail(loc) {
   if (d.outputs.length) parts.push(el("h3", {}, "outputs"), ...d.outputs.map((v) => valueBlock(v, d.loc, "out")));
   const restartable = d.loc !== "-" && /\.N\d+$/.test(d.loc) && d.state !== "waiting";
   if (restartable) {
-    const msg = el("div", { id: "restart-message" });
     const button = el(
       "button",
       { id: "restart", disabled: token ? undefined : "" },
@@ -346,30 +345,27 @@ async function showDetail(loc) {
     );
     if (!token) button.setAttribute("disabled", "");
     else button.removeAttribute("disabled");
-    button.addEventListener("click", () => restart(d.loc, msg));
-    parts.push(el("h3", {}, "restart"), button, msg);
+    button.addEventListener("click", () => restart(d.loc));
+    parts.push(el("h3", {}, "restart"), button);
     if (!token)
       parts.push(el("p", { class: "hint" }, "Open the address the viewer printed (with #token=…) to restart nodes."));
   }
   pane.replaceChildren(...parts);
 }
 
-async function restart(loc, msg) {
+/** The outcome stays shown above the panes (the detail pane is redrawn when the run reloads). */
+async function restart(loc) {
+  const msg = $("restart-message");
   if (!confirm(`Restart ${loc}? It and every node that depends on it will run again when the run is resumed.`)) return;
   const res = await fetch(`/api/restart?run=${encodeURIComponent(runId)}&loc=${encodeURIComponent(loc)}`, {
     method: "POST",
     headers: { "x-viewer-token": token },
   });
   const d = await res.json();
-  msg.replaceChildren(
-    el(
-      "div",
-      { class: "message" },
-      res.ok
-        ? `restarted ${d.loc}: ${d.removed.length} dependent node folder(s) removed, ${d.reopened.length} enclosing node(s) reopened. Resume the run to run them again (typespec-workers resume <run-dir>).`
-        : `not restarted: ${d.error}`,
-    ),
-  );
+  msg.textContent = res.ok
+    ? `restarted ${d.loc}: ${d.removed.length} dependent node folder(s) removed, ${d.reopened.length} enclosing node(s) reopened. Resume the run to run them again (typespec-workers resume <run-dir>).`
+    : `not restarted: ${d.error}`;
+  msg.hidden = false;
 }
 
 // ---------------------------------------------------------------------------------------------
