@@ -46,8 +46,14 @@ const loc = (e) => `-.N3.M${e}.N1`;
 /** The run as the controller leaves it part way: the first half done, the second half started. */
 function writeRun() {
   mkdirSync(join(dir, ".N-1", "outputs"), { recursive: true });
-  writeFileSync(join(dir, "_metadata"), `{"name": "wide", "start_time": "${new Date().toISOString().slice(0, 23)}000"}`);
-  writeFileSync(join(dir, "_signature"), JSON.stringify({ name: "wide", ...g.signature, tasks: [...g.tasks.values()] }));
+  writeFileSync(
+    join(dir, "_metadata"),
+    `{"name": "wide", "start_time": "${new Date().toISOString().slice(0, 23)}000"}`,
+  );
+  writeFileSync(
+    join(dir, "_signature"),
+    JSON.stringify({ name: "wide", ...g.signature, tasks: [...g.tasks.values()] }),
+  );
   writeFileSync(join(dir, ".N-1", "outputs", "xs"), `[${Array.from({ length: N }, (_, i) => i).join(", ")}]`);
   writeFileSync(join(dir, "logs"), "");
   for (const [l, files] of [
@@ -60,8 +66,14 @@ function writeRun() {
   for (let e = 0; e < N; e++) {
     const d = join(dir, loc(e));
     mkdirSync(join(d, "outputs"), { recursive: true });
-    writeFileSync(join(d, "nodedef"), '{"function_name":"bench_worker.step","inputs":{"x":[-1,"x"]},"outputs":["value"],"type":"function"}');
-    writeFileSync(join(d, "definition"), JSON.stringify({ function_name: "step", inputs: { x: `${wid}/-.N1/outputs/${e}` } }));
+    writeFileSync(
+      join(d, "nodedef"),
+      '{"function_name":"bench_worker.step","inputs":{"x":[-1,"x"]},"outputs":["value"],"type":"function"}',
+    );
+    writeFileSync(
+      join(d, "definition"),
+      JSON.stringify({ function_name: "step", inputs: { x: `${wid}/-.N1/outputs/${e}` } }),
+    );
     writeFileSync(join(d, "errors"), "");
     if (e < N / 2) {
       writeFileSync(join(d, "outputs", "value"), String(e));
@@ -96,8 +108,11 @@ console.log(`run of ${N} task nodes (${N / 2} done, ${N / 2} running) at ${dir}`
 // The floor: listing every node folder and reading one file's times, with nothing else done.
 {
   const t0 = performance.now();
-  for (const e of readdirSync(dir)) if (e.startsWith("-.")) statSync(join(dir, e, "nodedef"), { throwIfNoEntry: false }) && readdirSync(join(dir, e));
-  console.log(`floor: one readdir and one stat per node folder ${ms(performance.now() - t0)} (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs)`);
+  for (const e of readdirSync(dir))
+    if (e.startsWith("-.")) statSync(join(dir, e, "nodedef"), { throwIfNoEntry: false }) && readdirSync(join(dir, e));
+  console.log(
+    `floor: one readdir and one stat per node folder ${ms(performance.now() - t0)} (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs)`,
+  );
 }
 
 // 1. Open.
@@ -190,8 +205,12 @@ console.log(
   `updates: ${total} tasks marked done over ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s); ` +
     `${delays.length} seen by the page, ${writtenAt.size} missed`,
 );
-console.log(`  write → page: median ${ms(pct(delays, 50))}, p95 ${ms(pct(delays, 95))}, max ${ms(Math.max(...delays))}`);
-console.log(`  node detail requests meanwhile: median ${ms(pct(requestDelays, 50))}, p95 ${ms(pct(requestDelays, 95))}, max ${ms(Math.max(...requestDelays))}`);
+console.log(
+  `  write → page: median ${ms(pct(delays, 50))}, p95 ${ms(pct(delays, 95))}, max ${ms(Math.max(...delays))}`,
+);
+console.log(
+  `  node detail requests meanwhile: median ${ms(pct(requestDelays, 50))}, p95 ${ms(pct(requestDelays, 95))}, max ${ms(Math.max(...requestDelays))}`,
+);
 console.log(
   `  server re-reading: ${ms(refreshMs)} over ${watch.timing.refreshes - cpu0.refreshes} refreshes (${((refreshMs / (elapsed * 1000)) * 100).toFixed(1)}% of one core)`,
 );

@@ -31,6 +31,8 @@ export interface ViewNode {
   reason?: string;
   /** The node's folder exists. */
   started: boolean;
+  /** A graph's input or output node (upstream gives them folders): kept out of the tree. */
+  hidden?: boolean;
 }
 
 export interface RunSummary {
@@ -113,7 +115,8 @@ export class RunModel {
 
   /** Re-read every node folder (after a restart, a resume, or when watching is not possible). */
   rescan(): ViewNode[] {
-    const locs = readdirSync(this.dir).filter((e) => e.startsWith("-.") && isLoc(e));
+    // `<loc>.N-1` folders hold a nested graph's inputs (upstream): values, not nodes.
+    const locs = readdirSync(this.dir).filter((e) => e.startsWith("-.") && isLoc(e) && !e.endsWith(".N-1"));
     // Parents first, so that a map's folder is known before its elements'.
     locs.sort((a, b) => a.length - b.length);
     const touched = new Set<string>(["-"]);
@@ -122,7 +125,7 @@ export class RunModel {
       touched.add(loc);
     }
     // Nodes whose folder went away (restarted) are read again too.
-    for (const n of this.nodes.values()) if (n.started) touched.add(n.loc);
+    for (const n of this.nodes.values()) if (n.started && !n.hidden) touched.add(n.loc);
     return this.refresh(touched);
   }
 
@@ -135,8 +138,9 @@ export class RunModel {
     const parents = new Set<string>();
     this.readRoot();
     for (const loc of locs) {
-      if (!isLoc(loc)) continue;
+      if (!isLoc(loc) || loc.endsWith(".N-1")) continue;
       const n = this.ensure(loc);
+      if (n.hidden) continue;
       const before = fingerprint(n);
       this.readNode(n);
       if (fingerprint(n) !== before) changed.set(loc, n);
@@ -262,6 +266,20 @@ export class RunModel {
         def = JSON.parse(readFileSync(join(this.dir, loc, "nodedef"), "utf8"));
       } catch {
         // Not written yet: shown as a node until it is.
+      }
+      if (def.type === "input" || def.type === "output") {
+        const hidden: ViewNode = {
+          loc,
+          kind: def.type,
+          label: def.type,
+          parent: parent.loc,
+          children: [],
+          state: "done",
+          started: true,
+          hidden: true,
+        };
+        this.nodes.set(loc, hidden);
+        return hidden;
       }
       return this.addNode(loc, def.type ?? "node", def.function_name ?? def.type ?? "node");
     }

@@ -8,11 +8,19 @@ import { repoRoot } from "../support/tester.js";
 export const CHROMIUM = "/usr/bin/chromium";
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) execFileSync("bash", [join(repoRoot, "scripts/install-chromium.sh")], { stdio: "inherit" });
+  if (!existsSync(CHROMIUM))
+    execFileSync("bash", [join(repoRoot, "scripts/install-chromium.sh")], { stdio: "inherit" });
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 

@@ -25,7 +25,13 @@ describe("run model", () => {
     expect(m.nodes.get("-.N4.M1.N1")).toMatchObject({ kind: "function", label: "math_worker.add", state: "done" });
     const loop = m.nodes.get("-.N17")!;
     expect(loop.kind).toBe("loop");
-    expect(loop.children.filter((c) => c.includes(".L"))).toEqual(["-.N17.L0", "-.N17.L1", "-.N17.L2", "-.N17.L3", "-.N17.L4"]);
+    expect(loop.children.filter((c) => c.includes(".L"))).toEqual([
+      "-.N17.L0",
+      "-.N17.L1",
+      "-.N17.L2",
+      "-.N17.L3",
+      "-.N17.L4",
+    ]);
     const evalNode = [...m.nodes.values()].find((n) => n.kind === "eval")!;
     expect(evalNode.children.length).toBeGreaterThan(0);
     const s = m.summary();
@@ -76,12 +82,20 @@ describe("restart", () => {
     const m = new RunModel(runDir);
     m.load();
     const target = tasksIn(m, "-.N4.M0.")[0]!;
-    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
+    );
     await expect(restartNode(runDir, target)).rejects.toThrow(`held by a running controller (pid ${process.pid}`);
     expect(existsSync(join(runDir, target, "_done"))).toBe(true);
     // A process that has exited: its lock is stale.
-    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
-    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
+    );
     await restartNode(runDir, target);
     expect(existsSync(join(runDir, target, "_done"))).toBe(false);
   });
@@ -120,5 +134,39 @@ describe("commands", () => {
     // Self-contained: no file or address loaded from anywhere.
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|@import|url\(http/i);
     expect(tw("restart", runDir, "-.N4.M9.N1").stderr).toMatch(/has no node at -\.N4\.M9\.N1/);
+  });
+});
+
+describe("upstream run directories", () => {
+  it("reads a run in upstream's layout: consumer maps in node definitions, input and output node folders", async () => {
+    const { runDir } = await fixtureRun();
+    const { mkdirSync } = await import("node:fs");
+    // Upstream writes `outputs` as a map from port to consumer index, gives graph inputs and
+    // outputs folders of their own, and pipes a nested graph's inputs into `<loc>.N-1`.
+    const bodyFile = join(runDir, ".N-1", "outputs", "body");
+    const body = JSON.parse(readFileSync(bodyFile, "utf8"));
+    for (const n of body.nodes) n.outputs = Object.fromEntries((n.outputs as string[]).map((p) => [p, 0]));
+    writeFileSync(bodyFile, JSON.stringify(body));
+    for (const [loc, type] of [
+      ["-.N0", "input"],
+      ["-.N4.M0.N0", "input"],
+      ["-.N4.M0.N2", "output"],
+      ["-.N4.M0", "eval"],
+    ] as const) {
+      mkdirSync(join(runDir, loc), { recursive: true });
+      writeFileSync(join(runDir, loc, "nodedef"), JSON.stringify({ type, inputs: {}, outputs: {} }));
+      writeFileSync(join(runDir, loc, "_done"), "");
+    }
+    mkdirSync(join(runDir, "-.N4.M0.N-1", "outputs"), { recursive: true });
+    const m = new RunModel(runDir);
+    m.load();
+    expect(m.nodes.get("-.N4.M0.N1")!.state).toBe("done");
+    expect(m.nodes.get("-.N4")!.children).toEqual(["-.N4.M0", "-.N4.M1", "-.N4.M2"]);
+    // Inputs and outputs are values, not steps: not in the tree.
+    expect(m.nodes.get("-.N4.M0")!.children).toEqual(["-.N4.M0.N1"]);
+    expect(m.nodes.get("-")!.children).not.toContain("-.N0");
+    expect(m.nodes.has("-.N4.M0.N-1")).toBe(false);
+    expect(m.summary().state).toBe("finished");
+    expect(dependents(m, "-.N4.M0.N1").size).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,11 @@ let v: ViewServer;
 let runDir: string;
 let root: string;
 
-function get(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; body: string }> {
   const u = new URL(v.url);
   return new Promise((ok, fail) => {
     const req = request({ host: "127.0.0.1", port: u.port, path, method, headers }, (res) => {
@@ -63,7 +67,10 @@ describe("viewer security", () => {
     mkdirSync(node, { recursive: true });
     writeFileSync(
       join(node, "definition"),
-      JSON.stringify({ function_name: "add", inputs: { a: "wf/../../../../../etc/hostname", b: "other/-.N4.M0.N1/outputs/secret" } }),
+      JSON.stringify({
+        function_name: "add",
+        inputs: { a: "wf/../../../../../etc/hostname", b: "other/-.N4.M0.N1/outputs/secret" },
+      }),
     );
     expect((await get("/api/value?run=wf&loc=-.N4.M2.N1&side=in&port=a")).status).toBe(404);
     expect((await get("/api/value?run=wf&loc=-.N4.M2.N1&side=in&port=b")).status).toBe(404);

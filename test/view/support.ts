@@ -14,7 +14,11 @@ export const tempDir = (prefix = "tw-view-") => mkdtempSync(join(tmpdir(), prefi
 /** Runs the fixture graph to its end in-process; gives the run directory and the events. */
 export async function fixtureRun(root = tempDir(), workflowId = "wf") {
   const events: RunEvent[] = [];
-  await run(mainGraph, { xs: [1, 2, 3], flag: false }, { root, workflowId, executors: { default: mathImpl }, onEvent: (e) => events.push(e) });
+  await run(
+    mainGraph,
+    { xs: [1, 2, 3], flag: false },
+    { root, workflowId, executors: { default: mathImpl }, onEvent: (e) => events.push(e) },
+  );
   return { root, runDir: join(root, workflowId), events };
 }
 

@@ -36,7 +36,8 @@ function gatedGraph() {
   return g;
 }
 
-const row = (page: Page, loc: string, state: string) => page.waitForSelector(`.row[data-loc="${loc}"][data-state="${state}"]`, { timeout: 60_000 });
+const row = (page: Page, loc: string, state: string) =>
+  page.waitForSelector(`.row[data-loc="${loc}"][data-state="${state}"]`, { timeout: 60_000 });
 
 describe("viewer in a browser", () => {
   it("follows a live run, shows a failure and restarts the failed task", async () => {
@@ -101,7 +102,10 @@ touch "$done_path"`,
     expect(await page.getAttribute(`.row[data-loc="${task(0)}"]`, "data-state")).toBe("done");
 
     const rerun: string[] = [];
-    const resumed = await resume(runDir, { workers, onEvent: (e) => void (e.type === "task-started" && rerun.push(e.loc)) });
+    const resumed = await resume(runDir, {
+      workers,
+      onEvent: (e) => void (e.type === "task-started" && rerun.push(e.loc)),
+    });
     // The restarted task runs again (and the fold after the map, which never ran); the others not.
     expect(rerun).toContain(task(2));
     expect(rerun).not.toContain(task(0));
