@@ -1,15 +1,15 @@
 // Restarting a node: it and what depends on it (through enclosing graphs and later loop
 // iterations) are marked not done, everything else is kept, and a resume runs exactly those.
 // Refused while a controller holds the run. Also the `restart` and `report` commands.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dependents, restartNode } from "../../src/view/restart.js";
 import { RunModel } from "../../src/view/run-model.js";
-import { tw } from "../support/cli.js";
-import { copyAssets, fixtureRun, resumeFixture, tempDir } from "./support.js";
+import { cliPath, tw } from "../support/cli.js";
+import { copyAssets, fixtureRun, resumeFixture, tempDir, until } from "./support.js";
 
 const tasksIn = (m: RunModel, prefix: string) =>
   [...m.nodes.values()].filter((n) => n.kind === "function" && n.loc.startsWith(prefix)).map((n) => n.loc);
@@ -110,6 +110,23 @@ describe("restart", () => {
 
 describe("commands", () => {
   beforeAll(copyAssets);
+
+  it("view serves on the loopback interface and prints the address with the token", async () => {
+    const { runDir } = await fixtureRun();
+    const child = spawn(process.execPath, [cliPath, "view", runDir], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      await until("the viewer's address", () => /#token=[0-9a-f]{32}/.test(out));
+      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)![0];
+      const page = await (await fetch(url)).text();
+      expect(page).toContain("run viewer");
+      const runs = (await (await fetch(`${url}api/runs`)).json()) as { id: string }[];
+      expect(runs[0].id).toBe("wf");
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
 
   it("restart and report from the command line", async () => {
     const { runDir } = await fixtureRun();

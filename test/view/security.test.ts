@@ -39,6 +39,16 @@ beforeAll(async () => {
 afterAll(() => v.close());
 
 describe("viewer security", () => {
+  it("lists every run under a checkpoints root it is given", async () => {
+    const all = await startViewer({ targets: [root] });
+    try {
+      const runs = (await (await fetch(`${all.url}api/runs`)).json()) as { id: string }[];
+      expect(runs.map((r) => r.id).sort()).toEqual(["other", "wf"]);
+    } finally {
+      await all.close();
+    }
+  });
+
   it("listens on the loopback interface only", () => {
     expect((v.server.address() as { address: string }).address).toBe("127.0.0.1");
   });
