@@ -72,6 +72,7 @@ export class RunModel {
   private dirtyChildren = new Set<string>();
   /** Nodes made since the last refresh: sent to the page even if their state is the default. */
   private made: ViewNode[] = [];
+  private readonly expandedMaps = new Set<string>();
   name = "graph";
   startTime: number | undefined;
   rootEnd: number | undefined;
@@ -84,6 +85,7 @@ export class RunModel {
   /** Read everything: the graph, then every node folder. */
   load(): void {
     this.made = [];
+    this.expandedMaps.clear();
     this.nodes.clear();
     this.graphs.clear();
     this.bodies.clear();
@@ -293,6 +295,30 @@ export class RunModel {
     return inst;
   }
 
+  /**
+   * A started map's elements, from the list it iterates (the producer's output ports `0`, `1`,
+   * ...), so that elements not started yet are shown, and counted, as waiting.
+   */
+  private expandMap(n: ViewNode): void {
+    if (this.expandedMaps.has(n.loc)) return;
+    const p = parentLoc(n.loc);
+    const step = lastStep(n.loc);
+    const node = p === undefined || !step ? undefined : this.graphs.get(p)?.nodes[step[1]];
+    const each = node?.reads.find(([, port]) => port === "*");
+    if (!each || each[0] < 0) return;
+    let names: string[];
+    try {
+      names = readdirSync(join(this.dir, `${p}.N${each[0]}`, "outputs"));
+    } catch {
+      return;
+    }
+    this.expandedMaps.add(n.loc);
+    for (const name of names) {
+      const e = Number(name.split("-").pop());
+      if (Number.isInteger(e) && e >= 0) this.ensure(`${n.loc}.M${e}`);
+    }
+  }
+
   /** A map or loop whose body was not readable when its node was added (produced since). */
   private lateBody(loc: string): GraphShape | undefined {
     const p = parentLoc(loc);
@@ -336,6 +362,7 @@ export class RunModel {
       }
       n.reason = reason || "failed (no reason written)";
     } else if (n.kind !== "function") {
+      if (n.kind === "map" && n.started) this.expandMap(n);
       // A structural node without a marker: its state is its contents' (see aggregate).
       this.aggregate(n);
     } else {
