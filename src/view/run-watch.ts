@@ -1,11 +1,11 @@
 /**
  * One run kept up to date for the pages watching it: file-system events (the run folder, and
  * each node folder until the node is done) mark locations changed; after a short debounce only
- * those are read again and the changes are pushed to every page. A change of the run's log or
- * lock (start, resume, finish, a restart from the command line) reloads everything. Where
+ * those are read again and the changes are pushed to every page. A controller's start, resume or
+ * end line or a restart's line in the run's log reloads everything. Where
  * watching is not available the run is re-read every few seconds instead.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { closeSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { isLoc } from "./locations.js";
 import { RunModel, wireNode, type ViewNode } from "./run-model.js";
@@ -24,11 +24,14 @@ export class RunWatch {
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<string>();
   private reloadPending = false;
+  /** How much of the run's log has been looked at. */
+  private logOffset = 0;
   /** Server time spent reading the run, for the bench: last full load and the refreshes. */
   readonly timing = { loadMs: 0, refreshMs: 0, refreshes: 0, updatesSent: 0 };
 
   constructor(readonly dir: string) {
     this.model = new RunModel(dir);
+    this.logOffset = statSync(join(dir, "logs"), { throwIfNoEntry: false })?.size ?? 0;
     const t0 = performance.now();
     this.model.load();
     this.timing.loadMs = performance.now() - t0;
@@ -94,18 +97,46 @@ export class RunWatch {
   }
 
   private onRoot(name: string | undefined): void {
-    if (name === undefined || name === "logs" || name === "_lock" || name === "-") {
-      // `-` holds the run's own markers; logs and lock change at start, resume, finish and restart.
-      if (name === undefined || name === "logs" || name === "_lock") this.reloadPending = true;
-      else {
-        this.pending.add("-");
-        this.watchNode("-");
-      }
+    if (name === undefined) this.reloadPending = true;
+    else if (name === "logs") {
+      if (this.logSaysReload()) this.reloadPending = true;
+      else return;
+    } else if (name === "_lock" || name === "-") {
+      // `-` holds the run's own markers; the lock tells whether a controller still runs.
+      this.pending.add("-");
+      this.watchNode("-");
     } else if (name.startsWith("-.") && isLoc(name)) {
       this.pending.add(name);
       this.watchNode(name);
     } else return;
     this.schedule();
+  }
+
+  /**
+   * The run's log also gets the tasks' standard output, so not every change is news: only the
+   * controller's start, resume and end lines and a restart's line mean reading everything again.
+   */
+  private logSaysReload(): boolean {
+    const file = join(this.dir, "logs");
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return false;
+    }
+    if (size < this.logOffset) this.logOffset = 0;
+    if (size === this.logOffset) return false;
+    const fd = openSync(file, "r");
+    try {
+      // At most the last 64 KiB of what was added: the controller's lines are short.
+      const from = Math.max(this.logOffset, size - 65536);
+      const buf = Buffer.alloc(size - from);
+      readSync(fd, buf, 0, buf.length, from);
+      this.logOffset = size;
+      return /: (start run|resume run|finished run|failed at|restart -)/.test(buf.toString("utf8"));
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private watchNode(loc: string): void {
