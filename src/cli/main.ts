@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { addCompileCommand } from "./compile-command.js";
 import { addInitCommand } from "./init-command.js";
 import { addRunCommands } from "./run-commands.js";
+import { addViewCommands } from "../view/commands.js";
 
 // dist/src/cli/main.js → the package's own package.json.
 const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -17,5 +18,6 @@ const program = new Command("typespec-workers")
 addCompileCommand(program);
 addInitCommand(program);
 addRunCommands(program);
+addViewCommands(program);
 
 await program.parseAsync(process.argv);
