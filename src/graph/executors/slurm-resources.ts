@@ -18,6 +18,14 @@ export interface SlurmResources {
   readonly time?: string;
   readonly partition?: string;
   readonly account?: string;
+  /** Nodes for the job (`--nodes`), e.g. for an MPI program. */
+  readonly nodes?: number;
+  /** Tasks (MPI ranks) of the job (`--ntasks`). */
+  readonly ntasks?: number;
+  /** Tasks per node (`--ntasks-per-node`). */
+  readonly ntasksPerNode?: number;
+  /** GPUs for the job (`--gpus`). */
+  readonly gpus?: number;
   /** Extra `sbatch` options, each one word, e.g. `["--qos=debug", "--constraint=avx2"]`. */
   readonly sbatch?: readonly string[];
 }
@@ -35,7 +43,7 @@ export function mergeResources(layers: ResourceLayers): SlurmResources {
   const sbatch: string[] = [];
   for (const layer of order) {
     if (!layer) continue;
-    for (const key of ["cpus", "memory", "time", "partition", "account"] as const) {
+    for (const key of ["cpus", "memory", "time", "partition", "account", "nodes", "ntasks", "ntasksPerNode", "gpus"] as const) {
       if (layer[key] !== undefined) (merged as Record<string, unknown>)[key] = layer[key];
     }
     if (layer.sbatch) sbatch.push(...layer.sbatch);
@@ -58,6 +66,10 @@ export function resourceProblems(r: SlurmResources): string[] {
   const problems: string[] = [];
   if (r.cpus !== undefined && !(Number.isInteger(r.cpus) && r.cpus >= 1)) {
     problems.push(`cpus must be a whole number of at least 1, not ${JSON.stringify(r.cpus)}`);
+  }
+  for (const [key, min] of [["nodes", 1], ["ntasks", 1], ["ntasksPerNode", 1], ["gpus", 0]] as const) {
+    const n = r[key];
+    if (n !== undefined && !(Number.isInteger(n) && n >= min)) problems.push(`${key} must be a whole number of at least ${min}, not ${JSON.stringify(n)}`);
   }
   if (r.memory !== undefined && !SLURM_MEMORY.test(r.memory)) {
     problems.push(`memory ${JSON.stringify(r.memory)} is not a size such as 512M or 2G`);
@@ -89,6 +101,10 @@ export function resourceOptions(r: SlurmResources): string[] {
   if (r.time !== undefined) options.push(`--time=${r.time}`);
   if (r.partition !== undefined) options.push(`--partition=${r.partition}`);
   if (r.account !== undefined) options.push(`--account=${r.account}`);
+  if (r.nodes !== undefined) options.push(`--nodes=${r.nodes}`);
+  if (r.ntasks !== undefined) options.push(`--ntasks=${r.ntasks}`);
+  if (r.ntasksPerNode !== undefined) options.push(`--ntasks-per-node=${r.ntasksPerNode}`);
+  if (r.gpus !== undefined) options.push(`--gpus=${r.gpus}`);
   options.push(...(r.sbatch ?? []));
   return options;
 }
