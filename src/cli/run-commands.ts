@@ -66,6 +66,7 @@ async function slurmDefaults(pairs: readonly string[]): Promise<SlurmResources> 
 }
 
 interface RunFlags {
+  config?: string;
   workers: string[];
   executor: string[];
   slurm: string[];
@@ -122,6 +123,7 @@ async function runOptions(o: RunFlags) {
 
 function withRunFlags(c: Command): Command {
   return c
+    .option("--config <file>", "worker pool configuration (default: workers.yaml beside the graph, else here)")
     .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
     .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node, slurm", collect, [])
     .option("--slurm <key=value>", "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)", collect, [])
@@ -176,8 +178,10 @@ export function addRunCommands(program: Command): void {
           inputs[k] = v;
         }
       }
+      const { cliPool, underPool } = await import("../pool/cli-options.js");
+      const pool = await cliPool(o, module, { graph: g });
       const outcome = await run(g, inputs, {
-        ...(await runOptions(o)),
+        ...underPool(await runOptions(o), pool, o.workers.length > 0),
         ...(o.root ? { root: o.root } : {}),
         ...(o.id ? { workflowId: o.id } : {}),
         ...(o.resume ? { resume: true } : {}),
@@ -190,8 +194,11 @@ export function addRunCommands(program: Command): void {
   withRunFlags(program.command("resume").description("continue a run from its directory").argument("<run-dir>")).action(
     async (dir: string, o: RunFlags) => {
       await report(async () => {
-        const { resume } = await import("../graph/controller.js");
-        const outcome = await resume(dir, await runOptions(o));
+        const { resume, readSignature } = await import("../graph/controller.js");
+        const { cliPool, underPool } = await import("../pool/cli-options.js");
+        const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
+        const pool = await cliPool(o, undefined, used.length ? { used } : {});
+        const outcome = await resume(dir, underPool(await runOptions(o), pool, o.workers.length > 0));
         process.stdout.write(showValue(outcome.value) + "\n");
       });
     },
