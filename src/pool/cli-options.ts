@@ -10,6 +10,8 @@ export interface PoolFlags {
   readonly config?: string;
   /** `-w` folders as given (empty: none given). */
   readonly workers: readonly string[];
+  /** `-e worker=kind` pairs as given. */
+  readonly executor?: readonly string[];
 }
 
 export async function cliPool(
@@ -17,7 +19,8 @@ export async function cliPool(
   module: string | undefined,
   ctx: Omit<PoolOptionsContext, "workers">,
 ): Promise<PoolRunOptions | undefined> {
-  const full = { ...ctx, ...(flags.workers.length ? { workers: flags.workers } : {}) };
+  const overridden = (flags.executor ?? []).map((p) => p.split("=")[0]!);
+  const full = { ...ctx, overridden, ...(flags.workers.length ? { workers: flags.workers } : {}) };
   return flags.config ? poolOptions(flags.config, full) : defaultPoolOptions(module, full);
 }
 
@@ -28,5 +31,9 @@ export function underPool<T extends { workers: string[]; executors: Record<strin
   workersGiven: boolean,
 ): T {
   if (!pool) return cli;
-  return { ...cli, workers: workersGiven ? cli.workers : pool.workers, executors: { ...pool.executors, ...cli.executors } };
+  return {
+    ...cli,
+    workers: workersGiven ? cli.workers : pool.workers,
+    executors: { ...pool.executors, ...cli.executors },
+  };
 }

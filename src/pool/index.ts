@@ -22,6 +22,8 @@ export interface PoolOptionsContext {
   readonly workers?: string | readonly string[];
   /** Where relative paths of an object configuration start (default the working folder). */
   readonly cwd?: string;
+  /** Entries the caller replaces with its own choices (command-line `-e`): not checked to start. */
+  readonly overridden?: readonly string[];
 }
 
 export interface PoolRunOptions {
@@ -39,7 +41,7 @@ export interface PoolRunOptions {
 export async function poolOptions(config: string | PoolConfig, ctx: PoolOptionsContext = {}): Promise<PoolRunOptions> {
   const src = readPoolConfig(config, ctx.cwd);
   const used = ctx.used ?? (ctx.graph ? [...ctx.graph.tasks.values()].map((d) => d.worker) : undefined);
-  const prepared = await preparePool(src, { workers: ctx.workers, used });
+  const prepared = await preparePool(src, { workers: ctx.workers, used, overridden: ctx.overridden });
   return { ...prepared, source: src.name };
 }
 

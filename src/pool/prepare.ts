@@ -35,6 +35,8 @@ export interface PoolContext {
   readonly workers?: string | readonly string[];
   /** Worker names the graph uses; entries for others are errors, and each is checked to start. */
   readonly used?: Iterable<string>;
+  /** Entries replaced by the caller's own choices (command-line `-e`): not checked to start. */
+  readonly overridden?: readonly string[];
 }
 
 export interface PreparedPool {
@@ -88,6 +90,8 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
   }
   // Each worker the graph uses must be able to start with its entry: found, with its interpreter.
   for (const worker of used ?? []) {
+    const over = ctx.overridden ?? [];
+    if (over.includes(worker) || (over.includes("default") && !entries.some((x) => x.name === worker))) continue;
     const e = entries.find((x) => x.name === worker) ?? entries.find((x) => x.name === "default");
     const problem = startProblem(worker, e?.entry ?? { kind: "auto" }, workers, src.dir);
     if (problem) problems.push(`${e ? src.at([...e.path, "kind"]) : src.name}: ${e ? `${e.name}: ` : ""}${problem}`);
