@@ -18,3 +18,16 @@ export { routeExecutors } from "./executors/route.js";
 export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
+export { pythonExecutor, type PythonExecutorOptions } from "./executors/python.js";
+export { containerExecutor, type ContainerExecutorOptions, type ContainerEngine } from "./executors/container.js";
+export {
+  poolOptions,
+  defaultPoolOptions,
+  findPoolConfig,
+  PoolConfigError,
+  KIND_FILE,
+  type PoolConfig,
+  type WorkerEntry,
+  type WorkerKind,
+  type PoolRunOptions,
+} from "../pool/index.js";

@@ -4,6 +4,7 @@
  * value's path (`workers.sim.kind`) for an object.
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { PoolConfigError } from "./pool-config-error.js";
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -15,13 +16,6 @@ export interface ConfigSource {
   readonly value: unknown;
   /** Where the value at `path` is; `key` asks for its key instead (a misspelt key, a name). */
   at(path: ConfigPath, key?: boolean): string;
-}
-
-export class PoolConfigError extends Error {
-  override name = "PoolConfigError";
-  constructor(readonly problems: readonly string[]) {
-    super(`the worker pool configuration is not valid, nothing ran:\n  ${problems.join("\n  ")}`);
-  }
 }
 
 function dotted(path: ConfigPath): string {

@@ -4,12 +4,11 @@
  */
 import type { ExecutorChoice } from "../graph/executors/choose.js";
 import type { PoolConfig, WorkerKind } from "./config.js";
-import { findPoolConfig, readPoolConfig } from "./load.js";
-import { preparePool } from "./prepare.js";
+import { findPoolConfig } from "./find-config.js";
 
-export { PoolConfigError } from "./config-source.js";
+export { PoolConfigError } from "./pool-config-error.js";
 export { WORKER_KINDS, type PoolConfig, type WorkerEntry, type WorkerKind } from "./config.js";
-export { findPoolConfig, DEFAULT_CONFIG_NAMES } from "./load.js";
+export { findPoolConfig, DEFAULT_CONFIG_NAMES } from "./find-config.js";
 export { KIND_FILE } from "./kind-marker.js";
 export { poolSchema } from "./schema.js";
 
@@ -39,6 +38,8 @@ export interface PoolRunOptions {
  * problem is reported at once, at its line and column, before anything runs.
  */
 export async function poolOptions(config: string | PoolConfig, ctx: PoolOptionsContext = {}): Promise<PoolRunOptions> {
+  // Loaded when used: the YAML parser, Ajv and the executors stay out of a plain `graph` import.
+  const [{ readPoolConfig }, { preparePool }] = await Promise.all([import("./load.js"), import("./prepare.js")]);
   const src = readPoolConfig(config, ctx.cwd);
   const used = ctx.used ?? (ctx.graph ? [...ctx.graph.tasks.values()].map((d) => d.worker) : undefined);
   const prepared = await preparePool(src, { workers: ctx.workers, used, overridden: ctx.overridden });

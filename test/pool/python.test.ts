@@ -101,6 +101,14 @@ describe("python workers", () => {
     expect(kinds(join(root, "a"))).toEqual(["python"]);
   });
 
+  it("runs as executors: { w: 'python' } and is found by plain auto, without a pool file", async () => {
+    const workers = workersCopy();
+    const g = graph({ inputs: { n: t.integer }, output: t.integer });
+    g.output(g.task(py.square({ n: g.inputs.n })));
+    expect((await run(g, { n: 5n }, { root: tempDir(), workers, executors: { pycalc: "python" } })).value).toBe(25n);
+    expect((await run(g, { n: 6n }, { root: tempDir(), workers })).value).toBe(36n);
+  });
+
   it("a task that raises fails with its message; a crash with its status and stderr", async () => {
     const workers = workersCopy();
     const one = (tk: typeof py.fail) => {
