@@ -153,6 +153,15 @@ function checkEntryKeys(
       );
     }
   }
+  if (name === "default") {
+    for (const key of ["project", ...(entry.kind === "node" ? ["file"] : [])]) {
+      if (key in entry) {
+        problems.push(
+          `${src.at([...path, key], true)}: default: '${key}' names one worker's program; put it in that worker's entry`,
+        );
+      }
+    }
+  }
   for (const key of Object.keys(entry.env ?? {})) {
     const why = reservedEnvName(key);
     if (why) problems.push(`${src.at([...path, "env", key], true)}: ${name}: ${why}`);

@@ -132,6 +132,9 @@ describe("pool configuration", () => {
   it("names the path of a problem in a configuration given as an object", async () => {
     const m = await problems({ workers: { pycalc: { kind: "container" } } });
     expect(m).toContain("config workers.pycalc: workers.pycalc needs 'image'");
+    expect(await problems({ default: { kind: "python", project: "py" } })).toContain(
+      "config default.project: default: 'project' names one worker's program; put it in that worker's entry",
+    );
   });
 
   it("finds workers.yaml beside the graph module, else in the working folder", () => {
