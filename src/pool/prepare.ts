@@ -4,7 +4,7 @@
  * that can be seen before a task runs is collected first (names, keys, volumes, interpreters,
  * images, programs) and reported together, each at its place in the file; then nothing has run.
  */
-import { realpathSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { WorkerImpl } from "../runtime-contract/sdk.js";
@@ -76,6 +76,17 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
       );
     }
   }
+  if (!used) {
+    // No graph to check against: a name must at least be a worker the registry folders hold.
+    const known = registryNames(workers);
+    for (const { name, path, entry } of entries.slice(config.default ? 1 : 0)) {
+      if (!known.has(name) && entry.project === undefined && entry.file === undefined) {
+        problems.push(
+          `${src.at(path, true)}: no worker '${name}' in the worker folders ${workers.join(", ")}${didYouMean(name, known)}`,
+        );
+      }
+    }
+  }
   for (const e of entries) checkEntryKeys(src, e, volumes, problems);
   if (problems.length) throw new PoolConfigError(problems);
 
@@ -99,6 +110,19 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
   }
   if (problems.length) throw new PoolConfigError(problems);
   return { workers, executors, kinds };
+}
+
+/** Worker names the registry folders hold: `<dir>/<worker>/` folders and `<dir>/<worker>` files. */
+function registryNames(dirs: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    try {
+      for (const d of readdirSync(dir)) names.add(d.replace(/\.(m?js|sh)$/, ""));
+    } catch {
+      // A folder that does not exist holds nothing.
+    }
+  }
+  return names;
 }
 
 function checkVolumes(src: ConfigSource, config: PoolConfig, problems: string[]): Record<string, string> {

@@ -92,6 +92,14 @@ describe("pool configuration", () => {
     );
   });
 
+  it("without a graph, refuses a worker the worker folders do not hold", async () => {
+    const file = writeConfig("workers:\n  pycalk: { kind: python }\n");
+    const workers = workersCopy();
+    expect(await problems(file, { workers })).toContain(
+      `${file}:2:3: no worker 'pycalk' in the worker folders ${workers} (did you mean 'pycalc'?)`,
+    );
+  });
+
   it("refuses two entries for one worker, at the second", async () => {
     const file = writeConfig("workers:\n  pycalc: { kind: python }\n  pycalc: { kind: auto }\n");
     expect(await problems(file)).toContain(`${file}:3:3: 'pycalc' is given twice in one map`);

@@ -93,11 +93,14 @@ describe("one pool for every kind", () => {
   });
 
   it("maps Slurm entries with MPI resources to sbatch options, and refuses what Slurm would", async () => {
-    const ok = await poolOptions({
-      workers: {
-        solver: { kind: "slurm", resources: { nodes: 2, ntasks: 4, ntasksPerNode: 2, gpus: 1, time: "2:00:00" } },
+    const ok = await poolOptions(
+      {
+        workers: {
+          solver: { kind: "slurm", resources: { nodes: 2, ntasks: 4, ntasksPerNode: 2, gpus: 1, time: "2:00:00" } },
+        },
       },
-    });
+      { used: ["solver"] },
+    );
     expect(ok.kinds.solver).toBe("slurm");
     expect(resourceOptions({ nodes: 2, ntasks: 4, ntasksPerNode: 2, gpus: 1 })).toEqual([
       "--nodes=2",
@@ -105,9 +108,10 @@ describe("one pool for every kind", () => {
       "--ntasks-per-node=2",
       "--gpus=1",
     ]);
-    const bad = await poolOptions({ workers: { solver: { kind: "slurm", resources: { time: "soon" } } } }).catch(
-      (x: unknown) => x,
-    );
+    const bad = await poolOptions(
+      { workers: { solver: { kind: "slurm", resources: { time: "soon" } } } },
+      { used: ["solver"] },
+    ).catch((x: unknown) => x);
     expect(bad).toBeInstanceOf(PoolConfigError);
     expect((bad as Error).message).toContain(
       'config workers.solver.kind: solver: resources: time "soon" is not a Slurm time',
