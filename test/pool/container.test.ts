@@ -137,6 +137,28 @@ describe("container workers", () => {
     await runInContainer({ command: "bwrap" }, rootfs());
   });
 
+  it("a task over its time limit stops the container (podman), leaving none running", async (ctx) => {
+    if (!onPath("podman") || !onPath("runc") || !busybox) return ctx.skip();
+    const tar = join(tempDir(), "rootfs.tar");
+    execFileSync("tar", ["-C", rootfs(), "-cf", tar, "."]);
+    execFileSync("podman", [...PODMAN.args!, "import", tar, IMAGE], { stdio: "ignore" });
+    const slow = valueTask("openssl_worker", "slow", { n: t.int32 }, t.int32);
+    const g = graph({ inputs: { n: t.int32 }, output: t.int32 });
+    g.output(g.task(slow({ n: g.inputs.n })));
+    const pool = await poolOptions(
+      { workers: { openssl_worker: { kind: "container", image: IMAGE, engine: PODMAN } } },
+      { graph: g, workers: workersCopy() },
+    );
+    const root = tempDir();
+    const failed = await run(g, { n: 1 }, { root, timeout: 3, ...pool }).catch((x: unknown) => x);
+    expect(existsSync(join(root, "slow.started"))).toBe(true);
+    expect((failed as Error).message).toMatch(/openssl_worker\.slow[\s\S]*timed out after 3 s/);
+    const running = execFileSync("podman", [...PODMAN.args!, "ps", "--format", "{{.Command}} {{.Mounts}}"], {
+      encoding: "utf8",
+    });
+    expect(running).not.toContain(root);
+  });
+
   it("refuses a missing image or engine before anything runs; a failing program names the task", async (ctx) => {
     const g = containerGraph();
     const workers = workersCopy();
