@@ -9,7 +9,7 @@ import { findPoolConfig } from "./find-config.js";
 export { PoolConfigError } from "./pool-config-error.js";
 export { WORKER_KINDS, type PoolConfig, type WorkerEntry, type WorkerKind } from "./config.js";
 export { findPoolConfig, DEFAULT_CONFIG_NAMES } from "./find-config.js";
-export { KIND_FILE } from "./kind-marker.js";
+export { KIND_FILE, readKind } from "./kind-marker.js";
 export { poolSchema } from "./schema.js";
 
 export interface PoolOptionsContext {

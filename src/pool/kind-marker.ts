@@ -2,7 +2,7 @@
  * Which kind of executor ran a task, written beside its checkpoints (`<loc>/_kind`, e.g. `python`)
  * so that `status` can show it from the run directory alone.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../graph/executor.js";
 
@@ -26,4 +26,13 @@ export function markKind(kind: string, inner: Executor): Executor {
     };
   }
   return marked;
+}
+
+/** The kind that ran the task in `nodeDir`, if a pool executor marked it. */
+export async function readKind(nodeDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(join(nodeDir, KIND_FILE), "utf8")).trim();
+  } catch {
+    return undefined;
+  }
 }

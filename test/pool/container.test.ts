@@ -177,6 +177,15 @@ describe("container workers", () => {
       { graph: g, workers },
     ).catch((x: unknown) => x);
     expect((noEngine as Error).message).toContain("container engine '/no/docker' is not installed");
+    if (onPath("podman")) {
+      const noImage = await poolOptions(
+        { workers: { openssl_worker: { kind: "container", image: "localhost/tw-no-such-image:1", engine: PODMAN } } },
+        { graph: g, workers },
+      ).catch((x: unknown) => x);
+      expect((noImage as Error).message).toContain(
+        "openssl_worker: image 'localhost/tw-no-such-image:1' is not in podman's image store",
+      );
+    }
     if (!onPath("bwrap") || !busybox) return ctx.skip();
     const bad = valueTask("openssl_worker", "nope", { n: t.int32 }, t.int32);
     const g2 = graph({ inputs: { n: t.int32 }, output: t.int32 });

@@ -116,7 +116,9 @@ export async function checkContainer(engine: ContainerEngine, image: string): Pr
   }
   const { execFile } = await import("node:child_process");
   const exists = await new Promise<boolean>((done) => {
-    execFile(found, [...(engine.args ?? []), "image", "exists", image], (error) => done(!error));
+    // podman has `image exists`; docker answers the same question with `image inspect`.
+    const ask = engine.command === "podman" ? ["image", "exists", image] : ["image", "inspect", image];
+    execFile(found, [...(engine.args ?? []), ...ask], (error) => done(!error));
   });
   if (!exists)
     throw new Error(`image '${image}' is not in ${engine.command}'s store (${engine.command} image exists said no)`);
