@@ -115,13 +115,15 @@ export async function checkContainer(engine: ContainerEngine, image: string): Pr
     return;
   }
   const { execFile } = await import("node:child_process");
+  // podman has `image exists`; docker answers the same question with `image inspect`.
+  const ask = engine.command === "podman" ? ["image", "exists"] : ["image", "inspect"];
   const exists = await new Promise<boolean>((done) => {
-    // podman has `image exists`; docker answers the same question with `image inspect`.
-    const ask = engine.command === "podman" ? ["image", "exists", image] : ["image", "inspect", image];
-    execFile(found, [...(engine.args ?? []), ...ask], (error) => done(!error));
+    execFile(found, [...(engine.args ?? []), ...ask, image], (error) => done(!error));
   });
   if (!exists)
-    throw new Error(`image '${image}' is not in ${engine.command}'s store (${engine.command} image exists said no)`);
+    throw new Error(
+      `image '${image}' is not in ${engine.command}'s image store (${engine.command} ${ask.join(" ")} said no)`,
+    );
 }
 
 export function containerExecutor(options: ContainerExecutorOptions): Executor {
