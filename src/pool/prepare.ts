@@ -62,7 +62,8 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
       : config.workerDirs
         ? config.workerDirs.map((d) => resolve(src.dir, d))
         : registryDirs("workers");
-  const used = ctx.used ? [...new Set(ctx.used)] : undefined;
+  // `builtins` (map's unfold/fold) runs inside the controller: no entry can choose it.
+  const used = ctx.used ? [...new Set(ctx.used)].filter((w) => w !== "builtins") : undefined;
 
   const volumes = checkVolumes(src, config, problems);
   const entries: Entry[] = [
@@ -70,6 +71,12 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
     ...Object.entries(config.workers ?? {}).map(([name, entry]) => ({ name, path: ["workers", name], entry })),
   ];
   for (const { name, path } of entries.slice(config.default ? 1 : 0)) {
+    if (name === "default" || name === "builtins") {
+      problems.push(
+        `${src.at(path, true)}: '${name}' cannot be a worker entry (${name === "default" ? "write the top-level 'default' entry" : "the built-in tasks run inside the controller"})`,
+      );
+      continue;
+    }
     if (used && !used.includes(name)) {
       problems.push(
         `${src.at(path, true)}: worker '${name}' is not a worker of the graph${didYouMean(name, used)} (the graph uses: ${used.join(", ") || "no workers"})`,
@@ -94,6 +101,7 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
   const kinds: Record<string, WorkerKind> = {};
   for (const e of entries) {
     kinds[e.name] = e.entry.kind;
+    if (ctx.overridden?.includes(e.name)) continue; // Replaced: not built, not checked.
     try {
       executors[e.name] = await executorOf(src, e, workers, volumes);
     } catch (error) {

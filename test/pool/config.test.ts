@@ -100,6 +100,14 @@ describe("pool configuration", () => {
     );
   });
 
+  it("refuses 'default' and 'builtins' as worker entries", async () => {
+    const m = await problems({ workers: { default: { kind: "auto" }, builtins: { kind: "shell" } } }, { used: [] });
+    expect(m).toContain(
+      "config workers.default: 'default' cannot be a worker entry (write the top-level 'default' entry)",
+    );
+    expect(m).toContain("config workers.builtins: 'builtins' cannot be a worker entry");
+  });
+
   it("refuses two entries for one worker, at the second", async () => {
     const file = writeConfig("workers:\n  pycalc: { kind: python }\n  pycalc: { kind: auto }\n");
     expect(await problems(file)).toContain(`${file}:3:3: 'pycalc' is given twice in one map`);

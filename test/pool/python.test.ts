@@ -109,6 +109,16 @@ describe("python workers", () => {
     expect((await run(g, { n: 6n }, { root: tempDir(), workers })).value).toBe(36n);
   });
 
+  it("runs a map of Python tasks (the map's built-in tasks need no entry)", async () => {
+    const workers = workersCopy();
+    const body = graph({ inputs: { n: t.integer }, output: t.integer });
+    body.output(body.task(py.square({ n: body.inputs.n })));
+    const g = graph({ inputs: { ns: t.list(t.integer) }, output: t.list(t.integer) });
+    g.output(g.map(body, { n: g.each(g.inputs.ns) }));
+    const pool = await poolOptions({ workers: { pycalc: { kind: "python", uv: false } } }, { graph: g, workers });
+    expect((await run(g, { ns: [1n, 2n, 3n] }, { root: tempDir(), ...pool })).value).toEqual([1n, 4n, 9n]);
+  });
+
   it("a task that raises fails with its message; a crash with its status and stderr", async () => {
     const workers = workersCopy();
     const one = (tk: typeof py.fail) => {
