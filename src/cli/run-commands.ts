@@ -66,7 +66,8 @@ export function addRunCommands(program: Command): void {
       if (!g || typeof g !== "object" || !("signature" in g))
         throw new Error(`${module} exports no graph (default export or 'graph')`);
       const inputs = await inputsOf(o.inputs, g.signature.inputs);
-      const flags = await runOptionsOf(o);
+      const { cliPool, underPool } = await import("../pool/cli-options.js");
+      const flags = underPool(await runOptionsOf(o), await cliPool(o, module, { graph: g }));
       const outcome = await run(g, inputs, {
         workers: ["workers"],
         ...flags,
@@ -90,7 +91,12 @@ export function addRunCommands(program: Command): void {
     await report(async () => {
       const { resume } = await import("../graph/controller.js");
       const { storedOptionsOf } = await import("../graph/run-options.js");
-      const flags = await runOptionsOf(o);
+      const { readSignature } = await import("../graph/controller.js");
+      const { cliPool, underPool } = await import("../pool/cli-options.js");
+      const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
+      // The pool file is read again only when given; otherwise the run's stored options stand.
+      const pool = o.config ? await cliPool(o, undefined, used.length ? { used } : {}) : undefined;
+      const flags = underPool(await runOptionsOf(o), pool);
       // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.
       const fallback = flags.workers || (await storedOptionsOf(resolve(dir)))?.workers ? {} : { workers: ["workers"] };
       const outcome = await resume(dir, {

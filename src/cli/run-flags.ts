@@ -14,6 +14,7 @@ const KINDS = [...EXECUTOR_KINDS, "slurm"] as const;
 type Kind = (typeof KINDS)[number];
 
 export interface RunFlags {
+  config?: string;
   workers: string[];
   executor: string[];
   slurm: string[];
@@ -29,6 +30,7 @@ function collect(value: string, previous: string[] = []): string[] {
 
 export function withRunFlags(c: Command): Command {
   return c
+    .option("--config <file>", "worker pool configuration (default: workers.yaml beside the graph, else here)")
     .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
     .option(
       "-e, --executor <worker=kind>",

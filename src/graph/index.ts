@@ -21,3 +21,16 @@ export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
 export { persistentExecutor, type PersistentExecutor, type PersistentExecutorOptions } from "./executors/persistent.js";
 export { serviceExecutor } from "./executors/service.js";
+export { pythonExecutor, type PythonExecutorOptions } from "./executors/python.js";
+export { containerExecutor, type ContainerExecutorOptions, type ContainerEngine } from "./executors/container.js";
+export {
+  poolOptions,
+  defaultPoolOptions,
+  findPoolConfig,
+  PoolConfigError,
+  KIND_FILE,
+  type PoolConfig,
+  type WorkerEntry,
+  type WorkerKind,
+  type PoolRunOptions,
+} from "../pool/index.js";

@@ -38,7 +38,7 @@ export interface CheckedOptions {
   readonly signal?: AbortSignal;
 }
 
-export const EXECUTOR_KINDS = ["auto", "shell", "stdio", "node"] as const;
+export const EXECUTOR_KINDS = ["auto", "shell", "stdio", "node", "python"] as const;
 
 /** Node's timers fire at once beyond 2^31-1 ms (about 24.8 days): a longer limit would stop every task. */
 export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);

@@ -15,6 +15,14 @@ export interface SlurmResources {
   readonly time?: string;
   readonly partition?: string;
   readonly account?: string;
+  /** Nodes for the job (`--nodes`), e.g. for an MPI program. */
+  readonly nodes?: number;
+  /** Tasks (MPI ranks) of the job (`--ntasks`). */
+  readonly ntasks?: number;
+  /** Tasks per node (`--ntasks-per-node`). */
+  readonly ntasksPerNode?: number;
+  /** GPUs for the job (`--gpus`). */
+  readonly gpus?: number;
   /** Extra `sbatch` options, each one word, e.g. `["--qos=debug", "--constraint=avx2"]`. */
   readonly sbatch?: readonly string[];
 }
@@ -40,6 +48,12 @@ export function findResourceProblems(r: SlurmResources): ResourceProblem[] {
   const problems: ResourceProblem[] = [];
   if (r.cpus !== undefined && !(Number.isInteger(r.cpus) && r.cpus >= 1)) {
     problems.push({ field: "cpus", message: `cpus must be a whole number of at least 1, not ${JSON.stringify(r.cpus)}` });
+  }
+  for (const [field, min] of [["nodes", 1], ["ntasks", 1], ["ntasksPerNode", 1], ["gpus", 0]] as const) {
+    const n = r[field];
+    if (n !== undefined && !(Number.isInteger(n) && n >= min)) {
+      problems.push({ field, message: `${field} must be a whole number of at least ${min}, not ${JSON.stringify(n)}` });
+    }
   }
   if (r.memory !== undefined && !SLURM_MEMORY.test(r.memory)) {
     problems.push({ field: "memory", message: `memory ${JSON.stringify(r.memory)} is not a size such as 512M or 2G` });

@@ -25,7 +25,7 @@ export function mergeResources(layers: ResourceLayers): SlurmResources {
   const sbatch: string[] = [];
   for (const layer of order) {
     if (!layer) continue;
-    for (const key of ["cpus", "memory", "time", "partition", "account"] as const) {
+    for (const key of ["cpus", "memory", "time", "partition", "account", "nodes", "ntasks", "ntasksPerNode", "gpus"] as const) {
       if (layer[key] !== undefined) (merged as Record<string, unknown>)[key] = layer[key];
     }
     if (layer.sbatch) sbatch.push(...layer.sbatch);
@@ -42,6 +42,10 @@ export function resourceOptions(r: SlurmResources): string[] {
   if (r.time !== undefined) options.push(`--time=${r.time}`);
   if (r.partition !== undefined) options.push(`--partition=${r.partition}`);
   if (r.account !== undefined) options.push(`--account=${r.account}`);
+  if (r.nodes !== undefined) options.push(`--nodes=${r.nodes}`);
+  if (r.ntasks !== undefined) options.push(`--ntasks=${r.ntasks}`);
+  if (r.ntasksPerNode !== undefined) options.push(`--ntasks-per-node=${r.ntasksPerNode}`);
+  if (r.gpus !== undefined) options.push(`--gpus=${r.gpus}`);
   options.push(...(r.sbatch ?? []));
   return options;
 }
