@@ -78,7 +78,7 @@ describe("run options (API)", () => {
       [{ concurrency: 2.5 }, "concurrency: 2.5 is not a concurrency"],
       [
         { executors: { calc: "bogus" } },
-        `executor for 'calc': "bogus" is not an executor: expected auto, shell, stdio, node, an Executor or a worker from defineWorker`,
+        `executor for 'calc': "bogus" is not an executor: expected auto, shell, stdio, node, python, an Executor or a worker from defineWorker`,
       ],
       [{ executors: { calc: "shel" } }, "(closest: 'shell')"],
       [{ executors: null }, "executors: null is not an object of <worker>: executor"],
@@ -162,7 +162,7 @@ describe("run options (CLI)", () => {
     [["-j", "0"], '--concurrency "0": expected a whole number >= 1'],
     [
       ["-e", "calc=bogus"],
-      "--executor calc=bogus: \"bogus\" is not an executor kind (closest: 'node'; kinds: auto, shell, stdio, node, slurm)",
+      "--executor calc=bogus: \"bogus\" is not an executor kind (closest: 'node'; kinds: auto, shell, stdio, node, python, slurm)",
     ],
     [
       ["-e", "typo_worker=shell"],
