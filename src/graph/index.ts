@@ -20,7 +20,7 @@ export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
 export { persistentExecutor, type PersistentExecutor, type PersistentExecutorOptions } from "./executors/persistent.js";
-export { serviceExecutor } from "./executors/service.js";
+export { serviceExecutor, type ServiceExecutorOptions } from "./executors/service.js";
 export { pythonExecutor, type PythonExecutorOptions } from "./executors/python.js";
 export { containerExecutor, type ContainerExecutorOptions, type ContainerEngine } from "./executors/container.js";
 export {

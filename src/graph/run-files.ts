@@ -24,6 +24,8 @@ export async function onFile<T>(op: RunFileError["op"], file: string, fn: () => 
 
 export const GRAPH_INPUTS = "N-1";
 export const BODY_PORT = "body";
+/** Which kind of executor ran a task (`python`, `persistent`, ...), written by pool executors; `status` shows it. */
+export const KIND_FILE = "_kind";
 
 export class RunFiles {
   /** Absolute `<root>/<workflowId>`. */

@@ -11,7 +11,7 @@ import { ANY } from "./builder.js";
 import { readSignature } from "./controller.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
-import { BODY_PORT, exists, GRAPH_INPUTS, requireRunDir, tail } from "./run-files.js";
+import { BODY_PORT, exists, GRAPH_INPUTS, KIND_FILE, requireRunDir, tail } from "./run-files.js";
 import { runHolder, type RunHolder } from "./run-holder.js";
 
 export interface TaskState {
@@ -23,6 +23,8 @@ export interface TaskState {
    * failed elsewhere and the controller stopped this one; `started`: begun, not finished.
    */
   readonly state: "done" | "failed" | "stopped" | "started";
+  /** The kind of executor that ran it, when the run's worker pool recorded it. */
+  readonly kind?: string;
   readonly error?: string;
   readonly stderrTail?: string;
 }
@@ -42,6 +44,8 @@ export interface RunStatus {
     readonly stopped: number;
     readonly started: number;
   };
+  /** Tasks per kind of executor, for the tasks whose kind was recorded. */
+  readonly kinds: Readonly<Record<string, number>>;
   /** Failed, stopped and unfinished tasks (done ones are only counted). */
   readonly attention: readonly TaskState[];
 }
@@ -74,6 +78,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
   const runFailedHere = rootError && ours;
   const counts = { done: 0, failed: 0, stopped: 0, started: 0 };
   const attention: TaskState[] = [];
+  const kinds: Record<string, number> = {};
   await Promise.all(
     entries
       .filter((e) => e.startsWith("-."))
@@ -87,7 +92,11 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
         }
         if (def.type !== "function") return;
         const task = def.function_name ?? "?";
-        const error = await readFile(join(nodeDir, "_error"), "utf8").catch(() => undefined);
+        const [error, kind] = await Promise.all([
+          readFile(join(nodeDir, "_error"), "utf8").catch(() => undefined),
+          readFile(join(nodeDir, KIND_FILE), "utf8").then((k) => k.trim(), () => undefined),
+        ]);
+        if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
         if (error === undefined && (await exists(join(nodeDir, "_done")))) {
           counts.done++;
           return;
@@ -100,6 +109,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
           loc,
           task,
           state,
+          ...(kind ? { kind } : {}),
           ...(error?.trim() ? { error: error.trim() } : {}),
           ...(stderrTail ? { stderrTail } : {}),
         });
@@ -118,6 +128,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
     ...(state === "unfinished" ? { activity: controller?.live ? "running" : "interrupted" } : {}),
     ...(controller ? { controller } : {}),
     tasks: counts,
+    kinds,
     attention,
   };
 }
@@ -144,8 +155,10 @@ export function formatStatus(s: RunStatus): string {
     stateLine(s),
     `tasks: ${t.done} done, ${t.failed} failed, ${t.stopped ? `${t.stopped} stopped, ` : ""}${t.started} started and not finished`,
   ];
+  const kinds = Object.entries(s.kinds).sort(([a], [b]) => a.localeCompare(b));
+  if (kinds.length) lines.push(`ran by: ${kinds.map(([k, n]) => `${n} ${k}`).join(", ")}`);
   for (const a of s.attention) {
-    lines.push(`  ${MARK[a.state]} ${a.task} ${a.loc}${a.error ? `: ${a.error}` : ""}`);
+    lines.push(`  ${MARK[a.state]} ${a.task} ${a.loc}${a.kind ? ` [${a.kind}]` : ""}${a.error ? `: ${a.error}` : ""}`);
     if (a.stderrTail) lines.push(...a.stderrTail.split("\n").map((l) => `      | ${l}`));
   }
   return lines.join("\n");

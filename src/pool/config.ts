@@ -6,7 +6,18 @@
 import type { ContainerEngine } from "../graph/executors/container.js";
 import type { SlurmResources } from "../graph/executors/slurm-resources.js";
 
-export const WORKER_KINDS = ["auto", "shell", "stdio", "node", "python", "container", "slurm", "in-process"] as const;
+export const WORKER_KINDS = [
+  "auto",
+  "shell",
+  "stdio",
+  "node",
+  "python",
+  "container",
+  "slurm",
+  "in-process",
+  "persistent",
+  "service",
+] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 export interface WorkerEntry {
@@ -32,6 +43,15 @@ export interface WorkerEntry {
   readonly resources?: SlurmResources;
   readonly launch?: "direct" | "srun" | "mpirun";
   readonly modules?: readonly string[];
+  // persistent (docs/persistent-workers.md)
+  readonly instances?: number;
+  readonly start?: "lazy" | "eager";
+  /** Seconds a starting instance (persistent) or service (start + connect) has to be ready. */
+  readonly readyTimeout?: number;
+  readonly command?: readonly string[];
+  readonly wrap?: readonly string[];
+  // service
+  readonly concurrency?: number;
 }
 
 export interface PoolConfig {
@@ -45,17 +65,23 @@ export interface PoolConfig {
 /** Keys that mean something only for some kinds (the rest apply to every kind but in-process). */
 export const KIND_KEYS: Readonly<Record<string, readonly WorkerKind[]>> = {
   project: ["python"],
-  python: ["python"],
+  python: ["python", "persistent"],
   uv: ["python"],
-  file: ["node", "in-process"],
-  export: ["in-process"],
+  file: ["node", "in-process", "service"],
+  export: ["in-process", "service"],
   image: ["container"],
   engine: ["container"],
   shell: ["container"],
   resources: ["slurm"],
   launch: ["slurm"],
   modules: ["slurm"],
+  instances: ["persistent"],
+  start: ["persistent"],
+  readyTimeout: ["persistent", "service"],
+  command: ["persistent"],
+  wrap: ["persistent"],
+  concurrency: ["service"],
 };
 
-/** A program's environment cannot reach a worker run inside the controller. */
+/** A program's environment cannot reach a worker run inside the controller (in-process, service). */
 export const NO_PROCESS_KEYS = ["env", "vars", "volume"] as const;

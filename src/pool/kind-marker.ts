@@ -5,8 +5,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../graph/executor.js";
+import { KIND_FILE } from "../graph/run-files.js";
 
-export const KIND_FILE = "_kind";
+export { KIND_FILE };
 
 export function markKind(kind: string, inner: Executor): Executor {
   const mark = (launch: TaskLaunch) => writeFile(join(launch.nodeDir, KIND_FILE), kind).catch(() => undefined);

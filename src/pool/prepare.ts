@@ -20,9 +20,12 @@ import {
 } from "../graph/executors/find-worker.js";
 import { inProcessExecutor } from "../graph/executors/in-process.js";
 import { nodeExecutor } from "../graph/executors/node.js";
+import { persistentExecutor, persistentProgram } from "../graph/executors/persistent.js";
 import { pythonCommand, pythonExecutor } from "../graph/executors/python.js";
 import { shellExecutor } from "../graph/executors/shell.js";
+import { serviceExecutor } from "../graph/executors/service.js";
 import { stdioExecutor } from "../graph/executors/stdio.js";
+import type { ServiceImpl } from "../runtime-contract/service.js";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import { PoolConfigError } from "./pool-config-error.js";
@@ -179,14 +182,14 @@ function checkEntryKeys(
         `${src.at([...path, key], true)}: ${name}: '${key}' applies to kind ${kinds.join(" or ")}, not ${entry.kind}`,
       );
     }
-    if (entry.kind === "in-process" && (NO_PROCESS_KEYS as readonly string[]).includes(key)) {
+    if ((entry.kind === "in-process" || entry.kind === "service") && (NO_PROCESS_KEYS as readonly string[]).includes(key)) {
       problems.push(
         `${src.at([...path, key], true)}: ${name}: '${key}' cannot reach an in-process worker (it runs inside the controller)`,
       );
     }
   }
   if (name === "default") {
-    for (const key of ["project", ...(entry.kind === "node" ? ["file"] : [])]) {
+    for (const key of ["project", "command", ...(entry.kind === "node" || entry.kind === "service" ? ["file"] : [])]) {
       if (key in entry) {
         problems.push(
           `${src.at([...path, key], true)}: default: '${key}' names one worker's program; put it in that worker's entry`,
@@ -251,8 +254,11 @@ function startProblem(worker: string, entry: WorkerEntry, dirs: string[], base: 
         }
         throw new WorkerNotFoundError(worker, dirs, searched, "launcher, built TypeScript worker or main.py");
       }
+      case "persistent":
+        if (!entry.command) persistentProgram(worker, dirs);
+        return undefined;
       default:
-        return undefined; // slurm: checked when submitting; in-process: loaded above.
+        return undefined; // slurm: checked when submitting; in-process, service: loaded above.
     }
   } catch (e) {
     return (e as Error).message;
@@ -324,8 +330,34 @@ async function executorOf(
     case "in-process":
       ex = inProcessExecutor(await loadImpl(resolve(src.dir, entry.file!), entry.export ?? "default"));
       break;
+    case "persistent":
+      ex = persistentExecutor({
+        workers,
+        env,
+        ...(entry.instances !== undefined ? { instances: entry.instances } : {}),
+        ...(entry.start !== undefined ? { start: entry.start } : {}),
+        ...(entry.readyTimeout !== undefined ? { readyTimeoutMs: entry.readyTimeout * 1000 } : {}),
+        ...(entry.command && name !== "default" ? { commands: { [name]: commandOf(src.dir, entry.command) } } : {}),
+        ...(entry.wrap !== undefined ? { wrap: entry.wrap } : {}),
+        ...(entry.python !== undefined ? { python: entry.python } : {}),
+      });
+      break;
+    case "service": {
+      const impl = (await loadImpl(resolve(src.dir, entry.file!), entry.export ?? "default")) as ServiceImpl<unknown>;
+      if (typeof impl.close !== "function") {
+        throw new Error(`${entry.file} exports a worker, not a service (defineService(...)): use kind in-process for it`);
+      }
+      ex = serviceExecutor(impl, entry.concurrency !== undefined ? { concurrency: entry.concurrency } : {});
+      break;
+    }
   }
   return markKind(entry.kind, ex);
+}
+
+/** A persistent entry's command: a program path with a slash is relative to the file, a bare name is looked up on PATH. */
+function commandOf(base: string, command: readonly string[]): string[] {
+  const [program, ...args] = command;
+  return [program!.includes("/") ? resolve(base, program!) : program!, ...args];
 }
 
 /** Like `chooseExecutors`' auto, with the entry's environment and Python workers too. */

@@ -43,6 +43,22 @@ function programCandidates(worker: string, dir: string): { file: string; via: "n
   ];
 }
 
+/** The program a persistent worker starts, searched in the worker folders; throws WorkerNotFoundError. */
+export function persistentProgram(worker: string, dirs: readonly string[]): { file: string; via: "node" | "python" } {
+  const via = new Map<string, "node" | "python">();
+  const file = findWorkerFile(
+    worker,
+    dirs,
+    (dir) =>
+      programCandidates(worker, dir).map((c) => {
+        via.set(c.file, c.via);
+        return c.file;
+      }),
+    "persistent worker program (main.js, main.ts, main.py, ...)",
+  );
+  return { file, via: via.get(file)! };
+}
+
 /** The instances of one worker and the tasks waiting for one. */
 class Pool {
   readonly instances = new Set<Instance>();
@@ -138,18 +154,8 @@ export function persistentExecutor(options: PersistentExecutorOptions = {}): Per
   const commandFor = (worker: string): readonly string[] => {
     const given = options.commands?.[worker];
     if (given) return given;
-    const candidates = new Map<string, "node" | "python">();
-    const file = findWorkerFile(
-      worker,
-      dirs,
-      (dir) =>
-        programCandidates(worker, dir).map((c) => {
-          candidates.set(c.file, c.via);
-          return c.file;
-        }),
-      "persistent worker program (main.js, main.py, ...)",
-    );
-    return candidates.get(file) === "python" ? [options.python ?? "python3", file] : [process.execPath, file];
+    const { file, via } = persistentProgram(worker, dirs);
+    return via === "python" ? [options.python ?? "python3", file] : [process.execPath, file];
   };
 
   const poolFor = (launch: TaskLaunch): Pool => {
