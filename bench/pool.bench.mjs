@@ -1,9 +1,10 @@
 // Benchmark of the worker pool (build first: `npm run build`): a map of trivial Python tasks run
 // through a workers.yaml `kind: python` entry, against `xargs -P <same concurrency>` starting the
 // same `python main.py <definition>` processes on the same definitions; then the container kind
-// (bwrap) against the engine started the same way by xargs. Prints min/median/max and the ratio
-// of medians.
-// Usage: node bench/pool.bench.mjs [--tasks 500] [--container-tasks 50] [--concurrency <cpus>] [--repeat 3]
+// (bwrap, and podman where it runs) against the engine started the same way by xargs. Prints
+// min/median/max and the ratio of medians.
+// Usage: node bench/pool.bench.mjs [--tasks 500] [--container-tasks 50] [--podman-tasks 20]
+//        [--concurrency <cpus>] [--repeat 3]
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -16,6 +17,7 @@ const { values: opts } = parseArgs({
   options: {
     tasks: { type: "string", default: "500" },
     "container-tasks": { type: "string", default: "50" },
+    "podman-tasks": { type: "string", default: "20" },
     concurrency: { type: "string", default: String(availableParallelism()) },
     repeat: { type: "string", default: "3" },
     dir: { type: "string", default: tmpdir() },
@@ -97,7 +99,9 @@ async function compare(label, n, config, workers, baseline) {
     rmSync(root, { recursive: true, force: true });
   }
   const [o, x] = [stats(ours), stats(xargs)];
-  console.log(`${label}: pool ${show(o)}; xargs -P ${C} ${show(x)}; ratio of medians ${(o.median / x.median).toFixed(2)}`);
+  console.log(
+    `${label}: pool ${show(o)}; xargs -P ${C} ${show(x)}; ratio of medians ${(o.median / x.median).toFixed(2)}`,
+  );
 }
 
 const dir = mkdtempSync(join(opts.dir, "tw-pool-bench-w-"));
@@ -145,5 +149,40 @@ if (bwrap && busybox) {
   );
 } else {
   console.log("2. container tasks: bwrap or busybox is not installed, not measured");
+}
+
+const has = (cmd) => {
+  try {
+    return execFileSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+};
+if (has("podman") && has("runc") && busybox && existsSync(join(workers, "copy_worker", "main.sh"))) {
+  // The settings these machines need (docs/worker-pool.md), on both sides.
+  const engine = {
+    command: "podman",
+    args: ["--runtime", "runc", "--cgroup-manager", "cgroupfs"],
+    runArgs: ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"],
+  };
+  const image = "localhost/tw-pool-bench:1";
+  const tar = join(dir, "rootfs.tar");
+  execFileSync("tar", ["-C", join(dir, "rootfs"), "-cf", tar, "."]);
+  execFileSync("podman", [...engine.args, "import", tar, image], { stdio: "ignore" });
+  const w = join(workers, "copy_worker");
+  await compare(
+    `3. ${opts["podman-tasks"]} container (podman) tasks`,
+    Number(opts["podman-tasks"]),
+    { workers: { copy_worker: { kind: "container", image, engine } } },
+    workers,
+    (broot) => [
+      "podman",
+      ...engine.args,
+      ...["run", "--rm", "--init", ...engine.runArgs, "--volume", `${broot}:${broot}`, "--volume", `${w}:${w}:ro`],
+      ...["--workdir", broot, "--env", `TKR_DIR=${broot}`, image, "sh", join(w, "main.sh")],
+    ],
+  );
+} else {
+  console.log("3. container tasks: podman, runc or busybox is not installed, not measured");
 }
 rmSync(dir, { recursive: true, force: true });
