@@ -117,8 +117,11 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
   );
   attention.sort((a, b) => a.loc.localeCompare(b.loc, "en", { numeric: true }));
   const holder = rootDone || rootError ? undefined : await runHolder(dir);
-  // A task's `_error` fails the run, unless a live controller is running it again (resume).
-  const state = rootError || (counts.failed > 0 && !holder?.live) ? "failed" : rootDone ? "finished" : "unfinished";
+  // A task's `_error` fails the run, unless the run goes on: a live controller runs it again, or
+  // (ours) the failure was not recorded at the root, so a resume reruns the task. A finished run
+  // beside a task's `_error` failed all the same.
+  const taskFailed = counts.failed > 0 && !holder?.live && (!ours || rootDone);
+  const state = rootError || taskFailed ? "failed" : rootDone ? "finished" : "unfinished";
   const controller = state === "unfinished" ? holder : undefined;
   return {
     runDir: dir,

@@ -5,7 +5,7 @@ import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunError, SlurmExecutor, type Executor } from "../../src/graph/index.js";
-import { resumeOptions, storedOptionsText } from "../../src/graph/run-options.js";
+import { resumeOptions, storedOptionsText, type CheckedOptions } from "../../src/graph/run-options.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { tw } from "../support/cli.js";
 import { intTask, shellWorker, tempDir } from "./support.js";
@@ -129,7 +129,8 @@ describe("resume keeps the run's options", () => {
       calc: resumeAs,
       other: "stdio",
     });
-    const o = await resumeOptions(dir, { executors: { other: "shell" as const } });
+    const given: CheckedOptions = { executors: { other: "shell" } };
+    const o = await resumeOptions(dir, given);
     expect(o.executors!.other).toBe("shell");
     expect(o.executors!.calc).toBeInstanceOf(SlurmExecutor);
     await (o.executors!.calc as SlurmExecutor).close();

@@ -116,6 +116,18 @@ esac`,
     );
   });
 
+  it("a task's _error left by an earlier attempt of our run that did not fail: interrupted, rerun on resume", () => {
+    const { run, workers } = finishedAdder();
+    rmSync(join(run, "-", "_done"));
+    rmSync(join(run, "-.N2", "_done"));
+    writeFileSync(join(run, "-.N2", "_error"), "from the attempt before\n");
+    const s = tw("status", run);
+    expect(s.stdout).toContain("state: unfinished, interrupted (no controller holds it)");
+    expect(s.stdout).toContain("✗ failed  calc.add -.N2: from the attempt before");
+    expect(tw("resume", run, "-w", workers, "--no-progress").stdout).toBe("42\n");
+    expect(tw("status", run).stdout).toContain("state: finished\ntasks: 1 done");
+  });
+
   it("tells a running run from an interrupted one by its lock", () => {
     const { run } = finishedAdder();
     rmSync(join(run, "-", "_done"));
