@@ -12,7 +12,7 @@ import { readSignature } from "./controller.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
 import { BODY_PORT, exists, GRAPH_INPUTS, KIND_FILE, requireRunDir, tail } from "./run-files.js";
-import { runHolder, type RunHolder } from "./run-holder.js";
+import { readRunLock, type RunLockInfo } from "./run-lock.js";
 
 export interface TaskState {
   readonly loc: string;
@@ -37,7 +37,7 @@ export interface RunStatus {
   /** For an unfinished run: a live controller runs it (`running`), or none does (`interrupted`: resume it). */
   readonly activity?: "running" | "interrupted";
   /** The controller named by the run's lock, if any. */
-  readonly controller?: RunHolder;
+  readonly controller?: RunLockInfo;
   readonly tasks: {
     readonly done: number;
     readonly failed: number;
@@ -116,7 +116,7 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
       }),
   );
   attention.sort((a, b) => a.loc.localeCompare(b.loc, "en", { numeric: true }));
-  const holder = rootDone || rootError ? undefined : await runHolder(dir);
+  const holder = rootDone || rootError ? undefined : await readRunLock(dir);
   // A task's `_error` fails the run, unless the run goes on: a live controller runs it again, or
   // (ours) the failure was not recorded at the root, so a resume reruns the task. A finished run
   // beside a task's `_error` failed all the same.

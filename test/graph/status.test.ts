@@ -135,10 +135,10 @@ esac`,
     expect(s.stdout).toContain(
       `state: unfinished, interrupted (no controller holds it); continue it with: typespec-workers resume ${run}\n`,
     );
-    // A live controller: this test's own process.
+    // A live controller: this test's own process (the lock as src/graph/run-lock.ts writes it).
     writeFileSync(
       join(run, "_lock"),
-      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-12-02T03:00:00Z" }),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-12-02T03:00:00Z", nonce: "test" }),
     );
     s = tw("status", run);
     expect(s.stdout).toContain(
@@ -153,7 +153,7 @@ esac`,
     const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
     writeFileSync(
       join(run, "_lock"),
-      JSON.stringify({ pid: Number(gone), host: hostname(), startedAt: "2026-12-02T03:00:00Z" }),
+      JSON.stringify({ pid: Number(gone), host: hostname(), startedAt: "2026-12-02T03:00:00Z", nonce: "test" }),
     );
     s = tw("status", run);
     expect(s.stdout).toContain(
