@@ -41,6 +41,33 @@ describe("run model", () => {
   });
 });
 
+describe("run model states", () => {
+  it("tells running from stopped by the run's end and its controller's lock", async () => {
+    const { runDir } = await fixtureRun();
+    const { rmSync } = await import("node:fs");
+    // A task started and not finished, in a run with no end marker.
+    rmSync(join(runDir, "-.N4.M1.N1", "_done"));
+    rmSync(join(runDir, "-", "_done"));
+    const read = () => {
+      const m = new RunModel(runDir);
+      m.load();
+      return { task: m.nodes.get("-.N4.M1.N1")!.state, map: m.nodes.get("-.N4")!.state, run: m.summary().state };
+    };
+    // No lock: a controller may be at work (upstream writes none).
+    expect(read()).toEqual({ task: "running", map: "done", run: "unfinished" });
+    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x" }));
+    expect(read()).toMatchObject({ task: "running", run: "running" });
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "x" }));
+    expect(read()).toMatchObject({ task: "stopped", run: "interrupted" });
+    rmSync(join(runDir, "_lock"));
+    writeFileSync(join(runDir, "-", "_error"), "a task failed");
+    expect(read()).toMatchObject({ task: "stopped", run: "failed" });
+  });
+});
+
 describe("restart", () => {
   it("reruns the node, its dependents and later loop iterations, and nothing else", async () => {
     const { runDir } = await fixtureRun();
