@@ -1,17 +1,19 @@
-// Benchmarks of the graph runtime (build first: `npm run build`). Prints figures and ratios:
+// Benchmarks of the graph runtime (build first: `npm run build`). Prints figures and ratios, each
+// as median (min-max) over the repeats:
 //  1. fan-out/fold of 1,000 trivial shell tasks vs `xargs -P <same concurrency>` starting the same
 //     1,000 launcher processes (target ratio <= 1.5);
-//  2. in-process tasks per second (target: thousands);
-//  3. controller peak memory (max RSS) for a 10,000-node graph, measured in a child process.
-// Usage: node bench/run.bench.mjs [--tasks 1000] [--concurrency <cpus>] [--repeat 3]
+//  2. in-process tasks per second: a map at the default concurrency and at 64, and a chain
+//     (target: thousands);
+//  3. a chain of 100 shell tasks vs `xargs -P 1` running the same launcher 100 times;
+//  4. controller peak memory (max RSS) for a 10,000-node graph, measured in a child process.
+// Usage: node bench/run.bench.mjs [--tasks 1000] [--concurrency <cpus>] [--repeat 3] [--chain 100]
+//        [--dist <dist folder>] (another build, to compare two versions side by side)
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { graph, run, inProcessExecutor } from "../dist/src/graph/index.js";
-import { t, task, worker } from "../dist/src/runtime-contract/index.js";
-import { defineWorker } from "../dist/src/runtime-contract/sdk.js";
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,8 +23,14 @@ const { values: opts, positionals } = parseArgs({
     repeat: { type: "string", default: "3" },
     nodes: { type: "string", default: "10000" },
     dir: { type: "string", default: tmpdir() },
+    chain: { type: "string", default: "100" },
+    dist: { type: "string", default: new URL("../dist", import.meta.url).pathname },
   },
 });
+const dist = (p) => import(pathToFileURL(join(resolve(opts.dist), p)).href);
+const { graph, run, inProcessExecutor } = await dist("src/graph/index.js");
+const { t, task, worker } = await dist("src/runtime-contract/index.js");
+const { defineWorker } = await dist("src/runtime-contract/sdk.js");
 const N = Number(opts.tasks);
 const C = Number(opts.concurrency);
 const REPEAT = Number(opts.repeat);
@@ -62,6 +70,10 @@ function chainGraph(n) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+/** `median (min-max)` of a list of figures. */
+const spread = (xs, digits = 0) =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+const ratios = (a, b) => a.map((x, i) => x / b[i]);
 
 async function shellFanOut() {
   const dir = mkdtempSync(join(opts.dir, "tw-bench-"));
@@ -97,7 +109,35 @@ async function shellFanOut() {
     if (out.value.length !== N || out.value[N - 1] !== N - 1) throw new Error("wrong result from the fan-out graph");
   }
   rmSync(dir, { recursive: true, force: true });
-  return { xargs: median(xargsTimes), ours: median(ourTimes) };
+  return { xargs: xargsTimes, ours: ourTimes };
+}
+
+/** A chain of shell tasks (each starts when the one before ended) vs `xargs -P 1` running as many launchers. */
+async function shellChain() {
+  const M = Number(opts.chain);
+  const dir = mkdtempSync(join(opts.dir, "tw-bench-"));
+  const workers = join(dir, "workers");
+  mkdirSync(join(workers, "bench_worker"), { recursive: true });
+  const script = join(workers, "bench_worker", "main.sh");
+  writeFileSync(script, '#!/usr/bin/env bash\necho $(( $(cat "$input_x_file") + 1 )) > "$output_value_file"\n');
+  const g = chainGraph(M);
+  const xdir = join(dir, "xargs");
+  mkdirSync(xdir, { recursive: true });
+  writeFileSync(join(xdir, "0"), "0");
+  const list = Array.from({ length: M }, (_, i) => `${i} ${i + 1}`).join("\n");
+  const xargsTimes = [];
+  const ourTimes = [];
+  for (let r = 0; r < REPEAT; r++) {
+    let t0 = process.hrtime.bigint();
+    execFileSync("xargs", ["-P", "1", "-L", "1", "sh", "-c", `input_x_file=${xdir}/$0 output_value_file=${xdir}/$1 exec bash ${script} def`], { input: list });
+    xargsTimes.push(ms(t0));
+    t0 = process.hrtime.bigint();
+    const out = await run(g, { x: 0 }, { root: join(dir, `runs${r}`), workflowId: "chain", workers });
+    ourTimes.push(ms(t0));
+    if (out.value !== M) throw new Error("wrong result from the shell chain");
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { xargs: xargsTimes, ours: ourTimes, tasks: M };
 }
 
 async function inProcessRate() {
@@ -107,18 +147,23 @@ async function inProcessRate() {
   const g = fanOutGraph();
   const chain = chainGraph(N);
   const fan = [];
+  const fanDefault = [];
   const seq = [];
   for (let r = 0; r < REPEAT; r++) {
     let t0 = process.hrtime.bigint();
     await run(g, { xs }, { root: dir, workflowId: `fan${r}`, executor, concurrency: 64 });
     fan.push(ms(t0));
     t0 = process.hrtime.bigint();
+    await run(g, { xs }, { root: dir, workflowId: `fandefault${r}`, executor });
+    fanDefault.push(ms(t0));
+    t0 = process.hrtime.bigint();
     const out = await run(chain, { x: 0 }, { root: dir, workflowId: `chain${r}`, executor });
     seq.push(ms(t0));
     if (out.value !== N) throw new Error("wrong chain result");
   }
   rmSync(dir, { recursive: true, force: true });
-  return { fanPerSec: (xs.length / median(fan)) * 1000, chainPerSec: (N / median(seq)) * 1000 };
+  const perSec = (n) => (times) => times.map((t) => (n / t) * 1000);
+  return { fan: perSec(xs.length)(fan), fanDefault: perSec(xs.length)(fanDefault), chain: perSec(N)(seq), mapSize: xs.length };
 }
 
 /** In a child process: run a 10,000-node graph in-process and report the peak RSS. */
@@ -136,19 +181,25 @@ async function memoryChild(nodes) {
 if (positionals[0] === "memory-child") {
   await memoryChild(Number(opts.nodes));
 } else {
-  console.log(`graph runtime benchmark: ${N} tasks, concurrency ${C}, median of ${REPEAT}`);
+  console.log(`graph runtime benchmark (${opts.dist}): ${N} tasks, concurrency ${C}; median (min-max) of ${REPEAT}`);
   const fan = await shellFanOut();
   console.log(
-    `1. fan-out/fold of ${N} shell tasks: ${fan.ours.toFixed(0)} ms; xargs -P ${C}: ${fan.xargs.toFixed(0)} ms; ratio ${(fan.ours / fan.xargs).toFixed(2)} (target <= 1.5)`,
+    `1. fan-out/fold of ${N} shell tasks: ${spread(fan.ours)} ms; xargs -P ${C}: ${spread(fan.xargs)} ms; ratio ${spread(ratios(fan.ours, fan.xargs), 2)} (target <= 1.5)`,
   );
   const rate = await inProcessRate();
   console.log(
-    `2. in-process tasks: ${rate.fanPerSec.toFixed(0)}/s in a map of ${N * 2}; ${rate.chainPerSec.toFixed(0)}/s in a chain of ${N} (target: thousands)`,
+    `2. in-process tasks/s: map of ${rate.mapSize} at default concurrency ${spread(rate.fanDefault)}, at 64 ${spread(rate.fan)}; chain of ${N} ${spread(rate.chain)} (target: thousands)`,
   );
-  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir], { encoding: "utf8" });
+  const chain = await shellChain();
+  console.log(
+    `3. chain of ${chain.tasks} shell tasks: ${spread(chain.ours)} ms; xargs -P 1: ${spread(chain.xargs)} ms; ratio ${spread(ratios(chain.ours, chain.xargs), 2)}`,
+  );
+  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir, "--dist", opts.dist], {
+    encoding: "utf8",
+  });
   if (child.status !== 0) throw new Error(child.stderr);
   const mem = JSON.parse(child.stdout.trim().split("\n").pop());
   console.log(
-    `3. controller peak memory, ${mem.nodes}-node graph run in-process: max RSS ${mem.maxRssMB.toFixed(0)} MB (process at start ${mem.baseRssMB.toFixed(0)} MB), ${mem.ms.toFixed(0)} ms`,
+    `4. controller peak memory, ${mem.nodes}-node graph run in-process: max RSS ${mem.maxRssMB.toFixed(0)} MB (process at start ${mem.baseRssMB.toFixed(0)} MB), ${mem.ms.toFixed(0)} ms`,
   );
 }

@@ -12,6 +12,10 @@ export interface Resources {
   readonly time?: string;
   readonly partition?: string;
   readonly account?: string;
+  readonly nodes?: number;
+  readonly ntasks?: number;
+  readonly ntasksPerNode?: number;
+  readonly gpus?: number;
   readonly sbatch?: readonly string[];
 }
 

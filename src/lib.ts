@@ -7,7 +7,7 @@ export interface WorkersEmitterOptions {
   /** How 64-bit and unbounded integers (`int64`, `uint64`, `integer`) appear in TypeScript. */
   int64?: "bigint" | "number";
   /** What to write for each worker. */
-  emit?: ("stubs" | "launchers" | "descriptors")[];
+  emit?: ("stubs" | "launchers" | "descriptors" | "python")[];
   /** Module that generated stubs import the runtime from. */
   "runtime-module"?: string;
 }
@@ -34,11 +34,11 @@ const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
     },
     emit: {
       type: "array",
-      items: { type: "string", enum: ["stubs", "launchers", "descriptors"] },
+      items: { type: "string", enum: ["stubs", "launchers", "descriptors", "python"] },
       uniqueItems: true,
       nullable: true,
       description:
-        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`). Default: all three (`folders`) or stubs (`flat`).",
+        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`), `python` (`stubs.py`, Tierkreis's Python stubs). Default: the first three (`folders`) or stubs (`flat`).",
     },
     "runtime-module": {
       type: "string",
@@ -59,6 +59,24 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`${"kind"} name '${"name"}' cannot serve as both an environment variable name and a file name: use letters, digits and '_', not starting with a digit.`,
       },
     },
+    "name-too-long": {
+      severity: "error",
+      messages: {
+        default: paramMessage`${"kind"} name '${"name"}' is ${"length"} characters long: names become file and folder names, so at most ${"max"} characters.`,
+      },
+    },
+    "name-clash": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Task '${"name"}' has the name of its worker: the stubs export both the task and the worker under that name; rename one.`,
+      },
+    },
+    "thenable-task": {
+      severity: "warning",
+      messages: {
+        default: "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
+      },
+    },
     "empty-portmapping": {
       severity: "error",
       messages: {
@@ -77,17 +95,42 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`Worker '${"name"}' is declared more than once (interfaces in different namespaces share the worker name space, which is the launcher folder name).`,
       },
     },
+    "worker-case-clash": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Worker '${"name"}' differs from worker '${"other"}' only in case: their folders would be one folder on a case-insensitive file system (macOS, Windows).`,
+      },
+    },
     "unsupported-type": {
       severity: "error",
       messages: {
         default: paramMessage`Type '${"type"}' has no faithful encoding in the worker contract${"reason"}.`,
       },
     },
+    "type-too-deep": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Type '${"type"}' nests types more than ${"max"} levels deep (lists, records, unions and models inside one another).`,
+      },
+    },
     "invalid-command": {
       severity: "error",
       messages: {
         default: paramMessage`Invalid command template: ${"reason"}`,
+        empty: "@command needs at least one command line.",
         "unknown-port": paramMessage`Command template names '{${"name"}}', which is not a port of task '${"task"}'. Ports: ${"ports"}.`,
+      },
+    },
+    "shell-operator": {
+      severity: "warning",
+      messages: {
+        default: paramMessage`'${"operator"}' in a command line is passed to the program as an argument: command lines are split into words, never read by a shell. To ${"purpose"}, run a shell and pass the ports as its arguments: ${"suggestion"}`,
+      },
+    },
+    "duplicate-decorator": {
+      severity: "error",
+      messages: {
+        default: paramMessage`${"decorator"} is given more than once on '${"target"}': keep one.`,
       },
     },
     "stdio-arity": {

@@ -9,7 +9,9 @@ import { compileBareSpec, errorsOf } from "../tierkreis/bare-spec.js";
 export function addCompileCommand(program: Command): void {
   program
     .command("compile")
-    .description("compile a worker spec (a bare Tierkreis schema.tsp works unchanged) and emit the workers")
+    .description(
+      "compile a worker spec (a bare Tierkreis schema.tsp works unchanged) and emit the workers, with Tierkreis Python stubs",
+    )
     .argument("<spec>", "the .tsp file")
     .option("-o, --output-dir <dir>", "where to write one folder per worker", "workers")
     .option("--int64 <mode>", "int64/uint64/integer in TypeScript: bigint or number", "bigint")
@@ -18,7 +20,8 @@ export function addCompileCommand(program: Command): void {
       const result = await compileBareSpec(spec, {
         outputDir: opts.outputDir,
         noEmit: !opts.emit,
-        emitterOptions: { int64: opts.int64 },
+        // Tierkreis's Python stubs too: a bare spec is a Tierkreis worker's spec.
+        emitterOptions: { int64: opts.int64, emit: ["stubs", "launchers", "descriptors", "python"] },
       });
       for (const d of result.diagnostics) {
         process.stderr.write(`${formatDiagnostic(d, { pretty: process.stderr.isTTY === true })}\n`);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `typespec-workers` command. Each subcommand lives in its own module and registers itself
  * here.
@@ -6,6 +5,7 @@
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { addCompileCommand } from "./compile-command.js";
+import { addInitCommand } from "./init-command.js";
 import { addRunCommands } from "./run-commands.js";
 import { addViewCommands } from "../view/commands.js";
 
@@ -16,6 +16,7 @@ const program = new Command("typespec-workers")
   .description("Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.")
   .version(version);
 addCompileCommand(program);
+addInitCommand(program);
 addRunCommands(program);
 addViewCommands(program);
 

@@ -6,74 +6,9 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ExecutorChoice } from "../graph/executors/choose.js";
-import type { SlurmResources } from "../graph/executors/slurm-resources.js";
+import type { RunEvent } from "../graph/controller.js";
+import { runOptionsOf, withRunFlags, type RunFlags } from "./run-flags.js";
 import { showValue } from "./show-value.js";
-
-const KINDS = ["auto", "shell", "stdio", "node", "slurm"] as const;
-type Kind = (typeof KINDS)[number];
-type Choices = Record<string, Kind>;
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** `worker=kind` pairs (`openssl_worker=shell`, `default=auto`). */
-function executorChoices(pairs: readonly string[]): Choices {
-  const out: Choices = {};
-  for (const p of pairs) {
-    const [worker, kind] = p.split("=");
-    if (!worker || !kind || !(KINDS as readonly string[]).includes(kind)) {
-      throw new Error(`--executor ${p}: expected <worker>=${KINDS.join("|")}`);
-    }
-    out[worker] = kind as Kind;
-  }
-  return out;
-}
-
-function timeoutsOf(pairs: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of pairs) {
-    const [key, s] = p.split("=");
-    const n = Number(s);
-    if (!key || !(n > 0)) throw new Error(`--task-timeout ${p}: expected <worker>[.<task>]=<seconds>`);
-    out[key] = n;
-  }
-  return out;
-}
-
-/**
- * `--slurm key=value` pairs: the Slurm executor's default resources (`cpus`, `memory`, `time`,
- * `partition`, `account`; `sbatch` repeats), refused before anything runs where Slurm would refuse
- * them.
- */
-async function slurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
-  const out: { -readonly [K in keyof SlurmResources]: SlurmResources[K] } = {};
-  const sbatch: string[] = [];
-  for (const p of pairs) {
-    const eq = p.indexOf("=");
-    const [key, value] = eq > 0 ? [p.slice(0, eq), p.slice(eq + 1)] : [p, ""];
-    if (key === "cpus") out.cpus = Number(value);
-    else if (key === "memory" || key === "time" || key === "partition" || key === "account") out[key] = value;
-    else if (key === "sbatch") sbatch.push(value);
-    else throw new Error(`--slurm ${p}: expected cpus|memory|time|partition|account|sbatch=<value>`);
-  }
-  if (sbatch.length) out.sbatch = sbatch;
-  const { resourceProblems } = await import("../graph/executors/slurm-resources.js");
-  const problems = resourceProblems(out);
-  if (problems.length) throw new Error(`--slurm: ${problems.join("; ")}`);
-  return out;
-}
-
-interface RunFlags {
-  workers: string[];
-  executor: string[];
-  slurm: string[];
-  concurrency?: string;
-  timeout?: string;
-  taskTimeout: string[];
-  progress: boolean;
-}
 
 /**
  * Ctrl-C or SIGTERM stops the run: tasks run in process groups of their own (so that a timeout
@@ -91,44 +26,10 @@ function stopOnSignals(): AbortSignal {
   return ac.signal;
 }
 
-async function runOptions(o: RunFlags) {
-  const workers = o.workers.length ? o.workers : ["workers"];
-  const kinds = executorChoices(o.executor);
-  const executors: Record<string, ExecutorChoice> = {};
-  let slurm: ExecutorChoice | undefined;
-  for (const [worker, kind] of Object.entries(kinds)) {
-    if (kind !== "slurm") executors[worker] = kind;
-    else {
-      // Loaded only when asked for; one executor for every worker sent to Slurm, so that one
-      // batched squeue watches all their jobs. Launchers come from the first workers folder.
-      const { slurmExecutor } = await import("../graph/executors/slurm.js");
-      slurm ??= slurmExecutor({ workersDir: resolve(workers[0]!), defaults: await slurmDefaults(o.slurm) });
-      executors[worker] = slurm;
-    }
-  }
-  if (!slurm && o.slurm.length) {
-    throw new Error("--slurm sets the resources of workers run on Slurm: add -e <worker>=slurm (or default=slurm)");
-  }
-  return {
-    signal: stopOnSignals(),
-    workers,
-    executors,
-    ...(o.concurrency ? { concurrency: Number(o.concurrency) } : {}),
-    ...(o.timeout ? { timeout: Number(o.timeout) } : {}),
-    timeouts: timeoutsOf(o.taskTimeout),
-    progress: o.progress,
-  };
-}
-
-function withRunFlags(c: Command): Command {
-  return c
-    .option("-w, --workers <dir>", "worker folder (repeat to search several; default ./workers)", collect, [])
-    .option("-e, --executor <worker=kind>", "executor for a worker or 'default': auto, shell, stdio, node, slurm", collect, [])
-    .option("--slurm <key=value>", "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)", collect, [])
-    .option("-j, --concurrency <n>", "tasks at once (default: CPUs)")
-    .option("--timeout <seconds>", "time limit for every task")
-    .option("--task-timeout <worker.task=seconds>", "time limit for one task or worker", collect, [])
-    .option("--no-progress", "no progress display");
+/** The run directory on stderr as soon as it is known (the progress display shows it itself). */
+function announce(progress: boolean): { onEvent?: (e: RunEvent) => void } {
+  if (progress) return {};
+  return { onEvent: (e) => void (e.type === "run-started" && process.stderr.write(`run directory: ${e.runDir}\n`)) };
 }
 
 async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
@@ -137,7 +38,8 @@ async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
   } catch (e) {
     const err = e as Error & { runDir?: string };
     process.stderr.write(`error: ${err.message}\n`);
-    if (err.runDir && !err.message.includes(err.runDir)) process.stderr.write(`run directory: ${err.runDir} (typespec-workers status|resume <dir>)\n`);
+    if (err.runDir && !err.message.includes(err.runDir))
+      process.stderr.write(`run directory: ${err.runDir} (typespec-workers status|resume <dir>)\n`);
     process.exitCode = 1;
     return undefined;
   }
@@ -147,7 +49,9 @@ export function addRunCommands(program: Command): void {
   withRunFlags(
     program
       .command("run")
-      .description("run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph")
+      .description(
+        "run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph",
+      )
       .argument("<module>", "the graph module (.js, .mjs; .ts where Node strips types, as Node 24 does)")
       .option("-i, --inputs <json>", "graph inputs as a JSON object (decoded by the declared types)", "{}")
       .option("--root <dir>", "checkpoints root (default $TKR_DIR or ~/.tierkreis/checkpoints)")
@@ -156,30 +60,21 @@ export function addRunCommands(program: Command): void {
   ).action(async (module: string, o: RunFlags & { inputs: string; root?: string; id?: string; resume?: boolean }) => {
     await report(async () => {
       const { run } = await import("../graph/controller.js");
-      const { fromJsonValue } = await import("../runtime-contract/codec.js");
       const mod = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
-      const g = (mod.default ?? mod.graph) as import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
-      if (!g || typeof g !== "object" || !("signature" in g)) throw new Error(`${module} exports no graph (default export or 'graph')`);
-      let json: Record<string, unknown>;
-      try {
-        json = JSON.parse(o.inputs) as Record<string, unknown>;
-      } catch (e) {
-        throw new Error(`--inputs is not JSON: ${(e as Error).message}`);
-      }
-      const inputs: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(json)) {
-        const type = g.signature.inputs[k];
-        try {
-          inputs[k] = type ? fromJsonValue(v, type) : v;
-        } catch {
-          // Left as JSON: the run rejects it, with every other input problem, before anything runs.
-          inputs[k] = v;
-        }
-      }
+      const g = (mod.default ?? mod.graph) as
+        import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
+      if (!g || typeof g !== "object" || !("signature" in g))
+        throw new Error(`${module} exports no graph (default export or 'graph')`);
+      const inputs = await inputsOf(o.inputs, g.signature.inputs);
+      const { cliPool, underPool } = await import("../pool/cli-options.js");
+      const flags = underPool(await runOptionsOf(o), await cliPool(o, module, { graph: g }));
       const outcome = await run(g, inputs, {
-        ...(await runOptions(o)),
-        ...(o.root ? { root: o.root } : {}),
-        ...(o.id ? { workflowId: o.id } : {}),
+        workers: ["workers"],
+        ...flags,
+        signal: stopOnSignals(),
+        ...announce(flags.progress),
+        ...(o.root !== undefined ? { root: o.root } : {}),
+        ...(o.id !== undefined ? { workflowId: o.id } : {}),
         ...(o.resume ? { resume: true } : {}),
       });
       process.stderr.write(`run directory: ${outcome.runDir}\n`);
@@ -187,19 +82,38 @@ export function addRunCommands(program: Command): void {
     });
   });
 
-  withRunFlags(program.command("resume").description("continue a run from its directory").argument("<run-dir>")).action(
-    async (dir: string, o: RunFlags) => {
-      await report(async () => {
-        const { resume } = await import("../graph/controller.js");
-        const outcome = await resume(dir, await runOptions(o));
-        process.stdout.write(showValue(outcome.value) + "\n");
+  withRunFlags(
+    program
+      .command("resume")
+      .description("continue a run from its directory, with the options it started with unless given again")
+      .argument("<run-dir>"),
+  ).action(async (dir: string, o: RunFlags) => {
+    await report(async () => {
+      const { resume } = await import("../graph/controller.js");
+      const { storedOptionsOf } = await import("../graph/run-options.js");
+      const { readSignature } = await import("../graph/controller.js");
+      const { cliPool, underPool } = await import("../pool/cli-options.js");
+      const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
+      // The pool file is read again only when given; otherwise the run's stored options stand.
+      const pool = o.config ? await cliPool(o, undefined, used.length ? { used } : {}) : undefined;
+      const flags = underPool(await runOptionsOf(o), pool);
+      // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.
+      const fallback = flags.workers || (await storedOptionsOf(resolve(dir)))?.workers ? {} : { workers: ["workers"] };
+      const outcome = await resume(dir, {
+        ...fallback,
+        ...flags,
+        signal: stopOnSignals(),
+        ...announce(flags.progress),
       });
-    },
-  );
+      process.stdout.write(showValue(outcome.value) + "\n");
+    });
+  });
 
   program
     .command("status")
-    .description("tell the state of a run directory: finished, failed or unfinished, and its tasks")
+    .description(
+      "tell the state of a run directory: finished, failed, or unfinished (running or interrupted), and its tasks",
+    )
     .argument("<run-dir>")
     .option("--json", "as JSON")
     .action(async (dir: string, o: { json?: boolean }) => {
@@ -213,12 +127,62 @@ export function addRunCommands(program: Command): void {
 
   program
     .command("results")
-    .description("print the results of a finished run from its directory")
+    .description(
+      "print the results of a finished run from its directory (fails, naming why, on a failed or unfinished one)",
+    )
     .argument("<run-dir>")
-    .action(async (dir: string) => {
+    .option("--out <dir>", "write each output port to <dir>/<port> (bytes raw, other values as JSON) instead")
+    .action(async (dir: string, o: { out?: string }) => {
       await report(async () => {
-        const { readResults } = await import("../graph/status.js");
-        process.stdout.write(showValue(await readResults(dir)) + "\n");
+        const { readResultPorts } = await import("../graph/status.js");
+        const results = await readResultPorts(dir);
+        if (o.out !== undefined) {
+          const { writeResults } = await import("./write-results.js");
+          for (const file of await writeResults(results, o.out)) process.stdout.write(file + "\n");
+          return;
+        }
+        const value =
+          results.shape === "value"
+            ? results.ports.find((p) => p.name === "value")?.value
+            : Object.fromEntries(results.ports.map((p) => [p.name, p.value]));
+        process.stdout.write(showValue(value) + "\n");
       });
     });
+}
+
+/**
+ * `--inputs` JSON, each value decoded by its declared type. Numbers keep all their digits (an
+ * int64 beyond 2^53 is exact), as `results` prints them.
+ */
+async function inputsOf(
+  text: string,
+  types: Readonly<Record<string, import("../runtime-contract/types.js").TypeDesc>>,
+) {
+  const { parseJson } = await import("../runtime-contract/json-text.js");
+  const { compactJson } = await import("../graph/graph-data.js");
+  const { decodeUntyped, decodeValue } = await import("../runtime-contract/codec.js");
+  let tree: ReturnType<typeof parseJson>;
+  try {
+    tree = parseJson(text);
+  } catch (e) {
+    throw new Error(`--inputs is not JSON: ${(e as Error).message}`);
+  }
+  if (!(tree instanceof Map))
+    throw new Error(`--inputs must be a JSON object of named inputs, got ${text.slice(0, 40)}`);
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of tree) {
+    const json = new TextEncoder().encode(compactJson(v));
+    const type = types[k];
+    try {
+      inputs[k] = type
+        ? type.kind === "bytes" && typeof v === "string"
+          ? new TextEncoder().encode(v)
+          : decodeValue(json, type)
+        : decodeUntyped(json);
+    } catch {
+      // Left as JSON: the run rejects it, with every other input problem, before anything runs.
+      inputs[k] = JSON.parse(compactJson(v));
+    }
+  }
+  return inputs;
 }

@@ -5,20 +5,19 @@
  * editor underlines the mistake, not the whole operation.
  */
 import {
-  getSourceLocation,
   type DecoratorApplication,
   type DecoratorFunction,
   type DiagnosticTarget,
   type Model,
   type Program,
-  type SourceLocation,
 } from "@typespec/compiler";
 import { parseTemplate } from "../emitter/launcher-template.js";
 import { reportDiagnostic } from "../lib.js";
 import type { TaskModel } from "../spec/model.js";
 import { modelProperties } from "../spec/describe-type.js";
 import { isPortmapping } from "./portmapping.js";
-import { $command, $script, $stdio, getLaunchSpecs } from "./launch.js";
+import { $command, $script, $stdio } from "./launch.js";
+import { inString } from "./string-location.js";
 
 const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
   [$command as DecoratorFunction, "@command"],
@@ -28,13 +27,8 @@ const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
 
 export function validateLaunch(program: Program, task: TaskModel): void {
   const op = task.op;
-  const applications = launchApplications(task);
-  if (getLaunchSpecs(program, op).length > 1) {
-    // The first in the source is taken as meant; each further one is the conflict.
-    for (const application of applications.slice(1)) {
-      reportDiagnostic(program, { code: "conflicting-launch", format: { task: task.name }, target: application.node ?? op });
-    }
-  }
+  // Only the first launch decorator counts: a further one was reported when it was applied.
+  const applications = launchApplications(task).slice(0, 1);
 
   const ports = portNames(program, task);
   for (const application of applications) {
@@ -115,18 +109,4 @@ function checkTemplate(program: Program, task: TaskModel, ports: PortNames, temp
       });
     }
   }
-}
-
-/**
- * The location of `template[offset, end)` inside its string literal, when the literal's source
- * text is the template itself between quotes (no escapes); otherwise undefined.
- */
-function inString(node: DiagnosticTarget, template: string, offset: number, end: number): SourceLocation | undefined {
-  // Only a syntax node (a number `kind`) has the literal's own source text.
-  if (!("kind" in node) || typeof node.kind !== "number" || !("pos" in node)) return undefined;
-  const location = getSourceLocation(node);
-  if (!location || location.isSynthetic) return undefined;
-  const text = location.file.text.slice(location.pos, location.end);
-  if (text !== `"${template}"`) return undefined;
-  return { file: location.file, pos: location.pos + 1 + offset, end: location.pos + 1 + end };
 }

@@ -1,32 +1,38 @@
-import type { Interface, Operation, Program } from "@typespec/compiler";
+import type { DecoratorContext, DiagnosticTarget, Interface, Operation, Program } from "@typespec/compiler";
 import type { Resources, ResourcesDecorator, TimeoutDecorator } from "../../generated-defs/Workers.js";
 import { reportDiagnostic, StateKeys } from "../lib.js";
+import { findResourceProblems, type ResourceProblem } from "../runtime-contract/resources.js";
+import { repetition } from "./repeated.js";
 
 export type { Resources };
 
-const SLURM_TIME = /^(\d+-)?\d+(:\d{1,2}){0,2}$|^\d+-\d+$/;
-const SLURM_MEMORY = /^\d+[KMGT]?$/;
-
+// The Slurm executor checks requests with the same rules (`findResourceProblems`): a spec that
+// compiles never asks for what the executor refuses.
 export const $resources: ResourcesDecorator = (context, target, value) => {
-  const problems: string[] = [];
-  if (value.cpus !== undefined && value.cpus < 1) problems.push(`cpus must be at least 1, not ${value.cpus}`);
-  if (value.memory !== undefined && !SLURM_MEMORY.test(value.memory)) {
-    problems.push(`memory '${value.memory}' is not a size such as 512M or 2G`);
-  }
-  if (value.time !== undefined && !SLURM_TIME.test(value.time)) {
-    problems.push(`time '${value.time}' is not a Slurm time such as 30, 10:00, 01:00:00 or 1-00:00:00`);
-  }
-  for (const problem of problems) {
+  if (!isFirst(context, target, "@resources")) return;
+  for (const problem of findResourceProblems(value)) {
     reportDiagnostic(context.program, {
       code: "invalid-resources",
-      format: { reason: problem },
-      target: context.getArgumentTarget(0) ?? target,
+      format: { reason: problem.message },
+      target: fieldTarget(context, problem) ?? context.getArgumentTarget(0) ?? target,
     });
   }
   context.program.stateMap(StateKeys.resources).set(target, value);
 };
 
+/** The value of the offending field in the `#{ ... }` literal (the word, for `sbatch`), when written there. */
+function fieldTarget(context: DecoratorContext, problem: ResourceProblem): DiagnosticTarget | undefined {
+  const argument = context.getArgumentTarget(0) as { properties?: unknown } | undefined;
+  if (!argument || !("properties" in argument) || !Array.isArray(argument.properties)) return undefined;
+  const property = (argument.properties as { id?: { sv: string }; value?: DiagnosticTarget }[]).find((p) => p.id?.sv === problem.field);
+  const value = property?.value;
+  if (!value) return undefined;
+  if (problem.index !== undefined && "values" in value && Array.isArray(value.values)) return (value.values as DiagnosticTarget[])[problem.index] ?? value;
+  return value;
+}
+
 export const $timeout: TimeoutDecorator = (context, target, seconds) => {
+  if (!isFirst(context, target, "@timeout")) return;
   if (!(seconds > 0)) {
     reportDiagnostic(context.program, {
       code: "invalid-timeout",
@@ -53,4 +59,12 @@ export function getTimeout(program: Program, op: Operation | Interface): number 
   const own = map.get(op) as number | undefined;
   if (own !== undefined || op.kind === "Interface") return own;
   return op.interface ? (map.get(op.interface) as number | undefined) : undefined;
+}
+
+/** False, after reporting it, for a second `@timeout` or `@resources` on one declaration. */
+function isFirst(context: DecoratorContext, target: Operation | Interface, decorator: string): boolean {
+  const r = repetition(context, target, decorator);
+  if (r.kind === "first") return true;
+  reportDiagnostic(context.program, { code: "duplicate-decorator", format: { decorator, target: target.name }, target: r.at });
+  return false;
 }

@@ -4,10 +4,11 @@ import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
 import { renderLauncher } from "./launcher.js";
+import { pythonStubs } from "./python-stubs.js";
 import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
-type Artifact = "stubs" | "launchers" | "descriptors";
+type Artifact = "stubs" | "launchers" | "descriptors" | "python";
 
 interface OutputFile {
   readonly path: string;
@@ -22,8 +23,8 @@ startStubsPrinter();
 export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
   const { program } = context;
   const { workers, diagnostics } = collectWorkers(program);
-  // Validation has reported these; with any of them the output would be incomplete, so write none.
-  if (diagnostics.length > 0 || program.hasError()) return;
+  // Validation has reported these; with an error the output would be incomplete, so write none.
+  if (diagnostics.some((d) => d.severity === "error") || program.hasError()) return;
 
   const layout = context.options["output-layout"] ?? "folders";
   const artifacts = new Set<Artifact>(context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]));
@@ -41,6 +42,14 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
       const structure = stubsStructure(program, worker, stubsOptions);
       files.push({ path: inFolder(worker, "stubs.ts"), content: printStubsOnThread(structure) });
     }
+  }
+  if (artifacts.has("python")) {
+    for (const worker of workers) {
+      const stubs = pythonStubs(program, worker.iface);
+      program.reportDiagnostics(stubs.diagnostics);
+      if (stubs.text !== undefined) files.push({ path: inFolder(worker, "stubs.py"), content: stubs.text });
+    }
+    if (program.hasError()) return;
   }
   for (const worker of workers) {
     if (artifacts.has("descriptors")) files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });

@@ -31,7 +31,7 @@ export const asConst = (expr: Expr): Expr => ({ k: "as-const", expr });
 export function json(value: unknown): Expr {
   if (Array.isArray(value)) return array(value.map(json));
   if (value !== null && typeof value === "object") {
-    return object(Object.entries(value).map(([key, v]) => ({ key: JSON.stringify(key), value: json(v) })));
+    return object(Object.entries(value).map(([key, v]) => ({ key: key === "__proto__" ? objectKey(key) : JSON.stringify(key), value: json(v) })));
   }
   return text(JSON.stringify(value));
 }
@@ -53,4 +53,13 @@ export function flatText(e: Expr): string {
       return `{${e.expanded ? "\n" : " "}${props.join(", ")} }`;
     }
   }
+}
+
+/**
+ * A key of an object literal: quoted when it is not an identifier, and computed for `__proto__`,
+ * which as a plain key would set the object's prototype instead of a property.
+ */
+export function objectKey(name: string): string {
+  if (name === "__proto__") return '["__proto__"]';
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
 }

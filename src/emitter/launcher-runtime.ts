@@ -17,14 +17,27 @@ tkr_error_path=''
 tkr_errors_file=''
 tkr_errors_shared=0   # 1 when our stderr already is the errors file (the executor redirected it)
 tkr_failed_at=''
-tkr_timeout=''
+tkr_timeout=''         # the spec's @timeout; TW_TIMEOUT_SECONDS (the run's limit) wins over it
+tkr_timeout_run=\${TW_TIMEOUT_SECONDS-}
+unset TW_TIMEOUT_SECONDS  # the run's limit is this task's, not that of launchers the program starts
 tkr_child=''          # process (group) of the running program
+tkr_pid=$BASHPID      # the launcher itself: its traps act here only, never in a subshell
+tkr_why=''            # why the last check failed (for messages)
+tkr_stdin=''          # the file a @stdio task's scalar input is decoded into
+tkr_watch_stderr=0    # 1 for @stdio tasks: an empty output with stderr written is a failure
+tkr_stderr_before=0   # size of the errors file before the program started
+tkr_stderr_grew=0     # 1 when the program wrote to stderr
+tkr_output_files=()   # this run's outputs: removed on failure, so no partial value remains
+tkr_temp_files=()     # removed when the launcher ends
 
 # Fails the task: the message (and the tail of the program's stderr) go to _error, the message
 # to stderr; the launcher exits non-zero.
 tkr_fail() {
   local message="$tkr_task: $1" tail_text=''
   tkr_finished=1
+  # Nothing half-written stays where a finished value would be; on a full disk this also frees
+  # the room _error needs.
+  rm -f -- "\${tkr_output_files[@]}" "\${tkr_temp_files[@]}" 2>/dev/null || true
   if [[ $tkr_ran == 1 && -n $tkr_errors_file && -s $tkr_errors_file ]]; then
     tail_text=$(tail -n 20 -- "$tkr_errors_file" || true)
   fi
@@ -43,9 +56,11 @@ tkr_fail() {
 
 # Whatever stops the launcher without a verdict (a failed command under \`set -e\`, a signal)
 # still ends in _error: never in silence.
+# Subshells (the watchdog, a program not yet started) can run these traps too when a signal
+# comes before they reset them: there they do nothing but end the subshell.
 tkr_on_exit() {
   local status=$?
-  if [[ $tkr_finished == 0 ]]; then
+  if [[ $BASHPID == "$tkr_pid" && $tkr_finished == 0 ]]; then
     tkr_fail "launcher stopped unexpectedly (status $status\${tkr_failed_at:+ at $tkr_failed_at})"
   fi
 }
@@ -54,11 +69,29 @@ trap tkr_on_exit EXIT
 # A signal to the launcher (a cancelled run, a scheduler) stops the program and all it started.
 tkr_on_signal() {
   local stopped=''
+  [[ $BASHPID == "$tkr_pid" ]] || exit 143
   if [[ -n $tkr_child ]]; then
-    kill -TERM -- -"$tkr_child" 2>/dev/null || true
+    tkr_stop_program
     stopped='; the program was stopped'
   fi
   tkr_fail "launcher received SIG$1$stopped"
+}
+# SIGTERM to the program's group, SIGKILL 1 s later (within the controller's grace before it
+# kills the launcher), and SIGKILL to whatever the program left behind.
+tkr_stop_program() {
+  local timer
+  kill -TERM -- -"$tkr_child" 2>/dev/null || return 0
+  (
+    trap - EXIT ERR TERM INT HUP
+    sleep 1
+    kill -KILL -- -"$tkr_child"
+  ) </dev/null >/dev/null 2>&1 &
+  timer=$!
+  wait "$tkr_child" 2>/dev/null || true
+  kill -KILL -- -"$tkr_child" 2>/dev/null || true
+  kill -KILL "$timer" 2>/dev/null || true
+  wait "$timer" 2>/dev/null || true
+  jobs >/dev/null 2>&1
 }
 trap 'tkr_on_signal TERM' TERM
 trap 'tkr_on_signal INT' INT
@@ -115,7 +148,7 @@ tkr_input() {
   elif (( $# > 3 )); then
     path=$tkr_node_dir/defaults/$port
     mkdir -p -- "\${path%/*}"
-    printf '%s' "$4" >"$path"
+    tkr_write "$path" "$4"
   elif [[ $need == optional ]]; then
     # Not inherited from an executor's environment either: unset means not given.
     unset "input_\${port}_file" "input_\${port}_value"
@@ -129,7 +162,8 @@ tkr_input() {
 }
 
 # Exports input_PORT_value: the plain text of a scalar (a string without quotes and escapes, a
-# number as written). Not set beyond $tkr_value_limit bytes or for a string holding NUL.
+# number as written). Not set beyond $tkr_value_limit bytes, for a string holding NUL (no
+# argument or environment value can) or a lone surrogate (no UTF-8 text can).
 tkr_input_value() {
   local port=$1 path=$2 size text
   size=$(wc -c <"$path")
@@ -140,19 +174,28 @@ tkr_input_value() {
   fi
   if ! tkr_plain_text text "$path"; then
     unset "input_\${port}_value"
-    tkr_unset[$port]="input '$port' cannot pass as text (not valid JSON, or a string holding NUL)"
+    tkr_unset[$port]="input '$port' $tkr_why"
     return 0
   fi
   export "input_\${port}_value=$text"
 }
 
-# tkr_plain_text VAR PATH: the plain text of the scalar in wire form at PATH, into VAR.
+# tkr_plain_text VAR PATH: the plain text of the scalar in wire form at PATH, into VAR; else
+# returns 1 with the reason in tkr_why.
 tkr_plain_text() {
   local raw decoded
   IFS= read -r -d '' raw <"$2" || true
   if [[ $raw =~ ^[[:space:]]*\\" ]]; then
-    # The trailing \`.\` keeps trailing newlines of the string through $(...).
-    decoded=$(jq -j 'if type != "string" or (explode | any(. == 0)) then error("no text") else . + "." end' <<<"$raw" 2>/dev/null) || return 1
+    tkr_utf8_string "$2" || return 1
+    # The trailing \`.\` keeps trailing newlines of the string through $(...); \`N\` marks a NUL.
+    decoded=$(jq -j 'if type != "string" then error("no string") elif (explode | any(. == 0)) then "N" else . + "." end' <<<"$raw" 2>/dev/null) || {
+      tkr_why="is not a valid JSON string"
+      return 1
+    }
+    if [[ $decoded == N ]]; then
+      tkr_why="holds a NUL character, which no argument or environment value can hold"
+      return 1
+    fi
     printf -v "$1" '%s' "\${decoded%.}"
   else
     [[ $raw =~ ^[[:space:]]*(.*[^[:space:]])[[:space:]]*$ ]] && raw=\${BASH_REMATCH[1]}
@@ -160,14 +203,51 @@ tkr_plain_text() {
   fi
 }
 
-# Prints the plain text of a scalar input (the stdin of a @stdio task), without size limit.
-tkr_cat_plain() {
-  local text
-  if [[ -v "input_\${1}_value" ]]; then
-    local -n value="input_\${1}_value"
-    printf '%s' "$value"
-  elif tkr_plain_text text "$2"; then
-    printf '%s' "$text"
+# Returns 1 (reason in tkr_why) when the JSON string at PATH holds a lone surrogate escape
+# (\`\\ud800\` without its pair), which no UTF-8 text can carry (jq would turn it into U+FFFD or
+# refuse it). Only files with such escapes at all are scanned in full.
+tkr_utf8_string() {
+  LC_ALL=C grep -q '\\\\u[dD][89a-fA-F]' "$1" 2>/dev/null || return 0
+  local lone
+  # A run of backslashes before \`u\` is an escape when its length is odd.
+  lone=$(LC_ALL=C awk '{
+    s = $0
+    while (match(s, /\\\\+u[dD][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]/)) {
+      n = RLENGTH - 5; e = substr(s, RSTART + n - 1, 6); s = substr(s, RSTART + RLENGTH)
+      if (n % 2 == 0) continue
+      if (e ~ /^\\\\u[dD][89abAB]/) {
+        if (match(s, /^\\\\u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/)) { s = substr(s, 7); continue }
+      } else if (e !~ /^\\\\u[dD][c-fC-F]/) continue
+      print e; exit
+    }
+  }' "$1")
+  [[ -n $lone ]] || return 0
+  tkr_why="holds a lone surrogate ($lone), which no UTF-8 text can carry"
+  return 1
+}
+
+# tkr_stdin_text PORT: the stdin of a @stdio task whose input is a scalar: its plain text,
+# byte for byte (NUL included), as one line: followed by a newline unless it is empty or ends
+# with one. Decoded by jq into <node>/stdin in one pass (no bash loop over the text).
+tkr_stdin_text() {
+  local port=$1 head=''
+  local -n file="input_\${port}_file"
+  tkr_stdin=$tkr_node_dir/stdin
+  tkr_temp_files+=("$tkr_stdin")
+  IFS= read -r -N 256 head <"$file" || true
+  if [[ $head =~ ^[[:space:]]*\\" ]]; then
+    tkr_utf8_string "$file" || tkr_fail "input '$port' $tkr_why"
+    local filter='if type != "string" then error("no string") elif . == "" or endswith("\\n") then . else . + "\\n" end'
+    if ! jq -j "$filter" <"$file" 2>/dev/null >"$tkr_stdin"; then
+      jq -e 'type == "string"' <"$file" >/dev/null 2>&1 || tkr_fail "input '$port' is not a valid JSON string"
+      # Not the input then, but the writing: again, for the system's reason.
+      tkr_fail_write "$tkr_stdin" "$(jq -j "$filter" <"$file" 2>&1 >"$tkr_stdin")"
+    fi
+  else
+    local text
+    tkr_plain_text text "$file" || tkr_fail "input '$port' $tkr_why"
+    printf '%s\\n' "$text" 2>/dev/null >"$tkr_stdin" ||
+      tkr_fail_write "$tkr_stdin" "$( { printf '%s\\n' "$text" >"$tkr_stdin"; } 2>&1)"
   fi
 }
 
@@ -186,49 +266,88 @@ tkr_output() {
   if [[ -v "tkr_outputs[$port]" ]]; then tkr_abs path "\${tkr_outputs[$port]}"; else path=$output_dir/$port; fi
   mkdir -p -- "\${path%/*}"
   rm -f -- "$path"
+  tkr_output_files+=("$path")
   export "output_\${port}_file=$path"
 }
 
 # tkr_run LABEL STDIN STDOUT -- ARGV...: runs one program, its stderr into <node>/errors and
 # passed through, and fails with the reason unless it exits with status 0. Empty STDIN is
 # /dev/null; empty STDOUT is ours. The program runs in its own process group (job control is on
-# while it starts), so the time limit and a signal to the launcher stop it with all it started.
+# while it starts): the time limit and a signal to the launcher stop it with all it started, and
+# when it ends, whatever it left running in its group is killed. The tee copying its stderr
+# stays outside that group, so a background child holding stderr open cannot keep the task alive.
 tkr_run() {
   local label=$1 stdin=\${2:-/dev/null} stdout=$3
   shift 4
   if ! command -v -- "$1" >/dev/null 2>&1; then
     tkr_fail "program '$1' was not found\${label:+ ($label)}"
   fi
-  local out status=0 started=$SECONDS watchdog=''
-  if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
-  tkr_ran=1
-  set -m
-  if [[ $tkr_errors_shared == 1 ]]; then
-    (set +m; exec "$@" <"$stdin" >&"$out") &
-  else
-    (set +m; "$@" <"$stdin" 2>&1 >&"$out" | tee -a -- "$tkr_errors_file" >&2; exit "\${PIPESTATUS[0]}") &
+  local out err status=0 started=$SECONDS watchdog='' copier='' limit=\${tkr_timeout_run:-$tkr_timeout}
+  if [[ -n $limit && ! $limit =~ ^([0-9]+[.]?[0-9]*|[.][0-9]+)$ ]]; then
+    tkr_fail "time limit '$limit' (TW_TIMEOUT_SECONDS) is not a number of seconds"
   fi
+  if [[ -n $stdout ]]; then exec {out}>"$stdout"; else exec {out}>&1; fi
+  if [[ $tkr_errors_shared == 1 ]]; then
+    exec {err}>&2
+  else
+    exec {err}> >(exec tee -a -- "$tkr_errors_file" >&2)
+    copier=$!
+  fi
+  tkr_ran=1
+  if [[ $tkr_watch_stderr == 1 ]]; then tkr_stderr_before=$(wc -c <"$tkr_errors_file"); fi
+  set -m
+  (
+    trap - EXIT ERR TERM INT HUP
+    set +m
+    exec "$@" <"$stdin" >&"$out" 2>&"$err" {out}>&- {err}>&-
+  ) &
   tkr_child=$!
-  if [[ -n $tkr_timeout ]]; then
-    (set +m; sleep "$tkr_timeout"; kill -TERM -- -"$tkr_child"; sleep 10; kill -KILL -- -"$tkr_child") 2>/dev/null &
+  if [[ -n $limit ]]; then
+    (
+      trap - EXIT ERR TERM INT HUP
+      set +m
+      sleep "$limit"
+      kill -TERM -- -"$tkr_child"
+      sleep 10
+      kill -KILL -- -"$tkr_child"
+    ) </dev/null >/dev/null 2>&1 {out}>&- {err}>&- &
     watchdog=$!
   fi
   set +m
-  wait "$tkr_child" || status=$?
+  wait "$tkr_child" 2>/dev/null || status=$?
+  kill -KILL -- -"$tkr_child" 2>/dev/null || true
   tkr_child=''
-  if [[ -n $watchdog ]]; then kill -- -"$watchdog" 2>/dev/null || true; fi
-  exec {out}>&-
+  # SIGKILL: a subshell that has not yet reset the launcher's traps would swallow a SIGTERM.
+  if [[ -n $watchdog ]]; then
+    kill -KILL -- -"$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+  fi
+  # Job control would report each job killed by a signal ("Killed") on stderr at exit: not ours.
+  jobs >/dev/null 2>&1
+  exec {out}>&- {err}>&-
+  # All of the program's stderr is in the errors file before its tail is quoted.
+  if [[ -n $copier ]]; then wait "$copier" 2>/dev/null || true; fi
+  if [[ $tkr_watch_stderr == 1 ]] && (( $(wc -c <"$tkr_errors_file") > tkr_stderr_before )); then tkr_stderr_grew=1; fi
   (( status != 0 )) || return 0
   local where=\${label:+ ($label)}
-  if [[ -n $tkr_timeout ]] && (( (status == 143 || status == 137) && SECONDS - started >= tkr_timeout )); then
-    tkr_fail "timed out after $tkr_timeout s$where"
+  local whole=\${limit%.*}
+  if [[ -n $limit ]] && (( (status == 143 || status == 137) && SECONDS - started >= \${whole:-0} )); then
+    tkr_fail "timed out after $limit s$where"
   fi
   if (( status > 128 && status < 160 )); then
     local name
     name=$(kill -l "$(( status - 128 ))" 2>/dev/null || true)
     tkr_fail "killed by signal $(( status - 128 ))\${name:+ (SIG$name)}$where"
   fi
-  tkr_fail "exited with status $status$where"
+  tkr_fail "exited with status $status$where$(tkr_full_note)"
+}
+
+# "; the file system of <output_dir> is full" when it is: a program's write error (ENOSPC) is
+# often all its stderr holds, and stderr may not fit on that disk either.
+tkr_full_note() {
+  local avail
+  avail=$(df -P -- "$output_dir" 2>/dev/null | awk 'NR == 2 { print $4 }') || return 0
+  if [[ $avail == 0 ]]; then printf '; the file system of %s is full' "$output_dir"; fi
 }
 
 # tkr_script PATH STDIN STDOUT: runs a user script (with bash when it is not executable).
@@ -257,7 +376,33 @@ tkr_read_trimmed() {
 # tkr_replace PORT TEXT: the output file now holds exactly TEXT (its wire form).
 tkr_replace() {
   local -n path="output_\${1}_file"
-  printf '%s' "$2" >"$path"
+  tkr_write "$path" "$2"
+}
+
+# tkr_write PATH TEXT: PATH holds exactly TEXT, or the task fails naming the file. Written to a
+# temporary file beside it and renamed into place: PATH never holds part of a value.
+tkr_write() {
+  local tmp="$1.tkr-tmp"
+  tkr_temp_files+=("$tmp")
+  { printf '%s' "$2" >"$tmp" && mv -f -- "$tmp" "$1"; } 2>/dev/null && return 0
+  # Once more, for the system's reason (a failure is rare: the success path has no subshell).
+  tkr_fail_write "$1" "$( { printf '%s' "$2" >"$tmp" && mv -f -- "$tmp" "$1"; } 2>&1)"
+}
+
+# tkr_fail_write PATH ERROR: fails naming PATH and the reason at the end of a tool's ERROR message
+# (\`...: No space left on device\`).
+tkr_fail_write() {
+  local why=\${2##*: }
+  tkr_fail "cannot write $1\${why:+: $why}"
+}
+
+# An empty output of a @stdio task whose program wrote to stderr fails the task: programs such as
+# bc report a bad input on stderr and exit 0.
+tkr_stdio_output() {
+  local -n path="output_\${1}_file"
+  if [[ $tkr_stderr_grew == 1 && -f $path && ! -s $path ]]; then
+    tkr_fail "output '$1' is empty and the program wrote to stderr"
+  fi
 }
 
 # Scalar outputs are written by programs as plain text and stored in wire form (CONTRACT.md).
@@ -322,14 +467,20 @@ tkr_encode_bool() {
 }
 
 # A string output is the program's text minus one trailing newline (the line end \`echo\`
-# writes), as JSON with \\uXXXX escapes like Python's json.dumps.
+# writes), as JSON with \\uXXXX escapes like Python's json.dumps. jq streams it into a temporary
+# file (its own line end cut off) that is renamed into place.
 tkr_encode_string() {
   local -n path="output_\${1}_file"
-  local wire
+  local tmp="$path.tkr-tmp"
   tkr_written "$1"
-  wire=$(jq -a -R -s 'if endswith("\\n") then .[:-1] else . end' <"$path") ||
-    tkr_fail "output '$1' could not be read as text"
-  tkr_replace "$1" "$wire"
+  tkr_temp_files+=("$tmp")
+  # shellcheck disable=SC2016 # $text is jq's variable
+  local filter='$text | if endswith("\\n") then .[:-1] else . end'
+  if ! jq -n -a --rawfile text "$path" "$filter" 2>/dev/null >"$tmp"; then
+    tkr_fail_write "$path" "$(jq -n -a --rawfile text "$path" "$filter" 2>&1 >"$tmp")"
+  fi
+  { truncate -s -1 -- "$tmp" && mv -f -- "$tmp" "$path"; } 2>/dev/null ||
+    tkr_fail_write "$path" "$( { truncate -s -1 -- "$tmp" && mv -f -- "$tmp" "$path"; } 2>&1)"
 }
 
 # A task without a result (void) stores \`null\`, whether or not the program wrote it.
@@ -364,7 +515,8 @@ tkr_check_json() {
 }
 
 tkr_done() {
-  : >"$done_path"
+  rm -f -- "\${tkr_temp_files[@]}"
+  : 2>/dev/null >"$done_path" || tkr_fail "cannot write $done_path"
   tkr_finished=1
 }
 
@@ -407,7 +559,7 @@ tkr_main() {
   mkdir -p -- "$output_dir"
   rm -f -- "$done_path" "$error_path"
   tkr_errors_file=$tkr_node_dir/errors
-  if [[ /dev/stderr -ef $tkr_errors_file ]]; then tkr_errors_shared=1; else : >"$tkr_errors_file"; fi
+  if [[ /dev/stderr -ef $tkr_errors_file ]]; then tkr_errors_shared=1; else : 2>/dev/null >"$tkr_errors_file" || tkr_fail "cannot write $tkr_errors_file"; fi
   tkr_dispatch
 }
 `;

@@ -154,14 +154,18 @@ function runLines(task: TaskModel): string[] {
     const input = task.inputs[0];
     const output = task.outputs[0];
     if (!input || !output) throw new Error(`@stdio task '${task.name}' needs exactly one input and one output port`);
-    const stdin = isScalar(input.desc) ? `<(tkr_cat_plain ${input.name} "$input_${input.name}_file")` : `"$input_${input.name}_file"`;
+    const scalar = isScalar(input.desc);
+    const stdin = scalar ? `"$tkr_stdin"` : `"$input_${input.name}_file"`;
     const need = input.optional && input.default === undefined ? [`tkr_need ${input.name} input_${input.name}_file`] : [];
+    const prepare = [...need, ...(scalar ? [`tkr_stdin_text ${input.name}`] : []), "tkr_watch_stderr=1"];
     const stdout = `"$output_${output.name}_file"`;
+    const check = [`tkr_stdio_output ${output.name}`];
     if (launch.line !== undefined) {
       const words = templateWords(task, launch.line);
-      return [...need, ...needLines(task, [words]), `tkr_run '' ${stdin} ${stdout} -- ${words.map((w) => renderWord(task, w)).join(" ")}`];
+      const run = `tkr_run '' ${stdin} ${stdout} -- ${words.map((w) => renderWord(task, w)).join(" ")}`;
+      return [...prepare, ...needLines(task, [words]), run, ...check];
     }
-    return [...need, `tkr_script ${scriptWord(scriptPath(task))} ${stdin} ${stdout}`];
+    return [...prepare, `tkr_script ${scriptWord(scriptPath(task))} ${stdin} ${stdout}`, ...check];
   }
   return [`tkr_script ${scriptWord(launch.path)} '' ''`];
 }

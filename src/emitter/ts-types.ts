@@ -16,6 +16,7 @@ import {
   type Union,
 } from "@typespec/compiler";
 import { modelProperties } from "../spec/describe-type.js";
+import { typeIdentifier, type NameScope } from "./ts-names.js";
 
 /** A named type the file must declare, in the order first referenced. */
 export type NamedDeclaration =
@@ -37,23 +38,12 @@ const FLOAT_SCALARS = new Set(["float", "float32", "float64"]);
 export class TsTypeWriter {
   readonly declarations: NamedDeclaration[] = [];
   private readonly names = new Map<Type, string>();
-  private readonly taken = new Set<string>();
 
   constructor(
     private readonly program: Program,
     private readonly bigints: boolean,
-    reserved: Iterable<string>,
-  ) {
-    for (const name of reserved) this.taken.add(name);
-  }
-
-  /** A name not yet used in the file, preferring `base`. */
-  reserve(base: string): string {
-    let name = base;
-    for (let i = 2; this.taken.has(name); i++) name = `${base}${i}`;
-    this.taken.add(name);
-    return name;
-  }
+    private readonly scope: NameScope,
+  ) {}
 
   /** TypeScript type text for `type`. */
   write(type: Type): string {
@@ -80,7 +70,7 @@ export class TsTypeWriter {
       case "ModelProperty":
         return this.write(type.type);
       case "TemplateParameter":
-        return (type.node as { id?: { sv: string } }).id?.sv ?? "unknown";
+        return templateParameterName(type.node as { id?: { sv: string } });
       case "Model":
         return this.model(type);
       default:
@@ -120,6 +110,8 @@ export class TsTypeWriter {
   }
 
   private model(model: Model): string {
+    const builtin = this.templateBuiltin(model);
+    if (builtin) return builtin;
     if (isArrayModelType(model)) {
       const item = this.write(model.indexer.value);
       return /^[\w.]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
@@ -144,6 +136,19 @@ export class TsTypeWriter {
     return this.named(model, () => ({ kind: "model", name: this.nameFor(model), model, params: [], docSource: model }));
   }
 
+  /**
+   * `T[]` and `Record<T>` inside a template declaration: TypeSpec leaves them as the `Array` and
+   * `Record` templates applied to the parameter, without the indexer their instances have.
+   */
+  private templateBuiltin(model: Model): string | undefined {
+    if (model.indexer || model.namespace?.name !== "TypeSpec" || model.namespace.namespace?.name !== "") return undefined;
+    if (model.name !== "Array" && model.name !== "Record") return undefined;
+    const arg = model.templateMapper?.args[0];
+    const item = arg && "kind" in arg && arg.entityKind === "Type" ? this.write(arg as Type) : "unknown";
+    if (model.name === "Record") return `Record<string, ${item}>`;
+    return /^[\w.]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
+  }
+
   private named(type: Type, declare: () => NamedDeclaration): string {
     const known = this.names.get(type);
     if (known) return known;
@@ -155,16 +160,21 @@ export class TsTypeWriter {
 
   /** The type's own name, or qualified by its namespace when another type took the name. */
   private nameFor(type: Model | Enum | Union): string {
-    const own = type.name ?? "Anonymous";
-    if (!this.taken.has(own)) return this.reserve(own);
+    const own = typeIdentifier(type.name ?? "Anonymous");
+    if (!this.scope.has(own)) return this.scope.reserve(own);
     const ns = type.namespace?.name;
-    return this.reserve(ns ? `${ns}_${own}` : own);
+    return this.scope.reserve(ns ? typeIdentifier(`${ns}_${own}`) : own);
   }
 }
 
 function templateParameterNames(model: Model): string[] {
   const node = model.node as { templateParameters?: { id: { sv: string } }[] } | undefined;
-  return node?.templateParameters?.map((p) => p.id.sv) ?? [];
+  return node?.templateParameters?.map(templateParameterName) ?? [];
+}
+
+/** A template parameter's name in the generic interface (declared and used the same way). */
+function templateParameterName(node: { id?: { sv: string } } | undefined): string {
+  return node?.id ? typeIdentifier(node.id.sv) : "unknown";
 }
 
 /** A property name as an object key: quoted when it is not an identifier. */

@@ -5,10 +5,11 @@
  * Element values are moved as JSON text, so nothing is re-encoded (big integers and `2.0` stay
  * as they are). Top-level bytes elements are raw files and become `__tkr_bytes__` objects in a list.
  */
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { resolvePath, type CallArgs } from "../runtime-contract/call-args.js";
 import { JsonNumber, parseJson, type JsonTree } from "../runtime-contract/json-text.js";
+import { writeFileAtomic } from "../runtime-contract/storage.js";
 import { pythonJson } from "./graph-data.js";
 
 export class BuiltinError extends Error {}
@@ -43,7 +44,7 @@ async function unfold(root: string, args: CallArgs): Promise<void> {
   const tree = treeOf(await readFile(resolvePath(root, input)));
   if (!Array.isArray(tree)) throw new BuiltinError(`unfold_values: expected a list, got ${describe(tree)}`);
   const dir = resolvePath(root, args.output_dir);
-  await Promise.all(tree.map((el, i) => writeFile(`${dir}/${i}`, bytesOf(el))));
+  await Promise.all(tree.map((el, i) => writeFileAtomic(`${dir}/${i}`, bytesOf(el))));
 }
 
 async function fold(root: string, args: CallArgs): Promise<void> {
@@ -55,7 +56,7 @@ async function fold(root: string, args: CallArgs): Promise<void> {
   const names = (await readdir(dirname(abs))).filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)));
   names.sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
   const items = await Promise.all(names.map(async (n) => treeOf(await readFile(`${dirname(abs)}/${n}`))));
-  await writeFile(resolvePath(root, out), pythonJson(items));
+  await writeFileAtomic(resolvePath(root, out), pythonJson(items));
 }
 
 function describe(t: JsonTree): string {
@@ -64,6 +65,45 @@ function describe(t: JsonTree): string {
   if (t instanceof Map) return "an object";
   return typeof t === "string" ? "a string" : typeof t;
 }
+
+type CheckResult = { port: string; reason: string } | undefined;
+
+/**
+ * Why a finished built-in's outputs cannot be trusted on resume (port and reason), or
+ * undefined: `unfold_values` has one file per element of its input, `fold_values` a JSON list.
+ */
+async function checkUnfold(root: string, args: CallArgs): Promise<CheckResult> {
+  const input = args.inputs.value;
+  if (input === undefined) return undefined;
+  const tree = treeOf(await readFile(resolvePath(root, input)));
+  if (!Array.isArray(tree)) return undefined;
+  const dir = resolvePath(root, args.output_dir);
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      await access(`${dir}/${i}`);
+    } catch {
+      return { port: String(i), reason: "is missing" };
+    }
+  }
+  return undefined;
+}
+
+async function checkFold(root: string, args: CallArgs): Promise<CheckResult> {
+  const out = args.outputs.value;
+  if (out === undefined) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(resolvePath(root, out));
+  } catch {
+    return { port: "value", reason: "is missing" };
+  }
+  return Array.isArray(treeOf(bytes)) ? undefined : { port: "value", reason: "is not a list" };
+}
+
+export const BUILTIN_CHECKS: Readonly<Record<string, (root: string, args: CallArgs) => Promise<CheckResult>>> = {
+  unfold_values: checkUnfold,
+  fold_values: checkFold,
+};
 
 export const BUILTINS: Readonly<Record<string, (root: string, args: CallArgs) => Promise<void>>> = {
   unfold_values: unfold,

@@ -12,27 +12,36 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { CallArgs } from "../runtime-contract/call-args.js";
 import { serializeCallArgs } from "../runtime-contract/call-args.js";
 import { decodeUntyped, decodeValue, encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
 import { pythonString } from "../runtime-contract/json-text.js";
-import { defaultRoot } from "../runtime-contract/storage.js";
+import { defaultRoot, writeFileAtomic } from "../runtime-contract/storage.js";
 import type { TaskDesc } from "../runtime-contract/task.js";
-import type { TypeDesc } from "../runtime-contract/types.js";
+import { typeName, type TypeDesc } from "../runtime-contract/types.js";
 import { ANY, type Graph, type GraphSignature } from "./builder.js";
-import { BUILTINS } from "./builtins.js";
-import { bytesOf } from "./builtins.js";
-import { GraphInputError, RunError, TaskFailedError } from "./errors.js";
+import { BUILTIN_CHECKS, BUILTINS, bytesOf } from "./builtins.js";
+import { GraphInputError, RunError, RunFileError, TaskFailedError } from "./errors.js";
 import type { Executor, TaskLaunch, TaskResult } from "./executor.js";
 import { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 import { registryDirs } from "./executors/find-worker.js";
+import { isInProcessExecutor } from "./executors/in-process.js";
 import { graphFromTree, inEdges, nodeDefText, parseGraphData, type GraphData, type NodeDef, type ValueRef } from "./graph-data.js";
 import { Limiter } from "./limiter.js";
 import { attachProgress } from "./progress.js";
-import { BODY_PORT, exists, requireRunDir, RunFiles } from "./run-files.js";
+import { BODY_PORT, exists, onFile, requireRunDir, RunFiles } from "./run-files.js";
+import { acquireRunLock } from "./run-lock.js";
+import { checkRunOptions, OPTIONS_FILE, resumeOptions, storedOptionsText, taskNamesOf } from "./run-options.js";
+
+/**
+ * Default number of in-process tasks at once. Their cost is file-system latency on the
+ * controller's thread, not CPU: a map ran ~2x faster at 64 than at 2 (the CPU count); see
+ * bench/run.bench.mjs.
+ */
+export const IN_PROCESS_CONCURRENCY = 64;
 
 /** What happens to tasks during a run (for progress displays and logs). */
 export type RunEvent =
@@ -41,6 +50,11 @@ export type RunEvent =
   | { readonly type: "task-done"; readonly loc: string; readonly task: string }
   /** Finished in an earlier attempt of this run directory; not run again. */
   | { readonly type: "task-cached"; readonly loc: string; readonly task: string }
+  /**
+   * Marked finished in an earlier attempt, but an output is missing or does not decode as its
+   * declared type: it runs again. `message`: `rerunning <task> at <loc>: output <port> <reason>`.
+   */
+  | { readonly type: "task-rerun"; readonly loc: string; readonly task: string; readonly port: string; readonly reason: string; readonly message: string }
   | { readonly type: "task-failed"; readonly loc: string; readonly task: string; readonly reason: string }
   | { readonly type: "run-finished"; readonly ok: boolean };
 
@@ -57,7 +71,10 @@ export interface RunOptions {
   readonly executors?: Readonly<Record<string, ExecutorChoice>>;
   /** One executor for every task (overrides `executors`). */
   readonly executor?: Executor;
-  /** Tasks at once; default the number of CPUs. */
+  /**
+   * Tasks at once. Default: the number of CPUs for tasks run as processes, and
+   * `IN_PROCESS_CONCURRENCY` for tasks run in-process (their cost is file latency, not CPU).
+   */
   readonly concurrency?: number;
   /** Time limit in seconds for every task, unless set more precisely below or by `@timeout`. */
   readonly timeout?: number;
@@ -90,6 +107,7 @@ export async function run<I, O, S extends "ports" | "value">(
   inputs: I,
   options: RunOptions = {},
 ): Promise<RunOutcome<O>> {
+  checkRunOptions(options, taskNamesOf(graph.data));
   const encoded = encodeInputs(graph.signature, inputs as Record<string, unknown>);
   const root = resolve(options.root ?? defaultRoot());
   const workflowId = options.workflowId ?? randomUUID();
@@ -98,24 +116,33 @@ export async function run<I, O, S extends "ports" | "value">(
 }
 
 /**
- * Continue a run from its directory alone (graph, inputs and types are read from it). Executors
- * and limits come from `options`, as they are not stored.
+ * Continue a run from its directory alone (graph, inputs, types and the options it started with
+ * are read from it). Options given here replace the stored ones.
  */
 export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
   const dir = resolve(runDir);
   const files = new RunFiles(resolve(dir, ".."), dir.slice(resolve(dir, "..").length + 1));
   await requireRunDir(dir);
   const body = await readFile(files.output(".N-1", BODY_PORT), "utf8");
+  const data = parseGraphData(body);
+  const opts = await resumeOptions(dir, options);
+  checkRunOptions(opts, taskNamesOf(data));
   const sig = await readSignature(dir);
   const inputs = new Map<string, Uint8Array>();
   for (const port of Object.keys(sig.signature.inputs)) inputs.set(port, await readFile(files.output(".N-1", port)));
-  const controller = new Controller(parseGraphData(body), sig.signature, sig.tasks, files, { ...options, resume: true });
+  const controller = new Controller(data, sig.signature, sig.tasks, files, { ...opts, resume: true });
   return controller.start(body, inputs, sig.name);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 const isAny = (t: TypeDesc) => t === ANY || (t.kind === "union" && t.of.length === 0);
+
+/** An executor choice that runs tasks in-process: a worker implementation or an in-process executor. */
+function isInProcessChoice(c: ExecutorChoice | undefined): boolean {
+  if (typeof c !== "object" || c === null) return false;
+  return typeof (c as { runTask?: unknown }).runTask === "function" || isInProcessExecutor(c);
+}
 
 function encodeInputs(sig: GraphSignature, inputs: Record<string, unknown>): Map<string, Uint8Array> {
   const problems: string[] = [];
@@ -195,7 +222,10 @@ function isoNow(): string {
 
 class Controller {
   private readonly executor: Executor;
+  /** Tasks run as processes (or jobs). */
   private readonly limiter: Limiter;
+  /** Tasks run in-process. */
+  private readonly inProcessLimiter: Limiter;
   private readonly staging: Limiter;
   private readonly abort = new AbortController();
   private readonly memo = new Map<string, Promise<void>>();
@@ -218,7 +248,9 @@ class Controller {
   ) {
     this.executor = options.executor ?? chooseExecutors(options.workers, options.executors);
     this.limiter = new Limiter(options.concurrency ?? availableParallelism());
-    this.staging = new Limiter(this.limiter.limit * 2 + 4);
+    this.inProcessLimiter = new Limiter(options.concurrency ?? IN_PROCESS_CONCURRENCY);
+    const widest = this.anyInProcess() ? Math.max(this.limiter.limit, this.inProcessLimiter.limit) : this.limiter.limit;
+    this.staging = new Limiter(widest * 2 + 4);
     // Every running task listens on the run's signal: with a high concurrency (Slurm) that is
     // more than Node's default of 10 and is not a leak.
     setMaxListeners(0, this.abort.signal);
@@ -234,7 +266,19 @@ class Controller {
     };
   }
 
+  /** Run (or resume) holding the run directory's lock, so no other controller works in it meanwhile. */
   async start(bodyText: string, inputs: Map<string, Uint8Array>, name: string): Promise<RunOutcome<unknown>> {
+    const { files } = this;
+    await onFile("create", files.dir, () => mkdir(files.dir, { recursive: true }));
+    const lock = await acquireRunLock(files.dir);
+    try {
+      return await this.startLocked(bodyText, inputs, name);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async startLocked(bodyText: string, inputs: Map<string, Uint8Array>, name: string): Promise<RunOutcome<unknown>> {
     const { files } = this;
     const stored = files.output(".N-1", BODY_PORT);
     if (await exists(stored)) {
@@ -253,33 +297,42 @@ class Controller {
       this.fresh = false;
     } else {
       await files.prepare(".N-1");
+      const write = (file: string, data: string | Uint8Array) => onFile("write", file, () => writeFileAtomic(file, data));
       await Promise.all([
-        writeFile(join(files.dir, "_metadata"), pyDict([["name", pythonString(this.options.name ?? name)], ["start_time", pythonString(isoNow())]])),
-        writeFile(
+        write(join(files.dir, "_metadata"), pyDict([["name", pythonString(this.options.name ?? name)], ["start_time", pythonString(isoNow())]])),
+        write(
           join(files.dir, SIGNATURE_FILE),
           JSON.stringify({ name: this.options.name ?? name, ...this.signature, tasks: [...this.tasks.values()] }, null, 2) + "\n",
         ),
-        ...[...inputs].map(([port, bytes]) => writeFile(files.output(".N-1", port), bytes)),
+        write(join(files.dir, OPTIONS_FILE), storedOptionsText(this.options)),
+        ...[...inputs].map(([port, bytes]) => files.writeValue(".N-1", port, bytes)),
       ]);
       // The body last: its presence says the run directory is complete enough to resume.
-      await writeFile(stored, bodyText);
+      await write(stored, bodyText);
     }
 
     const onUserAbort = () => this.fail(new RunError("the run was stopped"));
     this.options.signal?.addEventListener("abort", onUserAbort, { once: true });
     this.emit({ type: "run-started", runDir: files.dir, resumed: !this.fresh });
-    await appendFile(files.logs, `${isoNow()}: ${this.fresh ? "start" : "resume"} run ${files.workflowId}\n`);
+    await this.log(`${this.fresh ? "start" : "resume"} run ${files.workflowId}`);
     try {
-      if (this.fresh || !(await files.isDone("-"))) {
+      // On resume the graph is walked again even if it finished: finished tasks are checked, not
+      // run, and the links of structural nodes are made again (a rerun task's values are new files).
+      {
+        // A failure recorded by an earlier attempt is not this attempt's.
+        if (!this.fresh) await files.reset("-");
         const inputPorts = Object.keys(this.signature.inputs).length ? Object.keys(this.signature.inputs) : [...this.data.graph_inputs];
         const inputs = Object.fromEntries(inputPorts.map((p) => [p, [".N-1", p] as const]));
         const outs = await this.evalGraph({ loc: "-", data: this.data, inputs });
-        await files.prepare("-");
-        await Promise.all([
-          ...Object.entries(outs).map(([port, [l, p]]) => files.linkOutput(l, p, "-", port)),
-          files.write("-", "nodedef", rootNodeDef(inputPorts)),
-        ]);
-        await files.markDone("-");
+        await this.atNode("-", "graph", async () => {
+          await files.prepare("-");
+          if (!this.fresh) await onFile("remove", join(files.dir, "-", "_error"), () => rm(join(files.dir, "-", "_error"), { force: true }));
+          await Promise.all([
+            ...Object.entries(outs).map(([port, [l, p]]) => files.linkOutput(l, p, "-", port)),
+            files.write("-", "nodedef", rootNodeDef(inputPorts)),
+          ]);
+          await files.markDone("-");
+        });
       }
     } catch (e) {
       this.fail(e as Error);
@@ -293,7 +346,7 @@ class Controller {
       await this.executor.close?.();
       throw this.failure;
     }
-    await appendFile(files.logs, `${isoNow()}: finished run ${files.workflowId}\n`);
+    await this.log(`finished run ${files.workflowId}`);
     this.emit({ type: "run-finished", ok: true });
     this.detachProgress?.();
     await this.executor.close?.();
@@ -321,9 +374,37 @@ class Controller {
     const where = e instanceof TaskFailedError ? e.loc : "-";
     const text = e instanceof TaskFailedError ? `${e.loc}\n${e.task}: ${e.reason}\n` : `${e.message}\n`;
     await this.files.markError("-", e.message).catch(() => undefined);
-    await writeFile(join(this.files.dir, "-", "errors"), text).catch(() => undefined);
-    await appendFile(this.files.logs, `${isoNow()}: failed at ${where}: ${e.message}\n`).catch(() => undefined);
+    await writeFileAtomic(join(this.files.dir, "-", "errors"), text).catch(() => undefined);
+    await this.log(`failed at ${where}: ${e.message}`);
     if (e instanceof TaskFailedError) Object.assign(e, { runDir: this.files.dir });
+  }
+
+  /** A line in the run's log. Best effort: a log that cannot be written (full disk) fails nothing. */
+  private async log(text: string): Promise<void> {
+    await appendFile(this.files.logs, `${isoNow()}: ${text}\n`).catch(() => undefined);
+  }
+
+  /** A file error in a node that is not a task names the node (a task's names the task). */
+  private async atNode<T>(loc: string, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof RunFileError) throw new RunError(`${what} at ${loc}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private anyInProcess(): boolean {
+    const o = this.options;
+    if (o.executor) return isInProcessExecutor(o.executor);
+    return Object.values(o.executors ?? {}).some(isInProcessChoice);
+  }
+
+  /** Whether a worker's tasks run in-process (the same choice `chooseExecutors` makes). */
+  private inProcess(worker: string): boolean {
+    const o = this.options;
+    if (o.executor) return isInProcessExecutor(o.executor);
+    return isInProcessChoice(o.executors?.[worker] ?? o.executors?.default);
   }
 
   private checkAborted(): void {
@@ -372,14 +453,27 @@ class Controller {
   private async runNode(inst: Instance, idx: number, loc: string): Promise<void> {
     const node = inst.data.nodes[idx];
     if (!node) throw new RunError(`graph at ${inst.loc} has no node ${idx}`);
-    if (!this.fresh && (await this.files.isDone(loc))) {
-      if (node.type === "function") {
+    // On resume a task marked done is trusted only if its outputs check; structural nodes are
+    // cheap and are done again (see `startLocked`).
+    if (!this.fresh && node.type === "function" && (await this.files.isDone(loc))) {
+      const bad = await this.checkFinished(inst, node, loc);
+      if (!bad) {
         this.tasksCached++;
         this.emit({ type: "task-cached", loc, task: node.function_name });
+        return;
       }
-      return;
+      const message = `rerunning ${node.function_name} at ${loc}: output ${bad.port} ${bad.reason}`;
+      this.emit({ type: "task-rerun", loc, task: node.function_name, port: bad.port, reason: bad.reason, message });
+      await this.log(message);
     }
     this.checkAborted();
+    if (node.type !== "function") return this.atNode(loc, node.type, () => this.runStructural(inst, node, loc));
+    await Promise.all(Object.values(inEdges(node)).map(([j]) => (j >= 0 ? this.evalNode(inst, j) : undefined)));
+    this.checkAborted();
+    return this.runTask(inst, node, loc);
+  }
+
+  private async runStructural(inst: Instance, node: NodeDef, loc: string): Promise<void> {
     if (node.type === "ifelse") {
       await this.evalNode(inst, node.pred[0]);
       const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
@@ -391,14 +485,14 @@ class Controller {
     switch (node.type) {
       case "const":
         await this.files.prepare(loc);
-        await Promise.all([this.files.write(loc, "outputs/value", bytesOf(node.value)), this.files.write(loc, "nodedef", nodeDefText(node))]);
+        await Promise.all([this.files.writeValue(loc, "value", bytesOf(node.value)), this.files.write(loc, "nodedef", nodeDefText(node))]);
         return this.files.markDone(loc);
       case "eifelse": {
         const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
         return this.finishWithLinks(loc, node, { value: this.resolve(inst, chosen) });
       }
       case "function":
-        return this.runTask(inst, node, loc);
+        throw new RunError(`${loc}: a task is not a structural node`);
       case "eval": {
         const body = await this.bodyOf(inst, node.graph);
         const outs = await this.evalGraph({ loc, data: body, inputs: this.resolveAll(inst, node.inputs) });
@@ -533,17 +627,44 @@ class Controller {
     return this.staging.run(() => this.stageTask(inst, node, loc));
   }
 
-  private async stageTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
-    this.checkAborted();
-    const { files } = this;
-    const dot = node.function_name.lastIndexOf(".");
-    const worker = node.function_name.slice(0, dot);
-    const task = node.function_name.slice(dot + 1);
+  /** The output ports a task writes: its declared ones and any others the graph reads. */
+  private taskPorts(node: NodeDef & { type: "function" }): string[] {
     const desc = this.tasks.get(node.function_name);
-    const ports = [...new Set([...(desc?.outputs.map((p) => p.name) ?? []), ...[...node.outputs].filter((p) => !p.includes("*"))])];
-    if (!this.fresh) await files.reset(loc);
-    await files.prepare(loc);
-    const args: CallArgs = {
+    return [...new Set([...(desc?.outputs.map((p) => p.name) ?? []), ...[...node.outputs].filter((p) => !p.includes("*"))])];
+  }
+
+  /**
+   * Why a task marked done in an earlier attempt cannot be trusted, or undefined: an output is
+   * missing, or does not decode as its declared type (an emptied or truncated file, say).
+   */
+  private async checkFinished(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<{ port: string; reason: string } | undefined> {
+    const fn = node.function_name;
+    const dot = fn.lastIndexOf(".");
+    const check = fn.slice(0, dot) === "builtins" ? BUILTIN_CHECKS[fn.slice(dot + 1)] : undefined;
+    if (check) return check(this.files.root, this.callArgs(inst, node, loc, fn.slice(dot + 1)));
+    const declared = new Map((this.tasks.get(fn)?.outputs ?? []).map((p) => [p.name, p]));
+    for (const port of this.taskPorts(node)) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(this.files.output(loc, port));
+      } catch {
+        if (declared.get(port)?.optional) continue;
+        return { port, reason: "is missing" };
+      }
+      const type = declared.get(port)?.type;
+      if (type === undefined || isAny(type)) continue;
+      try {
+        decodeValue(bytes, type);
+      } catch (e) {
+        return { port, reason: `does not decode as ${typeName(type)}${bytes.length === 0 ? " (the file is empty)" : ""}: ${(e as Error).message}` };
+      }
+    }
+    return undefined;
+  }
+
+  private callArgs(inst: Instance, node: NodeDef & { type: "function" }, loc: string, task: string): CallArgs {
+    const { files } = this;
+    return {
       function_name: task,
       inputs: Object.fromEntries(
         Object.entries(node.inputs).map(([port, r]) => {
@@ -551,16 +672,35 @@ class Controller {
           return [port, files.rel(l, "outputs", p)];
         }),
       ),
-      outputs: Object.fromEntries(ports.map((p) => [p, files.rel(loc, "outputs", p)])),
+      outputs: Object.fromEntries(this.taskPorts(node).map((p) => [p, files.rel(loc, "outputs", p)])),
       output_dir: files.rel(loc, "outputs"),
       done_path: files.rel(loc, "_done"),
       error_path: files.rel(loc, "_error"),
       logs_path: `${files.workflowId}/logs`,
     };
-    await Promise.all([files.write(loc, "nodedef", nodeDefText(node)), files.write(loc, "definition", serializeCallArgs(args))]);
+  }
 
-    let result: TaskResult;
-    if (worker === "builtins" && BUILTINS[task]) {
+  private async stageTask(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<void> {
+    this.checkAborted();
+    const { files } = this;
+    const dot = node.function_name.lastIndexOf(".");
+    const worker = node.function_name.slice(0, dot);
+    const task = node.function_name.slice(dot + 1);
+    const desc = this.tasks.get(node.function_name);
+    const args = this.callArgs(inst, node, loc, task);
+    // A file that cannot be written (a full disk) fails this task, naming it and the file.
+    let result: TaskResult | undefined = await (async () => {
+      if (!this.fresh) await files.reset(loc);
+      await files.prepare(loc);
+      await Promise.all([files.write(loc, "nodedef", nodeDefText(node)), files.write(loc, "definition", serializeCallArgs(args))]);
+    })().then(
+      () => undefined,
+      (e: Error) => ({ ok: false as const, reason: e.message }),
+    );
+
+    if (result) {
+      // Not started: its preparation failed.
+    } else if (worker === "builtins" && BUILTINS[task]) {
       this.emit({ type: "task-started", loc, task: node.function_name });
       this.tasksRun++;
       try {
@@ -584,7 +724,8 @@ class Controller {
         callArgs: args,
         signal: this.abort.signal,
       };
-      const p = this.limiter.run(async () => {
+      const limiter = this.inProcess(worker) ? this.inProcessLimiter : this.limiter;
+      const p = limiter.run(async () => {
         this.checkAborted();
         this.emit({ type: "task-started", loc, task: node.function_name });
         return this.executor.run(launch);

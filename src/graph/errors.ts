@@ -32,3 +32,17 @@ export class GraphInputError extends Error {
 export class RunError extends Error {
   override name = "RunError";
 }
+
+/** A file the run needed could not be written or read: names the file and the system's reason. */
+export class RunFileError extends RunError {
+  override name = "RunFileError";
+  constructor(
+    readonly op: "write" | "read" | "create" | "link" | "remove",
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    const why = (cause as Error)?.message ?? String(cause);
+    // Errors from `writeFileAtomic` name the file already.
+    super(why.startsWith(`cannot ${op} ${file}`) ? why : `cannot ${op} ${file}: ${why}`);
+  }
+}

@@ -5,6 +5,7 @@
  */
 import type { CallArgs } from "../runtime-contract/call-args.js";
 import type { TaskDesc } from "../runtime-contract/index.js";
+import type { SlurmResources } from "./executors/slurm-resources.js";
 
 export interface TaskLaunch {
   /** Worker name, e.g. `openssl_worker`. */
@@ -53,4 +54,16 @@ export interface Executor {
   runMany?(launches: readonly TaskLaunch[]): Promise<TaskResult>[];
   /** Release resources (cancel outstanding jobs, stop child processes). */
   close?(): Promise<void>;
+  /**
+   * How `resume` recreates this executor from the run directory (kept in `_options.json`). An
+   * executor without it must be given again when the run is resumed.
+   */
+  readonly resumeAs?: ResumableExecutor;
 }
+
+/** An executor described in JSON, so a resumed run gets the same one. */
+export type ResumableExecutor = {
+  readonly kind: "slurm";
+  readonly workersDir: string;
+  readonly defaults?: SlurmResources;
+};

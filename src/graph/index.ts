@@ -10,6 +10,7 @@ export * from "./controller.js";
 export * from "./errors.js";
 export * from "./progress.js";
 export * from "./status.js";
+export { RunOptionsError } from "./run-options.js";
 export { shellExecutor, type ShellExecutorOptions } from "./executors/shell.js";
 export { stdioExecutor, type StdioExecutorOptions } from "./executors/stdio.js";
 export { nodeExecutor, type NodeExecutorOptions } from "./executors/node.js";
@@ -18,3 +19,18 @@ export { routeExecutors } from "./executors/route.js";
 export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
+export { persistentExecutor, type PersistentExecutor, type PersistentExecutorOptions } from "./executors/persistent.js";
+export { serviceExecutor } from "./executors/service.js";
+export { pythonExecutor, type PythonExecutorOptions } from "./executors/python.js";
+export { containerExecutor, type ContainerExecutorOptions, type ContainerEngine } from "./executors/container.js";
+export {
+  poolOptions,
+  defaultPoolOptions,
+  findPoolConfig,
+  PoolConfigError,
+  KIND_FILE,
+  type PoolConfig,
+  type WorkerEntry,
+  type WorkerKind,
+  type PoolRunOptions,
+} from "../pool/index.js";

@@ -1,6 +1,9 @@
 /**
  * Progress of a run: which tasks are running, done and failed. On a terminal a live block redrawn
- * as events arrive (log-update, at most every 100 ms); elsewhere (CI logs, pipes) plain lines.
+ * as events arrive (log-update, at most every 100 ms); elsewhere (CI logs, pipes) plain lines, and
+ * on a terminal that reports no size (0 columns or rows: a serial console, some containers), where
+ * a live block would be drawn empty, plain lines too. Either way the run directory comes first, so
+ * that it is on screen when the run is interrupted.
  */
 import { createLogUpdate } from "log-update";
 import type { RunEvent } from "./controller.js";
@@ -12,6 +15,8 @@ export class ProgressState {
   /** Tasks still running when the run failed: the controller stopped them. */
   stopped = 0;
   readonly failed: { loc: string; task: string; reason: string }[] = [];
+  /** Tasks done earlier whose outputs did not check on resume (`task-rerun` messages). */
+  readonly reruns: string[] = [];
 
   apply(e: RunEvent): void {
     switch (e.type) {
@@ -24,6 +29,9 @@ export class ProgressState {
         break;
       case "task-cached":
         this.cached++;
+        break;
+      case "task-rerun":
+        this.reruns.push(e.message);
         break;
       case "task-failed":
         this.running.delete(e.loc);
@@ -53,6 +61,7 @@ export class ProgressState {
     const running = [...this.running];
     for (const [loc, task] of running.slice(0, max)) lines.push(`  ▶ ${task}  ${loc}`);
     if (running.length > max) lines.push(`  … and ${running.length - max} more`);
+    for (const r of this.reruns) lines.push(`  ↻ ${r}`);
     for (const f of this.failed) lines.push(`  ✗ ${f.task}  ${f.loc}: ${f.reason}`);
     return lines.join("\n");
   }
@@ -69,6 +78,8 @@ export function eventLine(e: RunEvent): string | undefined {
       return `done    ${e.task} ${e.loc}`;
     case "task-cached":
       return `skipped ${e.task} ${e.loc} (done earlier)`;
+    case "task-rerun":
+      return e.message;
     case "task-failed":
       return `FAILED  ${e.task} ${e.loc}: ${e.reason}`;
     case "run-finished":
@@ -82,14 +93,15 @@ export interface ProgressDisplay {
 }
 
 export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boolean } = {}): ProgressDisplay {
-  const live = options.live ?? Boolean(stream.isTTY);
+  const live = options.live ?? (Boolean(stream.isTTY) && stream.columns !== 0 && stream.rows !== 0);
   const state = new ProgressState();
   if (!live) {
     return {
       onEvent: (e) => {
         state.apply(e);
         let line = eventLine(e);
-        if (e.type === "run-finished" && state.stopped) line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
+        if (e.type === "run-finished" && state.stopped)
+          line += ` (${state.stopped} running ${state.stopped === 1 ? "task" : "tasks"} stopped)`;
         if (line) stream.write(line + "\n");
       },
       stop: () => undefined,
@@ -104,6 +116,8 @@ export function attachProgress(stream: NodeJS.WriteStream, options: { live?: boo
   return {
     onEvent: (e) => {
       state.apply(e);
+      // Above the live block, where it stays.
+      if (e.type === "run-started") stream.write(eventLine(e) + "\n");
       if (e.type === "run-finished") {
         clearTimeout(timer);
         draw();

@@ -2,10 +2,25 @@
  * The checkpoint layout of a run (CONTRACT.md): where each node's files are, and the small file
  * operations the controller does on them. All writes are async; values are passed from producer
  * to consumer folders with hard links (as upstream), falling back to a copy across devices.
+ *
+ * Values and markers appear whole or not at all: values are written to a temporary file and
+ * renamed (`writeFileAtomic`), `_done` is an empty file (its creation is the whole write), and
+ * `_error` is written like a value. Every failure names the file (`RunFileError`), since Node's
+ * own write errors do not (`ENOSPC: no space left on device, write`).
  */
-import { copyFile, link, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { RunError } from "./errors.js";
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../runtime-contract/storage.js";
+import { RunError, RunFileError } from "./errors.js";
+
+/** Run `op`; a failure becomes a `RunFileError` naming `file`. */
+export async function onFile<T>(op: RunFileError["op"], file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw e instanceof RunFileError ? e : new RunFileError(op, file, e);
+  }
+}
 
 export const GRAPH_INPUTS = "N-1";
 export const BODY_PORT = "body";
@@ -43,11 +58,15 @@ export class RunFiles {
     return exists(join(this.dir, loc, "_done"));
   }
   async markDone(loc: string): Promise<void> {
-    await writeFile(join(this.dir, loc, "_done"), "");
+    const file = join(this.dir, loc, "_done");
+    await onFile("create", file, () => writeFile(file, ""));
   }
   async markError(loc: string, message: string): Promise<void> {
-    await mkdir(this.node(loc), { recursive: true });
-    await writeFile(join(this.dir, loc, "_error"), message);
+    const file = join(this.dir, loc, "_error");
+    await onFile("write", file, async () => {
+      await mkdir(this.node(loc), { recursive: true });
+      await writeFileAtomic(file, message);
+    });
   }
   async readError(loc: string): Promise<string | undefined> {
     try {
@@ -59,29 +78,42 @@ export class RunFiles {
 
   /** Make `<loc>/outputs` (and the node folder): two mkdirs, not the three of `recursive` on a new path. */
   async prepare(loc: string): Promise<void> {
-    try {
-      await mkdir(this.node(loc));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") return void (await mkdir(this.outputs(loc), { recursive: true }));
-    }
-    try {
-      await mkdir(this.outputs(loc));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
+    await onFile("create", this.outputs(loc), async () => {
+      try {
+        await mkdir(this.node(loc));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") return void (await mkdir(this.outputs(loc), { recursive: true }));
+      }
+      try {
+        await mkdir(this.outputs(loc));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+    });
   }
 
   /** Forget a node's previous attempt (resume): markers and outputs; its stderr log is kept. */
   async reset(loc: string): Promise<void> {
-    await Promise.all([
+    await onFile("remove", this.node(loc), () => Promise.all([
       rm(join(this.dir, loc, "_error"), { force: true }),
       rm(join(this.dir, loc, "_done"), { force: true }),
       rm(this.outputs(loc), { recursive: true, force: true }),
-    ]);
+    ]));
   }
 
+  /**
+   * A file the node's `_done` does not vouch for (`definition`, `nodedef`): written in place, as
+   * a crash before `_done` has them rewritten on resume anyway.
+   */
   async write(loc: string, name: string, data: string | Uint8Array): Promise<void> {
-    await writeFile(join(this.dir, loc, name), data);
+    const file = join(this.dir, loc, name);
+    await onFile("write", file, () => writeFile(file, data));
+  }
+
+  /** A value (`<loc>/outputs/<port>`), whole or not at all. */
+  async writeValue(loc: string, port: string, data: string | Uint8Array): Promise<void> {
+    const file = this.output(loc, port);
+    await onFile("write", file, () => writeFileAtomic(file, data));
   }
 
   /** Make `<to>/outputs/<toPort>` the same file as `<from>/outputs/<fromPort>`. */
@@ -93,12 +125,24 @@ export class RunFiles {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EEXIST") {
-        await rm(dst, { force: true });
+        await onFile("remove", dst, () => rm(dst, { force: true }));
         return this.linkOutput(from, fromPort, to, toPort);
       }
-      if (code === "EXDEV" || code === "EPERM") return copyFile(src, dst);
-      throw e;
+      if (code === "EXDEV" || code === "EPERM") return onFile("write", dst, () => copyAtomic(src, dst));
+      throw new RunFileError("link", `${dst} (to ${src})`, e);
     }
+  }
+}
+
+/** A copy that appears whole or not at all (across devices, where a hard link cannot be made). */
+async function copyAtomic(src: string, dst: string): Promise<void> {
+  const tmp = join(dirname(dst), `.${basename(dst)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await copyFile(src, tmp);
+    await rename(tmp, dst);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
 }
 

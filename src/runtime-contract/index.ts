@@ -10,3 +10,6 @@ export * from "./call-args.js";
 export * from "./glob.js";
 export * from "./storage.js";
 export * from "./sdk.js";
+export * from "./persistent-protocol.js";
+export * from "./serve.js";
+export * from "./service.js";

@@ -7,7 +7,8 @@
  * runIfMain(import.meta.url, impl);
  * ```
  *
- * and a controller starts it as `node worker.js <definition path relative to TKR_DIR>`. The
+ * and a controller starts it as `node worker.js <definition path relative to TKR_DIR>`, or as
+ * `node worker.js --persistent` to serve many tasks over the persistent protocol (serve.ts). The
  * handler type comes from the generated `WorkerDef<H>`, so a wrong handler signature fails `tsc`.
  */
 import { realpathSync } from "node:fs";
@@ -15,6 +16,8 @@ import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallArgs } from "./call-args.js";
 import { encodeValue, decodeValue, describeValue, fromJsonValue, ValueError } from "./codec.js";
+import { PERSISTENT_FLAG } from "./persistent-protocol.js";
+import { serveStdio } from "./serve.js";
 import { FileStorage, NotFoundError, type WorkerStorage } from "./storage.js";
 import type { PortDesc, TaskDesc, WorkerDef } from "./task.js";
 
@@ -33,7 +36,8 @@ export interface WorkerImpl<H> {
   runTask(definitionPath: string, storage: WorkerStorage, options?: RunOptions): Promise<boolean>;
   /**
    * The program: `argv[2]` is the definition path relative to `TKR_DIR` (default
-   * `~/.tierkreis/checkpoints`). Sets `process.exitCode`: 0 done, 1 failed, 2 usage error.
+   * `~/.tierkreis/checkpoints`), or `--persistent` to serve tasks on stdin/stdout until stdin
+   * ends. Sets `process.exitCode`: 0 done, 1 failed, 2 usage error.
    */
   main(argv?: readonly string[]): Promise<void>;
 }
@@ -108,8 +112,9 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
     },
     async main(argv = process.argv) {
       const definitionPath = argv[2];
+      if (definitionPath === PERSISTENT_FLAG) return serveStdio(impl);
       if (!definitionPath || definitionPath.startsWith("-")) {
-        process.stderr.write(`usage: ${argv[1] ?? "worker"} <definition path relative to TKR_DIR>\n`);
+        process.stderr.write(`usage: ${argv[1] ?? "worker"} <definition path relative to TKR_DIR> | ${PERSISTENT_FLAG}\n`);
         process.exitCode = 2;
         return;
       }

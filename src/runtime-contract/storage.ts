@@ -6,6 +6,7 @@
  * Paths are the strings from the call args: relative to the checkpoints root, or absolute.
  */
 import { randomBytes } from "node:crypto";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, posix, resolve as resolveFs, sep } from "node:path";
@@ -57,25 +58,53 @@ function isNotFound(e: unknown): boolean {
 /**
  * Write a file so that it appears complete or not at all: the bytes go to a temporary file in
  * the same folder (same file system, so the rename is atomic), which is then renamed over the
- * target. A crash leaves at most a `.<name>.tmp-*` file behind, never a truncated `<name>`.
+ * target. A failed write (a full disk) removes the temporary file and names the target; a crash
+ * leaves at most a `.<name>.tmp-*` file behind, never a truncated `<name>`.
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const dir = dirname(target);
   const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
-    await writeFile(tmp, data, { flag: "wx" });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    // The controller creates the outputs folder; be forgiving if a custom one did not.
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, data, { flag: "wx" });
-  }
-  try {
+    try {
+      await writeFile(tmp, data, { flag: "wx" });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // The controller creates the outputs folder; be forgiving if a custom one did not.
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, data, { flag: "wx" });
+    }
     await rename(tmp, target);
   } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw namedWriteError(e, target);
   }
+}
+
+/** The same, synchronously (small files written from the controller's thread). */
+export function writeFileAtomicSync(target: string, data: Uint8Array | string): void {
+  const dir = dirname(target);
+  const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    writeFileSync(tmp, data, { flag: "wx" });
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing more to do: the error below names the target.
+    }
+    throw namedWriteError(e, target);
+  }
+}
+
+/**
+ * Node's write errors name no file (`ENOSPC: no space left on device, write`): one that names
+ * the file the caller meant, keeping `code` for callers that test it.
+ */
+function namedWriteError(e: unknown, target: string): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.message === "string" && err.message.includes(target)) return err;
+  return Object.assign(new Error(`cannot write ${target}: ${err?.message ?? String(e)}`, { cause: e }), { code: err?.code });
 }
 
 export class FileStorage implements WorkerStorage {

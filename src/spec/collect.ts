@@ -28,6 +28,10 @@ import type { PortModel, TaskModel, WorkerModel } from "./model.js";
 
 /** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
 const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Far below the 255 bytes a file name may have, leaving room for what is added (`.worker.json`, `input_..._file`). */
+export const MAX_NAME_LENGTH = 128;
+/** The one export name that changes what importing a module does (see `thenable-task`). */
+export const THENABLE = "then";
 
 export interface CollectedWorkers {
   readonly workers: readonly WorkerModel[];
@@ -71,6 +75,7 @@ class WorkerCollector {
       { includeTemplateDeclaration: false },
     );
     const seen = new Map<string, Interface>();
+    const folders = new Map<string, Interface>();
     const workers: WorkerModel[] = [];
     for (const iface of interfaces) {
       if (seen.has(iface.name)) {
@@ -78,6 +83,9 @@ class WorkerCollector {
         continue;
       }
       seen.set(iface.name, iface);
+      const folder = folders.get(iface.name.toLowerCase());
+      if (folder) this.report("worker-case-clash", { name: iface.name, other: folder.name }, nameOf(iface));
+      else folders.set(iface.name.toLowerCase(), iface);
       workers.push(this.worker(iface));
     }
     this.checkPortmappingModels();
@@ -100,6 +108,8 @@ class WorkerCollector {
 
   private task(op: Operation): TaskModel {
     this.checkName("Task", op.name, nameOf(op));
+    if (op.interface && op.name === op.interface.name) this.report("name-clash", { name: op.name }, nameOf(op));
+    if (op.name === THENABLE) this.report("thenable-task", {}, nameOf(op));
     const inputs = [...op.parameters.properties.values()].map((p) => this.inputPort(p));
     const returnType = op.returnType;
     const portmapped = returnType.kind === "Model" && isPortmapping(this.program, returnType);
@@ -166,7 +176,10 @@ class WorkerCollector {
   }
 
   private checkName(kind: string, name: string, target: DiagnosticTarget): void {
-    if (!PORTABLE_NAME.test(name)) this.report("invalid-name", { kind, name }, target);
+    if (name.length > MAX_NAME_LENGTH) {
+      const shown = `${name.slice(0, 40)}...`;
+      this.report("name-too-long", { kind, name: shown, length: String(name.length), max: String(MAX_NAME_LENGTH) }, target);
+    } else if (!PORTABLE_NAME.test(name)) this.report("invalid-name", { kind, name }, target);
   }
 
   private report(code: Parameters<typeof createDiagnostic>[0]["code"], format: Record<string, string>, target: DiagnosticTarget): void {

@@ -63,8 +63,16 @@ export function modelProperties(model: Model): ModelProperty[] {
   return chain.flatMap((m) => [...m.properties.values()]);
 }
 
+/**
+ * How deeply types may nest. Every writer of a type (descriptors, TypeScript text, prettier, the
+ * run-time codec) recurses through it; 2,000 nested lists overflowed the printer's stack.
+ */
+export const MAX_TYPE_DEPTH = 64;
+
 export class TypeDescriber {
+  /** The models and unions being described: one reached again inside itself is recursive. */
   private readonly stack = new Set<Type>();
+  private depth = 0;
   /** One descriptor object per model, so writers can declare it once and refer to it. */
   private readonly models = new Map<Model, TypeDesc | undefined>();
   /** Diagnostics are reported once per place, however many tasks reach that place. */
@@ -77,6 +85,18 @@ export class TypeDescriber {
 
   /** The descriptor of `type` used at `target`, or undefined after reporting why it has none. */
   describe(type: Type, target: DiagnosticTarget): TypeDesc | undefined {
+    if (this.depth >= MAX_TYPE_DEPTH) {
+      return this.report(target, "type-too-deep", { type: shortTypeName(type), max: String(MAX_TYPE_DEPTH) });
+    }
+    this.depth++;
+    try {
+      return this.describeType(type, target);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private describeType(type: Type, target: DiagnosticTarget): TypeDesc | undefined {
     switch (type.kind) {
       case "Scalar":
         return this.scalar(type, target);
@@ -89,16 +109,25 @@ export class TypeDescriber {
         return t.literal([type.value]);
       case "Enum": {
         const values = [...type.members.values()].map((m) => m.value ?? m.name);
+        if (values.length === 0) return this.unsupported(type, target, ": an enum without members has no value");
         return t.literal(values, type.name);
       }
       case "EnumMember":
         return t.literal([type.value ?? type.name]);
-      case "Union":
-        return this.union(
-          [...type.variants.values()].map((v) => v.type),
-          type.name,
-          target,
-        );
+      case "Union": {
+        if (type.variants.size === 0) return this.unsupported(type, target, ": a union without variants has no value");
+        if (this.stack.has(type)) return this.unsupported(type, target, ": recursive unions are not supported yet");
+        this.stack.add(type);
+        try {
+          return this.union(
+            [...type.variants.values()].map((v) => v.type),
+            type.name,
+            target,
+          );
+        } finally {
+          this.stack.delete(type);
+        }
+      }
       case "UnionVariant":
         return this.describe(type.type, target);
       case "Model":
@@ -195,16 +224,21 @@ export class TypeDescriber {
   }
 
   private unsupported(type: Type, target: DiagnosticTarget, reason: string): undefined {
+    return this.report(target, "unsupported-type", { type: getTypeName(type), reason });
+  }
+
+  private report(target: DiagnosticTarget, code: "unsupported-type" | "type-too-deep", format: Record<string, string>): undefined {
     if (!this.reported.has(target)) {
       this.reported.add(target);
-      this.diagnostics.push(
-        createDiagnostic({
-          code: "unsupported-type",
-          format: { type: getTypeName(type), reason },
-          target,
-        }),
-      );
+      this.diagnostics.push(createDiagnostic({ code, format, target } as Parameters<typeof createDiagnostic>[0]));
     }
     return undefined;
   }
+}
+
+/** A type's name for a message, cut short (the name of a deeply nested type is as long as it is deep). */
+function shortTypeName(type: Type): string {
+  if (type.kind === "Model" && type.indexer) return type.name;
+  const name = getTypeName(type);
+  return name.length > 80 ? `${name.slice(0, 77)}...` : name;
 }

@@ -3,6 +3,9 @@
  * `using`: `@portmapping` is simply in scope. We compile them with the library imported and
  * `using Workers;` appended in memory (after the last line, so every diagnostic keeps its line and
  * column); the file on disk is never touched.
+ *
+ * Upstream's dialect also has `bool` (TypeSpec's is `boolean`): a bare spec gets it as a scalar
+ * extending `boolean`, appended the same way, unless the spec declares its own `bool`.
  */
 import {
   compile,
@@ -23,6 +26,12 @@ export function isBareSpec(text: string): boolean {
   return !/^\s*using\s+Workers\s*;/m.test(text) && !/^\s*import\s+"typespec-workers"/m.test(text);
 }
 
+const BOOL = "scalar bool extends boolean;\n";
+
+function declaresBool(text: string): boolean {
+  return /\b(scalar|model|enum|union|alias)\s+bool\b/.test(text);
+}
+
 export interface BareSpecOptions {
   /** Where the workers' folders go. */
   readonly outputDir: string;
@@ -39,7 +48,7 @@ export async function compileBareSpec(specFile: string, options: BareSpecOptions
     async readFile(path) {
       const file = await NodeHost.readFile(path);
       if (resolve(path) !== main || !isBareSpec(file.text)) return file;
-      return createSourceFile(`${file.text}\nusing Workers;\n`, file.path);
+      return createSourceFile(`${file.text}\nusing Workers;\n${declaresBool(file.text) ? "" : BOOL}`, file.path);
     },
   };
   return compile(host, main, {

@@ -99,9 +99,9 @@ describe("unsupported-type", () => {
 });
 
 describe("scheduling decorators", () => {
-  it("reports resources Slurm would reject, each at the argument", async () => {
+  it("reports resources Slurm would reject, each at its field", async () => {
     await expectDiagnosticsAt(
-      `interface w { @resources(┆┆┆#{ cpus: 0, memory: "lots", time: "soon" }) f(): int32; }`,
+      `interface w { @resources(#{ cpus: ┆0, memory: ┆"lots", time: ┆"soon" }) f(): int32; }`,
       "typespec-workers/invalid-resources",
     );
   });

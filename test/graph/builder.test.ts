@@ -5,19 +5,19 @@ import { t } from "../../src/runtime-contract/index.js";
 import { add, genrsa } from "./fixtures/stubs.js";
 
 describe("graph JSON (upstream GraphData)", () => {
-  it("writes nodes in upstream field order with Python separators", () => {
+  it("writes nodes in upstream field order with Python separators, outputs as port → consumer (upstream #274)", () => {
     const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
     g.output(g.task(add({ a: g.inputs.x, b: g.const(2) })));
     expect(g.serialize()).toBe(
       '{"nodes": [' +
-        '{"name": "x", "outputs": ["x"], "inputs": {}, "type": "input"}, ' +
-        '{"value": 2, "outputs": ["value"], "inputs": {}, "type": "const"}, ' +
-        '{"function_name": "math_worker.add", "inputs": {"a": [0, "x"], "b": [1, "value"]}, "outputs": ["value"], "type": "function"}, ' +
-        '{"inputs": {"value": [2, "value"]}, "outputs": [], "type": "output"}' +
-        '], "fixed_inputs": {}, "graph_inputs": ["x"], "graph_output_idx": 3}',
+        '{"name": "x", "outputs": {"x": 2}, "inputs": {}, "type": "input"}, ' +
+        '{"value": 2, "outputs": {"value": 2}, "inputs": {}, "type": "const"}, ' +
+        '{"function_name": "math_worker.add", "inputs": {"a": [0, "x"], "b": [1, "value"]}, "outputs": {"value": 3}, "type": "function"}, ' +
+        '{"inputs": {"value": [2, "value"]}, "outputs": {}, "type": "output"}' +
+        '], "fixed_inputs": {}, "graph_inputs": ["x"], "graph_output_idx": 3, "named_nodes": {}}',
     );
     expect(nodeDefText(g.data.nodes[2]!)).toBe(
-      '{"function_name":"math_worker.add","inputs":{"a":[0,"x"],"b":[1,"value"]},"outputs":["value"],"type":"function"}',
+      '{"function_name":"math_worker.add","inputs":{"a":[0,"x"],"b":[1,"value"]},"outputs":{"value":3},"type":"function"}',
     );
   });
 

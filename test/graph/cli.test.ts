@@ -44,6 +44,7 @@ describe("typespec-workers CLI", () => {
     const s = tw("status", join(dir, "runs/one"));
     expect(s.status).toBe(0);
     expect(s.stdout).toContain("state: finished\ntasks: 1 done, 0 failed, 0 started and not finished");
+    expect(r.stderr).toMatch(/^running .*\/runs\/one\n/);
     expect(tw("results", join(dir, "runs/one")).stdout).toBe("42\n");
   });
 
@@ -115,5 +116,40 @@ describe("progress", () => {
     d.onEvent({ type: "run-finished", ok: false });
     d.stop();
     expect(text).toBe("started w.a -.N1\nstarted w.b -.N2\nFAILED  w.a -.N1: timed out after 1 s\nrun failed (1 running task stopped)\n");
+  });
+
+  /** A stream that says it is a terminal of the given size, keeping what is written. */
+  function terminal(columns: number, rows: number) {
+    const sink = { text: "", isTTY: true, columns, rows, write: (s: string) => ((sink.text += s), true), on: () => sink, once: () => sink, off: () => sink, removeListener: () => sink };
+    return sink;
+  }
+
+  const events = [
+    { type: "run-started", runDir: "/runs/abc", resumed: false },
+    { type: "task-started", loc: "-.N1", task: "w.a" },
+    { type: "task-done", loc: "-.N1", task: "w.a" },
+    { type: "run-finished", ok: true },
+  ] as const;
+
+  it.each([
+    [0, 0],
+    [0, 24],
+    [80, 0],
+  ])("is not blank on a terminal that reports %i columns and %i rows: plain lines", (columns, rows) => {
+    const sink = terminal(columns, rows);
+    const d = attachProgress(sink as unknown as NodeJS.WriteStream);
+    for (const e of events) d.onEvent(e);
+    d.stop();
+    expect(sink.text).toBe("running /runs/abc\nstarted w.a -.N1\ndone    w.a -.N1\nrun finished\n");
+  });
+
+  it("shows the run directory first on a live terminal, before any task", () => {
+    const sink = terminal(80, 24);
+    const d = attachProgress(sink as unknown as NodeJS.WriteStream);
+    d.onEvent(events[0]);
+    expect(sink.text).toBe("running /runs/abc\n");
+    for (const e of events.slice(1)) d.onEvent(e);
+    d.stop();
+    expect(sink.text).toContain("tasks: 0 running, 1 done, 0 failed");
   });
 });

@@ -54,7 +54,7 @@ describe("controller (in-process workers)", () => {
     expect(await readResults(wf)).toEqual(result.value);
     const status = await runStatus(wf);
     expect(status.state).toBe("finished");
-    expect(status.tasks).toEqual({ done: started, failed: 0, started: 0 });
+    expect(status.tasks).toEqual({ done: started, failed: 0, stopped: 0, started: 0 });
   });
 
   it("runs only the chosen branch of a lazy ifElse", async () => {

@@ -2,12 +2,13 @@
 // tasks that had finished are not run again (each task appends to a counter file), interrupted
 // and unstarted ones are, and the results are readable from the directory afterwards.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readResults, resume, runStatus } from "../../src/graph/index.js";
-import { isAlive, shellWorker, tempDir } from "./support.js";
+import { graph, readResults, resume, run, runStatus, type RunEvent } from "../../src/graph/index.js";
+import { t } from "../../src/runtime-contract/index.js";
+import { intTask, isAlive, shellWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -107,5 +108,76 @@ touch "$done_path"`,
     const h = graph({ inputs: { x: t.int32 }, output: t.int32 });
     h.output(h.const(5));
     await expect(run(h, { x: 1 }, { root, workflowId: "same", resume: true })).rejects.toThrow(/different graph/);
+  });
+});
+
+describe("resume checks the outputs of finished tasks (issue 9 #3)", () => {
+  const double = intTask("calc", "double", ["x"] as const);
+  const times10 = intTask("calc", "times10", ["x"] as const);
+
+  /** x → double → times10; `times10` fails while `$TKR_DIR/fail` exists. Every run is counted. */
+  function setup() {
+    const workers = tempDir();
+    shellWorker(
+      workers,
+      "calc",
+      `echo "$function_name" >> "$TKR_DIR/runs"
+x=$(cat "$input_x_file")
+case "$function_name" in
+  double) echo $(( x * 2 )) > "$output_value_file" ;;
+  times10) if [ -e "$TKR_DIR/fail" ]; then echo "told to fail" >&2; exit 3; fi; echo $(( x * 10 )) > "$output_value_file" ;;
+esac`,
+    );
+    const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
+    g.output(g.task(times10({ x: g.task(double({ x: g.inputs.x })) })));
+    const root = tempDir();
+    return { workers, g, root, wf: join(root, "wf"), runs: () => readFileSync(join(root, "runs"), "utf8").trim().split("\n") };
+  }
+
+  for (const [what, damage, reason] of [
+    ["emptied", (f: string) => writeFileSync(f, ""), /output value does not decode as int32 \(the file is empty\)/],
+    ["deleted", (f: string) => rmSync(f), /output value is missing/],
+    ["garbled", (f: string) => writeFileSync(f, '"seven"'), /output value does not decode as int32/],
+  ] as const) {
+    it(`reruns a finished task whose value file was ${what}, and says so`, async () => {
+      const { workers, g, root, wf, runs } = setup();
+      writeFileSync(join(root, "fail"), "");
+      await expect(run(g, { x: 4 }, { root, workflowId: "wf", workers })).rejects.toThrow(/calc.times10 at -.N2 failed/);
+      expect(runs()).toEqual(["double", "times10"]);
+      damage(join(wf, "-.N1", "outputs", "value"));
+      rmSync(join(root, "fail"));
+      const events: RunEvent[] = [];
+      const outcome = await resume(wf, { workers, onEvent: (e) => events.push(e) });
+      expect(outcome.value).toBe(80);
+      expect(runs()).toEqual(["double", "times10", "double", "times10"]);
+      const rerun = events.find((e) => e.type === "task-rerun");
+      expect(rerun).toMatchObject({ loc: "-.N1", task: "calc.double", port: "value" });
+      expect((rerun as { message: string }).message).toMatch(/^rerunning calc.double at -.N1: /);
+      expect((rerun as { message: string }).message).toMatch(reason);
+      expect(readFileSync(join(wf, "logs"), "utf8")).toMatch(/rerunning calc.double at -.N1/);
+    });
+  }
+
+  it("keeps finished tasks whose outputs check, and relinks a map's outputs to a rerun element's value", async () => {
+    const { workers, root, wf, runs } = setup();
+    const body = graph({ inputs: { x: t.int32 }, output: t.int32 });
+    body.output(body.task(double({ x: body.inputs.x })));
+    const g = graph({ inputs: { xs: t.list(t.int32) }, output: t.list(t.int32) });
+    g.output(g.map(body, { x: g.each(g.inputs.xs) }));
+    expect((await run(g, { xs: [1, 2, 3] }, { root, workflowId: "wf", workers })).value).toEqual([2, 4, 6]);
+    // As if the controller had died after element 1 finished and before the fold did, and the
+    // element's value had been emptied since.
+    const element = readdirSync(wf).find((d) => /\.M1\.N1$/.test(d))!;
+    writeFileSync(join(wf, element, "outputs", "value"), "");
+    const fold = readdirSync(wf).find((d) => /^-\.N\d+$/.test(d) && JSON.parse(readFileSync(join(wf, d, "nodedef"), "utf8")).function_name === "builtins.fold_values")!;
+    rmSync(join(wf, fold, "_done"));
+    rmSync(join(wf, "-", "_done"));
+    const events: RunEvent[] = [];
+    const outcome = await resume(wf, { workers, onEvent: (e) => events.push(e) });
+    expect(outcome.value).toEqual([2, 4, 6]);
+    expect(await readResults(wf)).toEqual([2, 4, 6]);
+    expect(runs()).toEqual(["double", "double", "double", "double"]);
+    expect(events.filter((e) => e.type === "task-rerun").map((e) => e.loc)).toEqual([element]);
+    expect(outcome.tasksCached).toBe(3); // the other two elements and the unfold
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, buildFixture, freshDir, layoutNode, readResult, runLauncher, type BuiltWorker, type RunResult } from "./support.js";
@@ -9,10 +9,24 @@ beforeAll(async () => {
   probe = (await buildFixture("probe")).probe!;
 });
 
-/** Processes whose command line matches `pattern` (pgrep -f). */
-function running(pattern: string): string[] {
-  const result = spawnSync("pgrep", ["-af", pattern], { encoding: "utf8" });
-  return result.stdout.split("\n").filter((line) => line !== "" && !line.includes("pgrep"));
+/**
+ * Runs `bash -c <script> _ args...` in a session of its own and returns its result with the
+ * session id, so that a test looks only at the processes it started, never at the whole machine.
+ */
+function inOwnSession(script: string, args: string[], env: NodeJS.ProcessEnv) {
+  const sidFile = join(freshDir("session"), "sid");
+  const result = spawnSync("setsid", ["bash", "-c", 'echo $$ > "$1"; shift; exec bash -c "$@"', "_", sidFile, script, "_", ...args], { env, encoding: "utf8" });
+  return { result, session: Number(readFileSync(sidFile, "utf8")) };
+}
+
+/** The processes still running (zombies have ended) in `session`, waiting a little for them to go. */
+async function leftIn(session: number): Promise<string[]> {
+  const list = () =>
+    spawnSync("ps", ["-s", String(session), "-o", "stat=,args="], { encoding: "utf8" })
+      .stdout.split("\n")
+      .filter((line) => line.trim() !== "" && !line.trim().startsWith("Z"));
+  for (let i = 0; i < 100 && list().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return list();
 }
 
 /** A failed task: non-zero exit, no `_done`, `_error` whose first line is `message`. */
@@ -65,10 +79,11 @@ describe("failure is always reported", () => {
     expectFailure(runLauncher(probe.launcher, node), "absent: program 'typespec-workers-no-such-program' was not found");
   });
 
-  it("a program that runs past @timeout: stopped with the process it started", () => {
+  it("a program that runs past @timeout: stopped with the process it started", async () => {
     const node = layoutNode({ task: "slow" });
-    expectFailure(runLauncher(probe.launcher, node), "slow: timed out after 1 s");
-    expect(running("sleep 4[12]")).toEqual([]);
+    const { result, session } = inOwnSession('bash "$1" "$2"', [probe.launcher, node.definition], { ...baseEnv(), TKR_DIR: node.root });
+    expectFailure(readResult(node, result.status, result.stdout, result.stderr), "slow: timed out after 1 s");
+    expect(await leftIn(session)).toEqual([]);
   });
 
   it("a scalar output that is not of its type", () => {
@@ -145,19 +160,16 @@ describe("failure is always reported", () => {
     expectFailure(runLauncher(probe.launcher, node), "fails: exited with status 4");
   });
 
-  it("the launcher itself terminated (SIGTERM) ends in _error and stops its program", () => {
+  it("the launcher itself terminated (SIGTERM) ends in _error and stops its program", async () => {
     const node = layoutNode({ task: "linger" });
     // SIGTERM to the launcher's process only, as a controller cancelling a task would send it,
-    // once the program runs.
-    const script = 'bash "$1" "$2" & pid=$!; until pgrep -f "slee[p] 47" >/dev/null; do sleep 0.05; done; kill -TERM "$pid"; wait "$pid"';
-    const result = spawnSync("bash", ["-c", script, "_", probe.launcher, node.definition], {
-      env: { ...baseEnv(), TKR_DIR: node.root },
-      encoding: "utf8",
-    });
+    // once the program runs (looked for in this test's own session: pgrep -s 0).
+    const script = 'bash "$1" "$2" & pid=$!; until pgrep -s 0 -f "slee[p] 47" >/dev/null; do sleep 0.05; done; kill -TERM "$pid"; wait "$pid"';
+    const { result, session } = inOwnSession(script, [probe.launcher, node.definition], { ...baseEnv(), TKR_DIR: node.root });
     const outcome = readResult(node, result.status, result.stdout, result.stderr);
     expect(outcome.status).not.toBe(0);
     expect(outcome.done).toBe(false);
     expect(outcome.error).toBe("linger: launcher received SIGTERM; the program was stopped\n");
-    expect(running("sleep 47")).toEqual([]);
+    expect(await leftIn(session)).toEqual([]);
   });
 });

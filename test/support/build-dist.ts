@@ -13,4 +13,6 @@ export default function buildDist(): void {
   } catch {
     // tsc emits even when a file has a type error; the repository type-check test reports it.
   }
+  // Files in other languages that run time reads from beside its modules (process helpers, ...).
+  execFileSync(process.execPath, [join(repo, "scripts/copy-assets.mjs")], { cwd: repo, stdio: "pipe" });
 }

@@ -1,20 +1,22 @@
 /**
  * From the run options' executor choices (`{ openssl_worker: "shell", default: "auto" }`) to one
  * executor. "auto" looks for a launcher (`<dir>/<worker>` or `<dir>/<worker>/main.sh`), then a
- * built TypeScript worker (`<dir>/<worker>/main.js`, ...), and names every place searched when
- * neither exists.
+ * built TypeScript worker (`<dir>/<worker>/main.js`, ...), then a Python worker
+ * (`<dir>/<worker>/main.py`), and names every place searched when none exists.
  */
+import { join } from "node:path";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { findWorkerFile, launcherCandidates, nodeWorkerCandidates, registryDirs, WorkerNotFoundError } from "./find-worker.js";
 import { inProcessExecutor } from "./in-process.js";
 import { nodeExecutor } from "./node.js";
+import { pythonExecutor } from "./python.js";
 import { shellExecutor } from "./shell.js";
 import { stdioExecutor } from "./stdio.js";
 
 /** A named executor kind, an executor, or a TypeScript worker to call in-process. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ExecutorChoice = "auto" | "shell" | "stdio" | "node" | Executor | WorkerImpl<any>;
+export type ExecutorChoice = "auto" | "shell" | "stdio" | "node" | "python" | Executor | WorkerImpl<any>;
 
 function isImpl(c: unknown): c is WorkerImpl<unknown> {
   return typeof c === "object" && c !== null && typeof (c as WorkerImpl<unknown>).runTask === "function";
@@ -28,6 +30,7 @@ export function chooseExecutors(
   const shell = shellExecutor({ workers: dirs });
   const stdio = stdioExecutor({ workers: dirs });
   const node = nodeExecutor({ workers: dirs });
+  const python = pythonExecutor({ workers: dirs });
   const inProcess = new Map<unknown, Executor>();
   const perWorker = new Map<string, Executor>();
 
@@ -35,11 +38,13 @@ export function chooseExecutors(
     if (c === "shell") return shell;
     if (c === "stdio") return stdio;
     if (c === "node") return node;
+    if (c === "python") return python;
     if (c === "auto") {
       const searched: string[] = [];
       for (const [kind, cands, ex] of [
         ["launcher", launcherCandidates(worker), shell],
         ["TypeScript worker", nodeWorkerCandidates(worker), node],
+        ["Python worker", (dir: string) => [join(dir, worker, "main.py")], python],
       ] as const) {
         try {
           findWorkerFile(worker, dirs, cands, kind);
@@ -73,8 +78,9 @@ export function chooseExecutors(
       return ex.run(launch);
     },
     async close() {
-      const user = Object.values(choices).filter((c): c is Executor => typeof c === "object" && !isImpl(c));
-      await Promise.all([...new Set(user)].map((e) => e.close?.()));
+      // Executors the caller gave, and services run in-process (their servers stop with the run).
+      const closable = Object.values(choices).filter((c) => typeof c === "object") as { close?(): Promise<void> }[];
+      await Promise.all([...new Set(closable)].map((e) => e.close?.()));
     },
   };
 }

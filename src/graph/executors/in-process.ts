@@ -10,7 +10,7 @@ import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CallArgs } from "../../runtime-contract/call-args.js";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
-import { FileStorage, type WorkerStorage } from "../../runtime-contract/storage.js";
+import { FileStorage, writeFileAtomicSync, type WorkerStorage } from "../../runtime-contract/storage.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../run-files.js";
 import { formatSeconds } from "./process-task.js";
@@ -44,18 +44,32 @@ function storageFor(files: FileStorage, cache: ValueCache, launch: TaskLaunch): 
     resolve: (p) => files.resolve(p),
     readCallArgs: (p) => (args && p === launch.definitionPath ? Promise.resolve(args) : files.readCallArgs(p)),
     readInput: async (p) => cache.get(files.resolve(p)) ?? files.readInput(p),
-    // The controller reads outputs only after the task ended, so a plain write is enough here.
     // Written synchronously: handlers run on this thread anyway, and a small file costs ~22 µs
-    // written directly against ~100-125 µs through fs/promises (measured on these disks).
+    // written directly against ~100-125 µs through fs/promises (measured on these disks). Through
+    // a temporary file and a rename, so a full disk leaves no truncated value behind.
     writeOutput: async (p, value) => {
       const abs = files.resolve(p);
-      writeFileSync(abs, value);
+      writeFileAtomicSync(abs, value);
       cache.set(abs, value);
     },
     glob: (p) => files.glob(p),
-    markDone: async (p) => writeFileSync(files.resolve(p), ""),
+    markDone: async (p) => {
+      const abs = files.resolve(p);
+      try {
+        writeFileSync(abs, "");
+      } catch (e) {
+        throw new Error(`cannot create ${abs}: ${(e as Error).message}`);
+      }
+    },
     writeError: (p, m) => files.writeError(p, m),
   };
+}
+
+const inProcessExecutors = new WeakSet<Executor>();
+
+/** Whether `ex` runs its tasks inside the controller (they get their own concurrency default). */
+export function isInProcessExecutor(ex: unknown): boolean {
+  return typeof ex === "object" && ex !== null && inProcessExecutors.has(ex as Executor);
 }
 
 /** One worker implementation, or several keyed by worker name. */
@@ -64,7 +78,7 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
   const byName = new Map(list.map((w) => [w.def.name, w]));
   const roots = new Map<string, FileStorage>();
   const cache = new ValueCache();
-  return {
+  const executor: Executor = {
     async run(launch: TaskLaunch): Promise<TaskResult> {
       const impl = byName.get(launch.worker);
       if (!impl) {
@@ -73,7 +87,12 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
       let files = roots.get(launch.root);
       if (!files) roots.set(launch.root, (files = new FileStorage(launch.root)));
       const errors = join(launch.nodeDir, "errors");
-      const onError = (m: string) => void appendFile(errors, m + "\n").catch(() => undefined);
+      // Kept in memory too: on a full disk neither `errors` nor `_error` can be written.
+      const messages: string[] = [];
+      const onError = (m: string) => {
+        messages.push(m);
+        void appendFile(errors, m + "\n").catch(() => undefined);
+      };
       const work = impl.runTask(launch.definitionPath, storageFor(files, cache, launch), { onError });
       let timer: NodeJS.Timeout | undefined;
       const limits: Promise<TaskResult>[] = [];
@@ -87,8 +106,8 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
       const result = await Promise.race([
         work.then(async (ok): Promise<TaskResult> => {
           if (ok) return { ok: true };
-          const message = await readFile(join(launch.nodeDir, "_error"), "utf8").catch(() => "the task failed");
-          return { ok: false, reason: message.trim(), stderrTail: await tail(errors) };
+          const message = await readFile(join(launch.nodeDir, "_error"), "utf8").catch(() => messages.join("; ") || "the task failed");
+          return { ok: false, reason: message.trim(), stderrTail: (await tail(errors)) ?? (messages.slice(1).join("\n") || undefined) };
         }),
         ...limits,
       ]);
@@ -96,4 +115,6 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
       return result;
     },
   };
+  inProcessExecutors.add(executor);
+  return executor;
 }

@@ -4,15 +4,21 @@
  *
  * Processes are started by `start-process.ts` (a process helper, or Node's spawn): no shell
  * re-reads any value, stdout/stderr go straight to files, and the task gets its own process group,
- * so a timeout or an abort stops the launcher *and* what it started; waiting is on the exit
- * report, not polling.
+ * so a timeout or an abort stops the launcher *and* what it started (SIGTERM, SIGKILL after a
+ * grace); waiting is on the exit report, not polling. When the exit is reported, what the task left
+ * in its group has already been killed, so the controller writes `_error` or `_done` only once
+ * nothing of the task runs any more.
  * (execa was not used: it adds a layer per task and pipes output through the controller.)
  */
-import { open } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
-import { exists, tail } from "../run-files.js";
+import { tail } from "../run-files.js";
+import { KILL_GRACE_MS } from "./spawner.js";
 import { startProcess } from "./start-process.js";
+import { formatSeconds, launcherTimeout, timedOutReason } from "./time-limit.js";
+
+export { formatSeconds };
 
 export interface ProcessTask {
   readonly file: string;
@@ -33,8 +39,6 @@ export interface ProcessTask {
   readonly exitZeroWithoutDone: "mark" | "fail";
 }
 
-/** Grace between SIGTERM and SIGKILL when a task is stopped. */
-const KILL_GRACE_MS = 2000;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -82,17 +86,15 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
   clearTimeout(timer);
   clearTimeout(killTimer);
   launch.signal.removeEventListener("abort", onAbort);
-  // The launcher is gone; anything it left running in its group is stopped.
-  if (outcome.code !== 0) void proc.pid.then((pid) => killGroup(pid, "SIGKILL"));
 
   const stderrTail = () => tail(errorsPath);
   if (outcome.error) {
     return { ok: false, reason: `could not start ${p.file}: ${outcome.error.message}`, stderrTail: await stderrTail() };
   }
-  const [written, done] = await Promise.all([readErrorMarker(launch.nodeDir), exists(join(launch.nodeDir, "_done"))]);
-  if (timedOut) {
-    return { ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`, stderrTail: await stderrTail() };
-  }
+  const { written, done } = await markers(launch.nodeDir);
+  // The launcher enforces the same limit: when it stops the task first, the reason reads the same.
+  const limitReached = timedOut ? timedOutReason(launch.timeoutMs!) : outcome.code !== 0 ? launcherTimeout(written, launch) : undefined;
+  if (limitReached) return { ok: false, reason: limitReached, stderrTail: await stderrTail() };
   if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };
   if (outcome.code !== 0) {
     const how = outcome.signal ? `killed by signal ${outcome.signal}` : `exited with status ${outcome.code}`;
@@ -108,6 +110,15 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
   return { ok: true };
 }
 
+/**
+ * The task's `_done` and `_error`, from one listing of its folder: cheaper on the path between one
+ * task's end and the next start than two lookups that fail (and throw) when a marker is absent.
+ */
+async function markers(nodeDir: string): Promise<{ done: boolean; written: string | undefined }> {
+  const names = await readdir(nodeDir).catch(() => [] as string[]);
+  return { done: names.includes("_done"), written: names.includes("_error") ? await readErrorMarker(nodeDir) : undefined };
+}
+
 async function readErrorMarker(nodeDir: string): Promise<string | undefined> {
   try {
     const h = await open(join(nodeDir, "_error"), "r");
@@ -119,9 +130,4 @@ async function readErrorMarker(nodeDir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }

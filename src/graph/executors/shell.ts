@@ -9,6 +9,7 @@ import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
 import { findWorkerFile, launcherCandidates, launcherCommand, registryDirs } from "./find-worker.js";
 import { runProcessTask } from "./process-task.js";
+import { timeLimitEnv } from "./time-limit.js";
 
 export interface ShellExecutorOptions {
   /** Worker registry folders, searched in order. */
@@ -47,7 +48,7 @@ export function shellExecutor(options: ShellExecutorOptions): Executor & { launc
       return runProcessTask(launch, {
         ...launcherCommand(file, launch.definitionPath),
         cwd: launch.root,
-        env: { ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs) },
+        env: { ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs), ...timeLimitEnv(launch) },
         logs,
         exitZeroWithoutDone: "mark",
       });

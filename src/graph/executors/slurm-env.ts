@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseCallArgs, type CallArgs } from "../../runtime-contract/call-args.js";
 import type { TaskLaunch } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
+import { timeLimitEnv } from "./time-limit.js";
 
 const PORT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -29,7 +30,7 @@ export function contractEnvironment(launch: TaskLaunch): Record<string, string> 
       }
     }
   }
-  return contractEnv(launch.root, args, definitionFile, join(launch.root, launch.workflowId, "logs"));
+  return { ...contractEnv(launch.root, args, definitionFile, join(launch.root, launch.workflowId, "logs")), ...timeLimitEnv(launch) };
 }
 
 function readDefinition(file: string): CallArgs {

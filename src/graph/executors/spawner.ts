@@ -2,10 +2,14 @@
  * Starting task processes cheaply. Node's `spawn` forks the whole controller process on its main
  * thread (measured ~4 ms per task here, which alone makes 1,000 trivial tasks slower than
  * `xargs -P`). So task processes are started by one small long-lived helper instead, in Perl
- * where perl is on the PATH, else in bash (`HelperKind`): the controller writes one request line
- * per task, the helper starts the command in its own process group (so a kill reaches the
- * launcher and everything it started) and reports `S <id> <pid>` and `E <id> <status>` on its
- * stdout. Waiting stays event driven: the controller reacts to those lines.
+ * where perl is on the PATH, else in bash (`HelperKind`; `helpers/process-helper.pl` and `.sh`):
+ * the controller writes one request line per task, the helper starts the command in its own
+ * process group and reports `S <id> <pid>` and `E <id> <status>` on its stdout. Waiting stays
+ * event driven: the controller reacts to those lines.
+ *
+ * Nothing a task starts outlives it: when the task's process ends, the helper kills what is left
+ * in its group before it reports the end, and when the helper's stdin closes (the controller
+ * exited or was killed) it stops every running task's group, SIGTERM then SIGKILL.
  *
  * Fields are separated by the ASCII unit separator; a request whose fields contain it, or a
  * newline, is not sent (the caller falls back to `spawn`). Exit statuses above 128 are reported
@@ -15,99 +19,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { constants as os } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const SEP = "\x1f";
 
-const HELPER = `
-exec 3>&1
-while IFS=$'\\x1f' read -r -a f; do
-  id=\${f[0]} cwd=\${f[1]} in=\${f[2]} out=\${f[3]} mode=\${f[4]} err=\${f[5]} n=\${f[6]}
-  envs=("\${f[@]:7:n}")
-  cmd=("\${f[@]:7+n}")
-  (
-    # Job control: the command below gets its own process group, which a kill can reach whole.
-    set -m
-    cd "$cwd" || { echo "E $id 127" >&3; exit; }
-    if [ "$n" -gt 0 ]; then export "\${envs[@]}"; fi
-    if [ "$mode" = w ]; then
-      "\${cmd[@]}" <"$in" >"$out" 2>>"$err" 3>&- &
-    else
-      "\${cmd[@]}" <"$in" >>"$out" 2>>"$err" 3>&- &
-    fi
-    p=$!
-    echo "S $id $p" >&3
-    wait "$p"
-    echo "E $id $?" >&3
-  ) &
-done
-`;
+/** Grace between SIGTERM and SIGKILL when a task is stopped (by the controller, or by a helper). */
+export const KILL_GRACE_MS = 2000;
 
-/**
- * The same helper in Perl (Debian's essential perl-base), used when perl is on the PATH: it forks
- * from a small process without a reporter subshell per task and reads requests in blocks, so it
- * starts a task about as fast as xargs. Children get their own process group; exit reports are
- * driven by SIGCHLD through a self-pipe (no polling). Reports: `E <id> <code> <signal number>`.
- */
-const PERL_HELPER = String.raw`
-use strict; use warnings; use POSIX ();
-$| = 1;
-pipe(my $sr, my $sw) or die "pipe: $!";
-{ my $o = select($sw); $| = 1; select($o); }
-$SIG{CHLD} = sub { syswrite($sw, "x") };
-my %job; my $buf = '';
-my $in = fileno(STDIN); my $sfd = fileno($sr);
-sub launch {
-  my @f = split //, $_[0], -1;
-  my ($id, $cwd, $inp, $out, $mode, $err, $n) = splice(@f, 0, 7);
-  my @env = splice(@f, 0, $n);
-  my @cmd = @f;
-  my $pid = fork();
-  if (!defined $pid) { print "E $id 126 0
-"; return; }
-  if ($pid == 0) {
-    $SIG{CHLD} = 'DEFAULT';
-    POSIX::setpgid(0, 0);
-    open(STDERR, '>>', $err) or POSIX::_exit(127);
-    chdir $cwd or do { print STDERR "cannot enter $cwd: $!
-"; POSIX::_exit(127) };
-    for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
-    open(STDIN, '<', $inp) or do { print STDERR "cannot read $inp: $!
-"; POSIX::_exit(127) };
-    open(STDOUT, $mode eq 'w' ? '>' : '>>', $out) or do { print STDERR "cannot write $out: $!
-"; POSIX::_exit(127) };
-    exec { $cmd[0] } @cmd;
-    print STDERR "cannot run $cmd[0]: $!
-";
-    POSIX::_exit(127);
-  }
-  POSIX::setpgid($pid, $pid);
-  $job{$pid} = $id;
-  print "S $id $pid
-";
-}
-while (1) {
-  my $rin = ''; vec($rin, $in, 1) = 1; vec($rin, $sfd, 1) = 1;
-  my $nready = select(my $rout = $rin, undef, undef, undef);
-  if ($nready > 0 && vec($rout, $sfd, 1)) { sysread($sr, my $junk, 4096); }
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
-    my $id = delete $job{$pid};
-    next unless defined $id;
-    my $st = $?;
-    print "E $id ", ($st & 127) ? "- " . ($st & 127) : ($st >> 8) . " 0", "
-";
-  }
-  if ($nready > 0 && vec($rout, $in, 1)) {
-    my $got = sysread(STDIN, $buf, 65536, length $buf);
-    exit 0 if !$got;
-    while ((my $i = index($buf, "
-")) >= 0) {
-      my $line = substr($buf, 0, $i);
-      substr($buf, 0, $i + 1) = '';
-      launch($line);
-    }
-  }
-}
-`;
+/** The helpers' source files, beside this module (the build copies them into dist). */
+const helperFiles = {
+  perl: fileURLToPath(new URL("./helpers/process-helper.pl", import.meta.url)),
+  bash: fileURLToPath(new URL("./helpers/process-helper.sh", import.meta.url)),
+};
 
 function onPath(name: string): boolean {
   for (const dir of (process.env.PATH ?? "").split(":")) {
@@ -169,24 +92,34 @@ export class Spawner {
     return process.env.TW_SPAWN !== "bash" && onPath("perl") ? "perl" : "bash";
   }
 
-  constructor(readonly kind: HelperKind = Spawner.defaultKind()) {}
+  /** `env`: variables added to the helper's own environment (tests use its hooks). */
+  constructor(
+    readonly kind: HelperKind = Spawner.defaultKind(),
+    private readonly env?: Readonly<Record<string, string>>,
+  ) {}
 
   private start(): ChildProcess {
     if (this.helper) return this.helper;
-    // stderr ignored: bash reports finished jobs there ("Done"); task stderr goes to their files.
-    const h =
-      this.kind === "perl"
-        ? spawn("perl", ["-e", PERL_HELPER], { stdio: ["pipe", "pipe", "ignore"] })
-        : spawn("bash", ["-c", HELPER], { stdio: ["pipe", "pipe", "ignore"] });
+    const env = this.env && { ...process.env, ...this.env };
+    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], { stdio: ["pipe", "pipe", "pipe"], env });
     h.stdout!.setEncoding("utf8");
     h.stdout!.on("data", (chunk: string) => this.onData(chunk));
-    h.once("exit", () => this.onHelperExit(new Error("the process helper exited")));
+    // The helper's own stderr (task stderr goes to their files): its last words, should it die.
+    let said = "";
+    h.stderr!.setEncoding("utf8");
+    h.stderr!.on("data", (chunk: string) => (said = (said + chunk).slice(-2000)));
+    // "close", not "exit": the reports still in its stdout are read first.
+    h.once("close", (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      this.onHelperExit(new Error(`the ${this.kind} process helper ${how}${said.trim() ? `: ${said.trim()}` : ""}`));
+    });
     h.once("error", (e) => this.onHelperExit(e));
     h.stdin!.on("error", () => undefined);
     // The helper must not keep the controller alive; it ends when its stdin closes.
     h.unref();
     (h.stdin as unknown as { unref?: () => void }).unref?.();
     (h.stdout as unknown as { unref?: () => void }).unref?.();
+    (h.stderr as unknown as { unref?: () => void }).unref?.();
     this.helper = h;
     return h;
   }

@@ -3,7 +3,10 @@
  * when the request can travel through one, which forks far more cheaply than Node can; else with
  * `child_process.spawn`. Every way gives the same things: stdin, stdout and stderr on files by
  * descriptor (nothing flows through the controller), the process in a process group of its own
- * (its pid is the group's id), and an exit report instead of polling.
+ * (its pid is the group's id), and an exit report instead of polling. By the time the exit is
+ * reported, whatever the process left running in its group has been sent SIGKILL: nothing a task
+ * starts outlives it, whether it succeeded or not (a program that leaves a child behind by
+ * mistake, `daemon &` in a script, does not fail for it; the child is stopped).
  */
 import { spawn } from "node:child_process";
 import { open, type FileHandle } from "node:fs/promises";
@@ -55,11 +58,24 @@ async function spawnProcess(req: SpawnRequest): Promise<StartedProcess> {
     const child = spawn(req.file, req.args, { env: { ...process.env, ...req.env }, cwd: req.cwd, stdio, detached: true });
     const exit = new Promise<ProcessExit>((resolve) => {
       child.once("error", (error) => resolve({ code: null, signal: null, error }));
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => {
+        // The leader was reaped just now; its group id stays taken while any member lives.
+        killGroup(child.pid);
+        resolve({ code, signal });
+      });
     });
     return { pid: Promise.resolve(child.pid), exit: exit.finally(() => Promise.all(handles.map((h) => h.close()))) };
   } catch (error) {
     await Promise.all(handles.map((h) => h.close()));
     return { pid: Promise.resolve(undefined), exit: Promise.resolve({ code: null, signal: null, error: error as Error }) };
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Nothing left in the group.
   }
 }

@@ -1,0 +1,19 @@
+/**
+ * Services run controller-side (docs/persistent-workers.md): the tasks of a `defineService` worker
+ * run inside the controller against one started service, which is stopped when the run ends. A
+ * backendless service (no `start`) can only run here or in a persistent instance.
+ */
+import type { ServiceImpl } from "../../runtime-contract/service.js";
+import type { Executor } from "../executor.js";
+import { inProcessExecutor } from "./in-process.js";
+
+export function serviceExecutor(services: ServiceImpl<unknown> | readonly ServiceImpl<unknown>[]): Executor {
+  const list: readonly ServiceImpl<unknown>[] = Array.isArray(services) ? services : [services as ServiceImpl<unknown>];
+  const inner = inProcessExecutor(list);
+  return {
+    run: (launch) => inner.run(launch),
+    async close() {
+      await Promise.all(list.map((s) => s.close()));
+    },
+  };
+}
