@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { acquireRunLock } from "../../src/graph/run-lock.js";
 import { dependents, restartNode } from "../../src/view/restart.js";
 import { RunModel } from "../../src/view/run-model.js";
 import { cliPath, tw } from "../support/cli.js";
@@ -109,13 +110,12 @@ describe("restart", () => {
     const m = new RunModel(runDir);
     m.load();
     const target = tasksIn(m, "-.N4.M0.")[0]!;
-    writeFileSync(
-      join(runDir, "_lock"),
-      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
-    );
+    // The lock a controller takes while it runs.
+    const lock = await acquireRunLock(runDir);
     await expect(restartNode(runDir, target)).rejects.toThrow(`held by a running controller (pid ${process.pid}`);
     expect(existsSync(join(runDir, target, "_done"))).toBe(true);
-    // A process that has exited: its lock is stale.
+    await lock.release();
+    // A lock left by a process that has exited is stale.
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",
     }).stdout;
@@ -125,6 +125,15 @@ describe("restart", () => {
     );
     await restartNode(runDir, target);
     expect(existsSync(join(runDir, target, "_done"))).toBe(false);
+  });
+
+  it("is refused for a plain {pid, host} lock of a live process", async () => {
+    const { runDir } = await fixtureRun();
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
+    );
+    await expect(restartNode(runDir, "-.N4.M0.N1")).rejects.toThrow(/held by a running controller/);
   });
 
   it("refuses locations that are not nodes of the run", async () => {
@@ -189,7 +198,9 @@ describe("upstream run directories", () => {
     // outputs folders of their own, and pipes a nested graph's inputs into `<loc>.N-1`.
     const bodyFile = join(runDir, ".N-1", "outputs", "body");
     const body = JSON.parse(readFileSync(bodyFile, "utf8"));
-    for (const n of body.nodes) n.outputs = Object.fromEntries((n.outputs as string[]).map((p) => [p, 0]));
+    // (The controller may write the map form already.)
+    for (const n of body.nodes)
+      if (Array.isArray(n.outputs)) n.outputs = Object.fromEntries((n.outputs as string[]).map((p) => [p, 0]));
     writeFileSync(bodyFile, JSON.stringify(body));
     for (const [loc, type] of [
       ["-.N0", "input"],
