@@ -9,6 +9,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { KIND_FILE } from "../pool/kind-marker.js";
 import { bodyShape, shapeOf, type GraphShape } from "./graph-shape.js";
 import { isLoc, lastStep, parentLoc } from "./locations.js";
 import { readRunLock, type RunLock } from "./run-lock.js";
@@ -460,11 +461,14 @@ export class RunModel {
 export function executorOf(runDir: string, n: ViewNode): string | undefined {
   if (n.kind !== "function" || !n.started) return undefined;
   const dir = join(runDir, n.loc);
-  try {
-    const named = readFileSync(join(dir, "_executor"), "utf8").trim().slice(0, 40);
-    if (named) return named;
-  } catch {
-    // Not recorded: what the other files tell.
+  // The pool's executors record their kind (`_kind`: shell, python, container, ...).
+  for (const recorded of [KIND_FILE, "_executor"]) {
+    try {
+      const named = readFileSync(join(dir, recorded), "utf8").trim().slice(0, 40);
+      if (named) return named;
+    } catch {
+      // Not recorded: what the other files tell.
+    }
   }
   const has = (f: string) => statSync(join(dir, f), { throwIfNoEntry: false }) !== undefined;
   if (has("job.env") || has("job.sh")) return "slurm";

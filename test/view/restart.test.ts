@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acquireRunLock } from "../../src/graph/run-lock.js";
 import { dependents, restartNode } from "../../src/view/restart.js";
-import { RunModel } from "../../src/view/run-model.js";
+import { executorOf, RunModel } from "../../src/view/run-model.js";
 import { cliPath, tw } from "../support/cli.js";
 import { copyAssets, fixtureRun, resumeFixture, tempDir, until } from "./support.js";
 
@@ -39,6 +39,19 @@ describe("run model", () => {
     expect(s.state).toBe("finished");
     expect(s.tasks.done).toBe(events.filter((e) => e.type === "task-started").length);
     expect(s.tasks.waiting + s.tasks.running + s.tasks.failed).toBe(0);
+  });
+});
+
+describe("executor kind", () => {
+  it("is the kind a pool executor recorded, else what the task's folder tells", async () => {
+    const { runDir } = await fixtureRun();
+    const m = new RunModel(runDir);
+    m.load();
+    const task = m.nodes.get("-.N4.M0.N1")!;
+    const before = executorOf(runDir, task);
+    writeFileSync(join(runDir, task.loc, "_kind"), "python");
+    expect(executorOf(runDir, task)).toBe("python");
+    expect(before).not.toBe("python");
   });
 });
 
