@@ -9,7 +9,7 @@ import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
 import type { TaskDesc } from "../runtime-contract/task.js";
 import type { TypeDesc } from "../runtime-contract/types.js";
 import { tail } from "../graph/run-files.js";
-import type { RunModel } from "./run-model.js";
+import { executorOf, type RunModel } from "./run-model.js";
 
 /** Values larger than this are not decoded, only their start shown. */
 const DECODE_LIMIT = 256 * 1024;
@@ -235,6 +235,7 @@ export async function nodeDetail(model: RunModel, loc: string, types: RunTypes):
       /exited with status (\d+)/.exec(n.reason ?? "")?.[1] ??
       (n.state === "done" && n.kind === "function" ? "0" : undefined);
   }
+  const executor = executorOf(model.dir, n);
   const stderrTail = loc === "-" ? undefined : await tail(join(model.dir, loc, "errors"), 20);
   return {
     loc,
@@ -243,7 +244,7 @@ export async function nodeDetail(model: RunModel, loc: string, types: RunTypes):
     state: n.state,
     ...(n.start !== undefined ? { start: n.start } : {}),
     ...(n.end !== undefined ? { end: n.end } : {}),
-    ...(n.executor ? { executor: n.executor } : {}),
+    ...(executor ? { executor } : {}),
     ...(n.reason ? { reason: n.reason } : {}),
     ...(stderrTail ? { stderrTail } : {}),
     ...(exit ? { exit } : {}),

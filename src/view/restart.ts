@@ -12,6 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync 
 import { join, resolve } from "node:path";
 import { RunError } from "../graph/errors.js";
 import { requireRunDir } from "../graph/run-files.js";
+import { readRunLock as readControllerLock } from "../graph/run-lock.js";
 import { consumers } from "./graph-shape.js";
 import { compareLocs, isLoc, lastStep, parentLoc } from "./locations.js";
 import { readRunLock } from "./run-lock.js";
@@ -61,9 +62,12 @@ export function dependents(model: RunModel, loc: string): Set<string> {
   return out;
 }
 
-/** Refuses while a controller holds the run (its `_lock` names a live process). */
-export function requireNotHeld(runDir: string): void {
-  const lock = readRunLock(runDir);
+/**
+ * Refuses while a controller holds the run: its `_lock` names a live process (the controller's
+ * own reader, which also tells a reused pid and a reboot; then the plain `{pid, host}` reading).
+ */
+export async function requireNotHeld(runDir: string): Promise<void> {
+  const lock = (await readControllerLock(runDir)) ?? readRunLock(runDir);
   if (lock?.live) {
     throw new RunError(
       `${runDir} is held by a running controller (pid ${lock.pid} on ${lock.host}${lock.startedAt ? `, since ${lock.startedAt}` : ""}): ` +
@@ -77,7 +81,7 @@ export async function restartNode(runDir: string, loc: string, loaded?: RunModel
   await requireRunDir(dir);
   if (!isLoc(loc)) throw new RunError(`'${loc}' is not a node location (like -.N3.M0.N1)`);
   if (loc === "-") throw new RunError("the root '-' cannot be restarted: restart one of its nodes");
-  requireNotHeld(dir);
+  await requireNotHeld(dir);
   const model = loaded ?? new RunModel(dir);
   if (!loaded) model.load();
   else model.rescan();

@@ -9,8 +9,9 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { KIND_FILE } from "../pool/kind-marker.js";
 import { bodyShape, shapeOf, type GraphShape } from "./graph-shape.js";
-import { compareLocs, isLoc, lastStep, parentLoc } from "./locations.js";
+import { isLoc, lastStep, parentLoc } from "./locations.js";
 import { readRunLock, type RunLock } from "./run-lock.js";
 
 export type NodeState = "waiting" | "running" | "done" | "failed" | "stopped";
@@ -26,7 +27,6 @@ export interface ViewNode {
   /** Milliseconds since the epoch. */
   start?: number;
   end?: number;
-  executor?: string;
   /** The failure reason (first 2,000 characters of `_error`). */
   reason?: string;
   /** The node's folder exists. */
@@ -332,31 +332,31 @@ export class RunModel {
     return body;
   }
 
-  /** A node's own files: markers, times, executor. */
+  /** A node's own files: markers and times. */
   private readNode(n: ViewNode): void {
     if (n.kind === "element" || n.kind === "iteration" || n.loc === "-") return;
-    const dir = join(this.dir, n.loc);
-    let names: Set<string>;
-    try {
-      names = new Set(readdirSync(dir));
-    } catch {
-      names = new Set();
-    }
+    // Direct looks at the few files that matter: cheaper than listing the folder (this runs for
+    // every node when a run is opened; plain concatenation, as `join` shows in its profile).
+    const dir = `${this.dir}/${n.loc}/`;
+    const look = (f: string) => statSync(dir + f, { throwIfNoEntry: false });
+    const done = look("_done");
+    const error = done ? undefined : look("_error");
     // `nodedef` says started (as upstream reads it); a restart removes it and keeps the call args.
-    n.started = names.has("nodedef") || names.has("_done") || names.has("_error");
+    n.started = Boolean(done || error || look("nodedef"));
     delete n.reason;
     delete n.end;
     delete n.start;
-    if (names.has("_done")) {
+    if (done) {
       n.state = "done";
-      n.end = statOr(join(dir, "_done"))?.mtimeMs;
-    } else if (names.has("_error")) {
+      n.end = done.mtimeMs;
+    } else if (error) {
       n.state = "failed";
-      const f = join(dir, "_error");
-      n.end = statOr(f)?.mtimeMs;
+      n.end = error.mtimeMs;
       let reason = "";
       try {
-        reason = readFileSync(f, "utf8").trim().slice(0, KEEP_REASON);
+        reason = readFileSync(dir + "_error", "utf8")
+          .trim()
+          .slice(0, KEEP_REASON);
       } catch {
         // Removed meanwhile.
       }
@@ -369,13 +369,12 @@ export class RunModel {
       n.state = n.started ? "running" : "waiting";
     }
     if (n.kind === "function" && n.started) {
-      const def = names.has("definition") ? statOr(join(dir, "definition")) : undefined;
-      const errors = names.has("errors") ? statOr(join(dir, "errors")) : undefined;
+      const def = look("definition");
+      const errors = look("errors");
       // The stderr file is made when the process starts (and kept across attempts): its birth
       // is the start if it belongs to this attempt, else the call args' write is the nearest.
       const born = errors && errors.birthtimeMs > 0 ? errors.birthtimeMs : undefined;
       n.start = born !== undefined && (!def || born >= def.mtimeMs - 1) ? born : def?.mtimeMs;
-      n.executor = executorOf(dir, names, n.label);
     } else if (n.kind !== "function" && n.kind !== "const") {
       this.aggregateTimes(n);
     }
@@ -439,30 +438,48 @@ export class RunModel {
     }
   }
 
+  /** Siblings differ in their last step only: sorted by its kind, then its number. */
   private sortChildren(): void {
-    for (const p of this.dirtyChildren) this.nodes.get(p)?.children.sort(compareLocs);
+    for (const p of this.dirtyChildren) {
+      const kids = this.nodes.get(p)?.children;
+      if (!kids || kids.length < 2) continue;
+      const keyed = kids.map((loc) => {
+        const dot = loc.lastIndexOf(".");
+        return { loc, kind: loc.charCodeAt(dot + 1), n: Number(loc.slice(dot + 2)) };
+      });
+      keyed.sort((a, b) => a.kind - b.kind || a.n - b.n);
+      for (let i = 0; i < keyed.length; i++) kids[i] = keyed[i]!.loc;
+    }
     this.dirtyChildren.clear();
   }
 }
 
-/** The executor that ran a task, as far as its folder tells. */
-function executorOf(dir: string, names: Set<string>, task: string): string | undefined {
-  if (names.has("_executor")) {
+/**
+ * The executor that ran a task, as far as its folder tells (asked for by the node details and
+ * the trace only: the tree does not need it).
+ */
+export function executorOf(runDir: string, n: ViewNode): string | undefined {
+  if (n.kind !== "function" || !n.started) return undefined;
+  const dir = join(runDir, n.loc);
+  // The pool's executors record their kind (`_kind`: shell, python, container, ...).
+  for (const recorded of [KIND_FILE, "_executor"]) {
     try {
-      return readFileSync(join(dir, "_executor"), "utf8").trim().slice(0, 40) || undefined;
+      const named = readFileSync(join(dir, recorded), "utf8").trim().slice(0, 40);
+      if (named) return named;
     } catch {
-      // Fall through to what the other files tell.
+      // Not recorded: what the other files tell.
     }
   }
-  if (names.has("job.env") || names.has("job.sh")) return "slurm";
-  if (task.startsWith("builtins.")) return "builtin";
-  if (names.has("errors")) return "process";
+  const has = (f: string) => statSync(join(dir, f), { throwIfNoEntry: false }) !== undefined;
+  if (has("job.env") || has("job.sh")) return "slurm";
+  if (n.label.startsWith("builtins.")) return "builtin";
+  if (has("errors")) return "process";
   return undefined;
 }
 
-const fingerprint = (n: ViewNode) => `${n.state}|${n.start}|${n.end}|${n.reason}|${n.children.length}|${n.executor}`;
+const fingerprint = (n: ViewNode) => `${n.state}|${n.start}|${n.end}|${n.reason}|${n.children.length}`;
 
 /** The form sent to the page: short keys, no derived data. */
 export function wireNode(n: ViewNode): unknown[] {
-  return [n.loc, n.kind, n.label, n.state, n.start ?? null, n.end ?? null, n.executor ?? null, n.reason ?? null];
+  return [n.loc, n.kind, n.label, n.state, n.start ?? null, n.end ?? null, null, n.reason ?? null];
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareLocs } from "./locations.js";
-import type { RunModel } from "./run-model.js";
+import { executorOf, type RunModel } from "./run-model.js";
 
 export interface TraceRow {
   readonly loc: string;
@@ -45,7 +45,7 @@ export function traceRows(model: RunModel): TraceRow[] {
     rows.push({
       loc: n.loc,
       task: n.label,
-      kind: n.executor ?? "?",
+      kind: executorOf(model.dir, n) ?? "?",
       state: n.state,
       ...(n.start !== undefined ? { start: n.start } : {}),
       ...(n.end !== undefined ? { end: n.end } : {}),

@@ -6,8 +6,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { acquireRunLock } from "../../src/graph/run-lock.js";
 import { dependents, restartNode } from "../../src/view/restart.js";
-import { RunModel } from "../../src/view/run-model.js";
+import { executorOf, RunModel } from "../../src/view/run-model.js";
 import { cliPath, tw } from "../support/cli.js";
 import { copyAssets, fixtureRun, resumeFixture, tempDir, until } from "./support.js";
 
@@ -38,6 +39,46 @@ describe("run model", () => {
     expect(s.state).toBe("finished");
     expect(s.tasks.done).toBe(events.filter((e) => e.type === "task-started").length);
     expect(s.tasks.waiting + s.tasks.running + s.tasks.failed).toBe(0);
+  });
+});
+
+describe("executor kind", () => {
+  it("is the kind a pool executor recorded, else what the task's folder tells", async () => {
+    const { runDir } = await fixtureRun();
+    const m = new RunModel(runDir);
+    m.load();
+    const task = m.nodes.get("-.N4.M0.N1")!;
+    const before = executorOf(runDir, task);
+    writeFileSync(join(runDir, task.loc, "_kind"), "python");
+    expect(executorOf(runDir, task)).toBe("python");
+    expect(before).not.toBe("python");
+  });
+});
+
+describe("run model states", () => {
+  it("tells running from stopped by the run's end and its controller's lock", async () => {
+    const { runDir } = await fixtureRun();
+    const { rmSync } = await import("node:fs");
+    // A task started and not finished, in a run with no end marker.
+    rmSync(join(runDir, "-.N4.M1.N1", "_done"));
+    rmSync(join(runDir, "-", "_done"));
+    const read = () => {
+      const m = new RunModel(runDir);
+      m.load();
+      return { task: m.nodes.get("-.N4.M1.N1")!.state, map: m.nodes.get("-.N4")!.state, run: m.summary().state };
+    };
+    // No lock: a controller may be at work (upstream writes none).
+    expect(read()).toEqual({ task: "running", map: "done", run: "unfinished" });
+    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x" }));
+    expect(read()).toMatchObject({ task: "running", run: "running" });
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "x" }));
+    expect(read()).toMatchObject({ task: "stopped", run: "interrupted" });
+    rmSync(join(runDir, "_lock"));
+    writeFileSync(join(runDir, "-", "_error"), "a task failed");
+    expect(read()).toMatchObject({ task: "stopped", run: "failed" });
   });
 });
 
@@ -82,13 +123,12 @@ describe("restart", () => {
     const m = new RunModel(runDir);
     m.load();
     const target = tasksIn(m, "-.N4.M0.")[0]!;
-    writeFileSync(
-      join(runDir, "_lock"),
-      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
-    );
+    // The lock a controller takes while it runs.
+    const lock = await acquireRunLock(runDir);
     await expect(restartNode(runDir, target)).rejects.toThrow(`held by a running controller (pid ${process.pid}`);
     expect(existsSync(join(runDir, target, "_done"))).toBe(true);
-    // A process that has exited: its lock is stale.
+    await lock.release();
+    // A lock left by a process that has exited is stale.
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",
     }).stdout;
@@ -98,6 +138,15 @@ describe("restart", () => {
     );
     await restartNode(runDir, target);
     expect(existsSync(join(runDir, target, "_done"))).toBe(false);
+  });
+
+  it("is refused for a plain {pid, host} lock of a live process", async () => {
+    const { runDir } = await fixtureRun();
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
+    );
+    await expect(restartNode(runDir, "-.N4.M0.N1")).rejects.toThrow(/held by a running controller/);
   });
 
   it("refuses locations that are not nodes of the run", async () => {
@@ -162,7 +211,9 @@ describe("upstream run directories", () => {
     // outputs folders of their own, and pipes a nested graph's inputs into `<loc>.N-1`.
     const bodyFile = join(runDir, ".N-1", "outputs", "body");
     const body = JSON.parse(readFileSync(bodyFile, "utf8"));
-    for (const n of body.nodes) n.outputs = Object.fromEntries((n.outputs as string[]).map((p) => [p, 0]));
+    // (The controller may write the map form already.)
+    for (const n of body.nodes)
+      if (Array.isArray(n.outputs)) n.outputs = Object.fromEntries((n.outputs as string[]).map((p) => [p, 0]));
     writeFileSync(bodyFile, JSON.stringify(body));
     for (const [loc, type] of [
       ["-.N0", "input"],

@@ -207,7 +207,11 @@ function updateRows(changed) {
 async function loadRuns() {
   const runs = await (await fetch("/api/runs")).json();
   const sel = $("runs");
-  sel.replaceChildren(...runs.map((r) => el("option", { value: r.id }, `${r.name} · ${r.folder} · ${r.state}`)));
+  sel.replaceChildren(
+    ...runs.map((r) =>
+      el("option", { value: r.id, "data-title": `${r.name} · ${r.folder}` }, `${r.name} · ${r.folder} · ${r.state}`),
+    ),
+  );
   const wanted = new URLSearchParams(location.search).get("run");
   const first = runs.find((r) => r.id === wanted) ?? runs[0];
   if (first) {
@@ -221,6 +225,9 @@ function renderSummary() {
   const st = $("run-state");
   st.textContent = summary.state;
   st.className = `badge ${summary.state}`;
+  // The run list was read when the page opened: keep the open run's state in it current.
+  const opt = $("runs").selectedOptions[0];
+  if (opt) opt.textContent = `${opt.dataset.title} · ${summary.state}`;
   $("counts").replaceChildren(
     ...STATES.filter((s) => summary.tasks[s] > 0 || s === "done").map((s) =>
       el("span", { class: "count", "data-count": s }, el("b", {}, summary.tasks[s]), ` ${s}`),
