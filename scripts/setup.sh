@@ -6,10 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # bash, coreutils: everywhere. jq: the generated launchers parse call args with it. openssl: the
-# example worker. shellcheck: the tests lint every generated launcher.
+# example worker. shellcheck: the tests lint every generated launcher. For the tests of real parts:
+# chromium (the run viewer in a browser, driven by playwright-core; npm downloads no browser),
+# podman with runc, bubblewrap and busybox-static (container workers; see docs/worker-pool.md).
+# Slurm is installed and started by the Slurm tests themselves (scripts/slurm/start.sh).
 needed=()
-for tool in jq openssl shellcheck; do
-  command -v "$tool" >/dev/null 2>&1 || needed+=("$tool")
+for tool in jq:jq openssl:openssl shellcheck:shellcheck chromium:chromium podman:podman runc:runc \
+  bwrap:bubblewrap busybox:busybox-static newuidmap:uidmap; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || needed+=("${tool#*:}")
 done
 if ((${#needed[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]] && ! sudo -n true 2>/dev/null; then
