@@ -11,6 +11,7 @@ import { resolvePath, type CallArgs } from "../runtime-contract/call-args.js";
 import { JsonNumber, parseJson, type JsonTree } from "../runtime-contract/json-text.js";
 import { writeFileAtomic } from "../runtime-contract/storage.js";
 import { pythonJson } from "./graph-data.js";
+import { TIERKREIS_BUILTINS } from "./tierkreis-builtins.js";
 
 export class BuiltinError extends Error {}
 
@@ -53,8 +54,11 @@ async function fold(root: string, args: CallArgs): Promise<void> {
   if (pattern === undefined || out === undefined) throw new BuiltinError("fold_values: needs input 'values_glob' and output 'value'");
   const abs = resolvePath(root, pattern);
   const prefix = basename(abs).replace(/\*$/, "");
-  const names = (await readdir(dirname(abs))).filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)));
-  names.sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
+  // `<port>-*` (our maps) takes the numbered elements; a bare `*` (upstream's hand-built graphs)
+  // takes every file, ordered as upstream orders them: by the number after the last '-'.
+  const names = (await readdir(dirname(abs))).filter((n) => n.startsWith(prefix) && (prefix === "" || /^\d+$/.test(n.slice(prefix.length))));
+  const order = (n: string) => Number(n.slice(n.lastIndexOf("-") + 1));
+  names.sort((a, b) => order(a) - order(b));
   const items = await Promise.all(names.map(async (n) => treeOf(await readFile(`${dirname(abs)}/${n}`))));
   await writeFileAtomic(resolvePath(root, out), pythonJson(items));
 }
@@ -105,7 +109,9 @@ export const BUILTIN_CHECKS: Readonly<Record<string, (root: string, args: CallAr
   fold_values: checkFold,
 };
 
+/** Upstream's builtins worker (tierkreis-builtins.ts), with the two that `map` needs. */
 export const BUILTINS: Readonly<Record<string, (root: string, args: CallArgs) => Promise<void>>> = {
+  ...TIERKREIS_BUILTINS,
   unfold_values: unfold,
   fold_values: fold,
 };
