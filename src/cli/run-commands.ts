@@ -45,14 +45,29 @@ async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+type AnyGraph = import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value">;
+
+/** The graph to run: a module's default (or `graph`) export, or a graph JSON file (Tierkreis's format). */
+async function graphOf(file: string): Promise<AnyGraph> {
+  if (file.endsWith(".json")) {
+    const { loadGraph } = await import("../graph/builder.js");
+    const { readFile } = await import("node:fs/promises");
+    return loadGraph(await readFile(resolve(file), "utf8")) as AnyGraph;
+  }
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  const g = (mod.default ?? mod.graph) as AnyGraph | undefined;
+  if (!g || typeof g !== "object" || !("signature" in g)) throw new Error(`${file} exports no graph (default export or 'graph')`);
+  return g;
+}
+
 export function addRunCommands(program: Command): void {
   withRunFlags(
     program
       .command("run")
       .description(
-        "run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph",
+        "run a graph: a module whose default export (or export 'graph') is a graph built with typespec-workers/graph, or a graph JSON file (Tierkreis's format)",
       )
-      .argument("<module>", "the graph module (.js, .mjs; .ts where Node strips types, as Node 24 does)")
+      .argument("<graph>", "the graph module (.js, .mjs; .ts where Node strips types, as Node 24 does) or graph.json")
       .option("-i, --inputs <json>", "graph inputs as a JSON object (decoded by the declared types)", "{}")
       .option("--root <dir>", "checkpoints root (default $TKR_DIR or ~/.tierkreis/checkpoints)")
       .option("--id <workflow-id>", "run folder name under the root (default a new UUID)")
@@ -60,11 +75,7 @@ export function addRunCommands(program: Command): void {
   ).action(async (module: string, o: RunFlags & { inputs: string; root?: string; id?: string; resume?: boolean }) => {
     await report(async () => {
       const { run } = await import("../graph/controller.js");
-      const mod = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
-      const g = (mod.default ?? mod.graph) as
-        import("../graph/builder.js").Graph<unknown, unknown, "ports" | "value"> | undefined;
-      if (!g || typeof g !== "object" || !("signature" in g))
-        throw new Error(`${module} exports no graph (default export or 'graph')`);
+      const g = await graphOf(module);
       const inputs = await inputsOf(o.inputs, g.signature.inputs);
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const flags = underPool(await runOptionsOf(o), await cliPool(o, module, { graph: g }));
