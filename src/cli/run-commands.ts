@@ -32,6 +32,32 @@ function announce(progress: boolean): { onEvent?: (e: RunEvent) => void } {
   return { onEvent: (e) => void (e.type === "run-started" && process.stderr.write(`run directory: ${e.runDir}\n`)) };
 }
 
+/**
+ * `--report`: the run's report (report.html, trace.tsv) written when the run ends, finished or
+ * failed, into the run directory or the folder given. The run directory is known from the run's
+ * first event, so a run that fails still gets its report.
+ */
+function reportWhenDone(report: string | boolean | undefined, announced: { onEvent?: (e: RunEvent) => void }) {
+  let runDir: string | undefined;
+  return {
+    onEvent: (e: RunEvent) => {
+      if (e.type === "run-started") runDir = e.runDir;
+      announced.onEvent?.(e);
+    },
+    async around<T>(work: () => Promise<T>): Promise<T> {
+      try {
+        return await work();
+      } finally {
+        if (report && runDir) {
+          const { writeReport } = await import("../view/report.js");
+          const files = await writeReport(runDir, typeof report === "string" ? report : runDir);
+          process.stderr.write(`report: ${files.html}\n`);
+        }
+      }
+    },
+  };
+}
+
 async function report<T>(work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
@@ -79,15 +105,18 @@ export function addRunCommands(program: Command): void {
       const inputs = await inputsOf(o.inputs, g.signature.inputs);
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const flags = underPool(await runOptionsOf(o), await cliPool(o, module, { graph: g }));
-      const outcome = await run(g, inputs, {
-        workers: ["workers"],
-        ...flags,
-        signal: stopOnSignals(),
-        ...announce(flags.progress),
-        ...(o.root !== undefined ? { root: o.root } : {}),
-        ...(o.id !== undefined ? { workflowId: o.id } : {}),
-        ...(o.resume ? { resume: true } : {}),
-      });
+      const reporting = reportWhenDone(o.report, announce(flags.progress));
+      const outcome = await reporting.around(() =>
+        run(g, inputs, {
+          workers: ["workers"],
+          ...flags,
+          signal: stopOnSignals(),
+          onEvent: reporting.onEvent,
+          ...(o.root !== undefined ? { root: o.root } : {}),
+          ...(o.id !== undefined ? { workflowId: o.id } : {}),
+          ...(o.resume ? { resume: true } : {}),
+        }),
+      );
       process.stderr.write(`run directory: ${outcome.runDir}\n`);
       process.stdout.write(showValue(outcome.value) + "\n");
     });
@@ -110,12 +139,10 @@ export function addRunCommands(program: Command): void {
       const flags = underPool(await runOptionsOf(o), pool);
       // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.
       const fallback = flags.workers || (await storedOptionsOf(resolve(dir)))?.workers ? {} : { workers: ["workers"] };
-      const outcome = await resume(dir, {
-        ...fallback,
-        ...flags,
-        signal: stopOnSignals(),
-        ...announce(flags.progress),
-      });
+      const reporting = reportWhenDone(o.report, announce(flags.progress));
+      const outcome = await reporting.around(() =>
+        resume(dir, { ...fallback, ...flags, signal: stopOnSignals(), onEvent: reporting.onEvent }),
+      );
       process.stdout.write(showValue(outcome.value) + "\n");
     });
   });

@@ -15,6 +15,8 @@ type Kind = (typeof KINDS)[number];
 
 export interface RunFlags {
   config?: string;
+  /** `--report [dir]`: true for the run directory itself. */
+  report?: string | boolean;
   workers: string[];
   executor: string[];
   slurm: string[];
@@ -52,7 +54,8 @@ export function withRunFlags(c: Command): Command {
       collect,
       [],
     )
-    .option("--no-progress", "no progress display");
+    .option("--no-progress", "no progress display")
+    .option("--report [dir]", "write report.html and trace.tsv when the run ends (default: into the run directory)");
 }
 
 /** Seconds as written on the command line: a plain decimal number (`30`, `0.5`), then checked as every time limit is. */
