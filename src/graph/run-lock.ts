@@ -104,6 +104,13 @@ export async function readRunLock(dir: string): Promise<RunLockInfo | undefined>
   return l && { pid: l.pid, host: l.host, startedAt: l.startedAt, live: isLive(l) };
 }
 
+/** `readRunLock` for callers that read a whole run synchronously (the viewer's state reader). */
+export function readRunLockSync(dir: string): RunLockInfo | undefined {
+  const text = readText(join(dir, LOCK_FILE));
+  const l = text === undefined ? undefined : parse(text);
+  return l && { pid: l.pid, host: l.host, startedAt: l.startedAt, live: isLive(l) };
+}
+
 export function describeHolder(l: { pid: number; host: string; startedAt: string }): string {
   return `pid ${l.pid} on ${l.host}, since ${l.startedAt}`;
 }

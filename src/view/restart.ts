@@ -12,10 +12,9 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync 
 import { join, resolve } from "node:path";
 import { RunError } from "../graph/errors.js";
 import { requireRunDir } from "../graph/run-files.js";
-import { readRunLock as readControllerLock } from "../graph/run-lock.js";
+import { readRunLock } from "../graph/run-lock.js";
 import { consumers } from "./graph-shape.js";
 import { compareLocs, isLoc, lastStep, parentLoc } from "./locations.js";
-import { readRunLock } from "./run-lock.js";
 import { RunModel } from "./run-model.js";
 
 export const ARCHIVE_DIR = "_restarted";
@@ -67,7 +66,7 @@ export function dependents(model: RunModel, loc: string): Set<string> {
  * own reader, which also tells a reused pid and a reboot; then the plain `{pid, host}` reading).
  */
 export async function requireNotHeld(runDir: string): Promise<void> {
-  const lock = (await readControllerLock(runDir)) ?? readRunLock(runDir);
+  const lock = await readRunLock(runDir);
   if (lock?.live) {
     throw new RunError(
       `${runDir} is held by a running controller (pid ${lock.pid} on ${lock.host}${lock.startedAt ? `, since ${lock.startedAt}` : ""}): ` +

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { KIND_FILE } from "../pool/kind-marker.js";
 import { bodyShape, shapeOf, type GraphShape } from "./graph-shape.js";
 import { isLoc, lastStep, parentLoc } from "./locations.js";
-import { readRunLock, type RunLock } from "./run-lock.js";
+import { readRunLockSync, type RunLockInfo } from "../graph/run-lock.js";
 
 export type NodeState = "waiting" | "running" | "done" | "failed" | "stopped";
 
@@ -42,7 +42,7 @@ export interface RunSummary {
   readonly end?: number;
   /** Task nodes (function nodes) by state. */
   readonly tasks: Record<NodeState, number>;
-  readonly lock?: RunLock;
+  readonly lock?: RunLockInfo;
 }
 
 const STATES: readonly NodeState[] = ["waiting", "running", "done", "failed", "stopped"];
@@ -78,7 +78,7 @@ export class RunModel {
   rootEnd: number | undefined;
   rootState: "done" | "failed" | undefined;
   rootReason: string | undefined;
-  lock: RunLock | undefined;
+  lock: RunLockInfo | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -201,7 +201,7 @@ export class RunModel {
   }
 
   private readRoot(): void {
-    this.lock = readRunLock(this.dir);
+    this.lock = readRunLockSync(this.dir);
     const done = statOr(join(this.dir, "-", "_done"));
     const failed = done ? undefined : statOr(join(this.dir, "-", "_error"));
     this.rootState = done ? "done" : failed ? "failed" : undefined;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { task, t, type Task } from "../../src/runtime-contract/index.js";
 import type { TypeDesc } from "../../src/runtime-contract/types.js";
+import type { TsOf, TsOfPorts } from "../../src/graph/value-types.js";
 
 export const FIXTURE_WORKERS = join(import.meta.dirname, "fixtures", "workers");
 
@@ -18,14 +19,15 @@ export function workersCopy(): string {
   return dir;
 }
 
-export function valueTask<I>(worker: string, name: string, inputs: Record<string, TypeDesc>, out: TypeDesc) {
-  return task<I, unknown, "value">({
+/** A one-output task whose input and output types follow from the descriptors given. */
+export function valueTask<P extends Record<string, TypeDesc>, D extends TypeDesc>(worker: string, name: string, inputs: P, out: D) {
+  return task<TsOfPorts<P>, TsOf<D>, "value">({
     worker,
     name,
     inputs: Object.entries(inputs).map(([n, type]) => ({ name: n, type })),
     outputs: [{ name: "value", type: out }],
     shape: "value",
-  }) as Task<I, unknown, "value">;
+  }) as Task<TsOfPorts<P>, TsOf<D>, "value">;
 }
 
 export const py = {
