@@ -84,7 +84,8 @@ function isLive(l: LockText): boolean {
 function parse(text: string): LockText | undefined {
   try {
     const j = JSON.parse(text) as LockText;
-    return typeof j.pid === "number" && typeof j.host === "string" && typeof j.nonce === "string" ? j : undefined;
+    // The nonce matters only to the controller that wrote it; any {pid, host} lock is a holder.
+    return typeof j.pid === "number" && typeof j.host === "string" ? j : undefined;
   } catch {
     return undefined;
   }
