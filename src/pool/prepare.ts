@@ -228,7 +228,7 @@ function startProblem(worker: string, entry: WorkerEntry, dirs: string[], base: 
         find(launcherCandidates(worker), "launcher");
         return undefined;
       case "node":
-        if (!entry.file) find(nodeWorkerCandidates(worker), "TypeScript worker (built .js)");
+        if (!entry.file) find(nodeWorkerCandidates(worker), "TypeScript worker (.js or .ts)");
         return undefined;
       case "python":
         pythonCommand(
@@ -252,7 +252,7 @@ function startProblem(worker: string, entry: WorkerEntry, dirs: string[], base: 
             searched.push(...e.searched);
           }
         }
-        throw new WorkerNotFoundError(worker, dirs, searched, "launcher, built TypeScript worker or main.py");
+        throw new WorkerNotFoundError(worker, dirs, searched, "launcher, TypeScript worker or main.py");
       }
       case "persistent":
         if (!entry.command) persistentProgram(worker, dirs);

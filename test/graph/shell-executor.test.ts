@@ -150,7 +150,7 @@ describe("shell executor", () => {
       `worker 'calc' not found: no launcher in the worker folders ${a}, ${b} (looked at ${a}/calc, ${a}/calc/main.sh, ${b}/calc, ${b}/calc/main.sh)`,
     );
     const auto = await failure(run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a] }));
-    expect(auto.reason).toMatch(new RegExp(`^worker 'calc' not found: no launcher or built TypeScript worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js`));
+    expect(auto.reason).toMatch(new RegExp(`^worker 'calc' not found: no launcher or TypeScript worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js`));
   });
 
   it("runs an executable launcher file directly, and values with shell syntax stay inert", async () => {

@@ -1,7 +1,7 @@
 /**
  * From the run options' executor choices (`{ openssl_worker: "shell", default: "auto" }`) to one
  * executor. "auto" looks for a launcher (`<dir>/<worker>` or `<dir>/<worker>/main.sh`), then a
- * built TypeScript worker (`<dir>/<worker>/main.js`, ...), then a Python worker
+ * TypeScript worker (`<dir>/<worker>/main.js`, `main.ts`, ...), then a Python worker
  * (`<dir>/<worker>/main.py`), and names every place searched when none exists.
  */
 import { join } from "node:path";
@@ -54,7 +54,7 @@ export function chooseExecutors(
           searched.push(...e.searched);
         }
       }
-      throw new WorkerNotFoundError(worker, dirs, searched, "launcher or built TypeScript worker");
+      throw new WorkerNotFoundError(worker, dirs, searched, "launcher or TypeScript worker");
     }
     if (isImpl(c)) {
       let ex = inProcess.get(c);

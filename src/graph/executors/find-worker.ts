@@ -59,7 +59,10 @@ export function findWorkerFile(
 /** Upstream's launcher lookup: `<dir>/<worker>` if it is a file, else `<dir>/<worker>/main.sh`. */
 export const launcherCandidates = (worker: string) => (dir: string) => [join(dir, worker), join(dir, worker, "main.sh")];
 
-/** A TypeScript (SDK) worker built to JavaScript. */
+/**
+ * A TypeScript (SDK) worker: built to JavaScript, or its `.ts` source, which Node (>= 22.18, 24)
+ * runs directly by stripping types. Built files come first, so a build wins over its source.
+ */
 export const nodeWorkerCandidates = (worker: string) => (dir: string) => [
   join(dir, worker, "main.js"),
   join(dir, worker, "main.mjs"),
@@ -67,6 +70,9 @@ export const nodeWorkerCandidates = (worker: string) => (dir: string) => [
   join(dir, worker, "worker.mjs"),
   join(dir, `${worker}.js`),
   join(dir, `${worker}.mjs`),
+  join(dir, worker, "main.ts"),
+  join(dir, worker, "worker.ts"),
+  join(dir, `${worker}.ts`),
 ];
 
 export function isExecutable(file: string): boolean {

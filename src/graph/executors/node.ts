@@ -27,7 +27,7 @@ export function nodeExecutor(options: NodeExecutorOptions): Executor {
       let file = found.get(launch.worker);
       try {
         if (file === undefined) {
-          file = findWorkerFile(launch.worker, dirs, nodeWorkerCandidates(launch.worker), "TypeScript worker (built .js)");
+          file = findWorkerFile(launch.worker, dirs, nodeWorkerCandidates(launch.worker), "TypeScript worker (.js or .ts)");
           found.set(launch.worker, file);
         }
       } catch (e) {
