@@ -236,6 +236,6 @@ sys.stdout.write(json.dumps([k.encode() for k in ${JSON.stringify(keys)}], cls=E
     const root = freshRoot("worker");
     const run = await start(root, "", root, []);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^usage: .*auth-worker\.ts <definition path relative to TKR_DIR>\n$/);
+    expect(run.stderr).toMatch(/^usage: .*auth-worker\.ts <definition path relative to TKR_DIR> \| --persistent\n$/);
   });
 });
