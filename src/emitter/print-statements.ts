@@ -7,7 +7,7 @@
  * follow one another; a JSDoc of one line is `/** text *\/`, of several lines one ` * line` each.
  */
 import type { JSDocStructure, OptionalKind } from "ts-morph";
-import type { PlainConst, PlainInterface, PlainStatement, StubsFile } from "./plain-structures.js";
+import type { PlainConst, PlainInterface, StubsFile } from "./plain-structures.js";
 
 export function printStatements(file: StubsFile, init: (c: PlainConst) => string): string {
   let out = "";
