@@ -1,6 +1,7 @@
 import type { DecoratorContext, Operation, Program } from "@typespec/compiler";
 import type { CommandDecorator, ScriptDecorator, StdioDecorator } from "../../generated-defs/Workers.js";
-import { reportDiagnostic, StateKeys } from "../lib.js";
+import { reportDiagnostic } from "../lib.js";
+import { getCommandLines, getScriptPath, getStdio, setCommandLines, setScriptPath, setStdio } from "./state.js";
 import { repetition } from "./repeated.js";
 import { checkShellOperators } from "./shell-operators.js";
 
@@ -18,18 +19,18 @@ export const $command: CommandDecorator = (context, target, ...lines) => {
     reportDiagnostic(context.program, { code: "invalid-command", messageId: "empty", target: context.decoratorTarget });
   }
   lines.forEach((line, i) => checkShellOperators(context.program, line, context.getArgumentTarget(i) ?? context.decoratorTarget));
-  context.program.stateMap(StateKeys.command).set(target, lines);
+  setCommandLines(context.program, target, lines);
 };
 
 export const $stdio: StdioDecorator = (context, target, line) => {
   if (!isFirst(context, target, "@stdio")) return;
   if (line !== undefined) checkShellOperators(context.program, line, context.getArgumentTarget(0) ?? context.decoratorTarget);
-  context.program.stateMap(StateKeys.stdio).set(target, line ?? null);
+  setStdio(context.program, target, line ?? null);
 };
 
 export const $script: ScriptDecorator = (context, target, path) => {
   if (!isFirst(context, target, "@script")) return;
-  context.program.stateMap(StateKeys.script).set(target, path);
+  setScriptPath(context.program, target, path);
 };
 
 /** False, after reporting it, for a launch decorator that repeats or contradicts an earlier one. */
@@ -46,13 +47,11 @@ function isFirst(context: DecoratorContext, target: Operation, decorator: string
 /** The decorators given on a task: one at most (a further one is reported and not recorded). */
 export function getLaunchSpecs(program: Program, op: Operation): LaunchSpec[] {
   const specs: LaunchSpec[] = [];
-  const lines = program.stateMap(StateKeys.command).get(op) as string[] | undefined;
+  const lines = getCommandLines(program, op);
   if (lines !== undefined) specs.push({ kind: "command", lines });
-  if (program.stateMap(StateKeys.stdio).has(op)) {
-    const line = program.stateMap(StateKeys.stdio).get(op) as string | null;
-    specs.push(line === null ? { kind: "stdio" } : { kind: "stdio", line });
-  }
-  const path = program.stateMap(StateKeys.script).get(op) as string | undefined;
+  const line = getStdio(program, op);
+  if (line !== undefined) specs.push(line === null ? { kind: "stdio" } : { kind: "stdio", line });
+  const path = getScriptPath(program, op);
   if (path !== undefined) specs.push({ kind: "script", path });
   return specs;
 }

@@ -1,8 +1,9 @@
 import type { DecoratorContext, DiagnosticTarget, Interface, Operation, Program } from "@typespec/compiler";
 import type { Resources, ResourcesDecorator, TimeoutDecorator } from "../../generated-defs/Workers.js";
-import { reportDiagnostic, StateKeys } from "../lib.js";
+import { reportDiagnostic } from "../lib.js";
 import { findResourceProblems, type ResourceProblem } from "../runtime-contract/resources.js";
 import { repetition } from "./repeated.js";
+import { getOwnResources, getOwnTimeout, setOwnResources, setOwnTimeout } from "./state.js";
 
 export type { Resources };
 
@@ -17,7 +18,7 @@ export const $resources: ResourcesDecorator = (context, target, value) => {
       target: fieldTarget(context, problem) ?? context.getArgumentTarget(0) ?? target,
     });
   }
-  context.program.stateMap(StateKeys.resources).set(target, value);
+  setOwnResources(context.program, target, value);
 };
 
 /** The value of the offending field in the `#{ ... }` literal (the word, for `sbatch`), when written there. */
@@ -41,24 +42,22 @@ export const $timeout: TimeoutDecorator = (context, target, seconds) => {
     });
     return;
   }
-  context.program.stateMap(StateKeys.timeout).set(target, seconds);
+  setOwnTimeout(context.program, target, seconds);
 };
 
 /** Resources of a task: the worker's, overridden field by field by the task's. */
 export function getResources(program: Program, op: Operation): Resources | undefined {
-  const map = program.stateMap(StateKeys.resources);
-  const onWorker = op.interface ? (map.get(op.interface) as Resources | undefined) : undefined;
-  const onTask = map.get(op) as Resources | undefined;
+  const onWorker = op.interface ? getOwnResources(program, op.interface) : undefined;
+  const onTask = getOwnResources(program, op);
   if (!onWorker && !onTask) return undefined;
   return { ...onWorker, ...onTask };
 }
 
 /** Time limit of a task in seconds: the task's, else the worker's. */
 export function getTimeout(program: Program, op: Operation | Interface): number | undefined {
-  const map = program.stateMap(StateKeys.timeout);
-  const own = map.get(op) as number | undefined;
+  const own = getOwnTimeout(program, op);
   if (own !== undefined || op.kind === "Interface") return own;
-  return op.interface ? (map.get(op.interface) as number | undefined) : undefined;
+  return op.interface ? getOwnTimeout(program, op.interface) : undefined;
 }
 
 /** False, after reporting it, for a second `@timeout` or `@resources` on one declaration. */

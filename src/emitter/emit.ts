@@ -17,11 +17,12 @@ interface OutputFile {
   readonly executable?: boolean;
 }
 
-// This module is loaded only to emit, before the compiler checks the program: warm up now.
-startStubsPrinter();
-
 export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Promise<void> {
   const { program } = context;
+  // Importing this module starts nothing (the package's main entry exports it): the printing
+  // threads start here, and load ts-morph and prettier while this thread builds the structures.
+  const printsStubs = (context.options.emit ?? ["stubs"]).includes("stubs");
+  if (printsStubs) startStubsPrinter();
   const { workers, diagnostics } = collectWorkers(program);
   // Validation has reported these; with an error the output would be incomplete, so write none.
   if (diagnostics.some((d) => d.severity === "error") || program.hasError()) return;

@@ -4,13 +4,15 @@
  * `babel-ts` prints the same as the `typescript` parser for the code we generate and is about
  * a third faster (measured; the `prettier --check` test guards the equivalence).
  */
-import * as prettier from "prettier/standalone";
-import * as babel from "prettier/plugins/babel";
-import * as estree from "prettier/plugins/estree";
 import type { Plugin } from "prettier";
 
-const plugins = [babel, estree] as Plugin[];
+// Loaded on first use: most stubs files take the fast layout and never need prettier's parser.
+let loaded: Promise<{ format: typeof import("prettier/standalone").format; plugins: Plugin[] }> | undefined;
 
-export function formatTypeScript(text: string): Promise<string> {
-  return prettier.format(text, { parser: "babel-ts", plugins });
+export async function formatTypeScript(text: string): Promise<string> {
+  loaded ??= Promise.all([import("prettier/standalone"), import("prettier/plugins/babel"), import("prettier/plugins/estree")]).then(
+    ([prettier, babel, estree]) => ({ format: prettier.format, plugins: [babel, estree] as Plugin[] }),
+  );
+  const { format, plugins } = await loaded;
+  return format(text, { parser: "babel-ts", plugins });
 }

@@ -2,21 +2,15 @@
  * Stubs statements → formatted TypeScript text, on a printing thread (its input is plain data;
  * it imports neither the TypeSpec compiler nor program state).
  *
- * ts-morph prints the statements from structures (no AST is built); constants' initializers are
- * laid out by prettier's doc printer (`layout.ts`). The result is what prettier would write; where
- * that cannot be promised — a line over the print width, text whose quotes or numbers prettier
- * would rewrite, wide characters — the whole file goes through prettier instead.
+ * `print-statements.ts` prints the statements; constants' initializers are laid out by prettier's
+ * doc printer (`layout.ts`). The result is what prettier would write; where that cannot be
+ * promised — a line over the print width, text whose quotes or numbers prettier would rewrite,
+ * wide characters — the whole file goes through prettier instead.
  */
-import {
-  printStructure,
-  StructureKind,
-  VariableDeclarationKind,
-  type SourceFileStructure,
-  type StatementStructures,
-} from "ts-morph";
 import { flatText } from "./expr.js";
 import { layoutConst } from "./layout.js";
-import type { PlainConst, PlainStatement, StubsFile } from "./plain-structures.js";
+import type { PlainConst, StubsFile } from "./plain-structures.js";
+import { printStatements } from "./print-statements.js";
 import { formatTypeScript } from "./prettier.js";
 
 const PRINT_WIDTH = 80;
@@ -66,33 +60,7 @@ function isSafe(text: string): boolean {
   return text.split("\n").every((l) => l.length <= PRINT_WIDTH || /^\s*(\/\/|\/\*|\*)/.test(l));
 }
 
-/** ts-morph's text of the statements; `init` gives each constant's initializer text. */
+/** The statements' text; `init` gives each constant's initializer text. */
 function print(file: StubsFile, init: (c: PlainConst) => string): string {
-  const structure: SourceFileStructure = {
-    kind: StructureKind.SourceFile,
-    statements: file.statements.map((s) => statement(s, init)),
-  };
-  return printStructure(structure, { indentNumberOfSpaces: 2 });
-}
-
-function statement(s: PlainStatement, init: (c: PlainConst) => string): string | StatementStructures {
-  if (typeof s === "string") return s;
-  switch (s.kind) {
-    case "Interface":
-      return { ...s, kind: StructureKind.Interface };
-    case "TypeAlias":
-      return { ...s, kind: StructureKind.TypeAlias };
-    case "ImportDeclaration":
-      return { ...s, kind: StructureKind.ImportDeclaration };
-    case "Const":
-      return {
-        kind: StructureKind.VariableStatement,
-        declarationKind: VariableDeclarationKind.Const,
-        isExported: s.exported,
-        docs: s.docs,
-        declarations: [
-          { name: s.name, type: s.type && `${s.type.name}<${s.type.args.join(", ")}>`, initializer: init(s) },
-        ],
-      };
-  }
+  return printStatements(file, init);
 }

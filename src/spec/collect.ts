@@ -19,7 +19,8 @@ import {
 } from "@typespec/compiler";
 import { relative } from "node:path";
 import { t } from "../runtime-contract/index.js";
-import { createDiagnostic, StateKeys } from "../lib.js";
+import { createDiagnostic } from "../lib.js";
+import { portmappingModels } from "../decorators/state.js";
 import { isPortmapping } from "../decorators/portmapping.js";
 import { getLaunchSpec } from "../decorators/launch.js";
 import { getResources, getTimeout } from "../decorators/scheduling.js";
@@ -166,7 +167,7 @@ class WorkerCollector {
 
   /** Checks every `@portmapping` model, used or not, so the author hears of problems at once. */
   private checkPortmappingModels(): void {
-    for (const model of this.program.stateSet(StateKeys.portmapping) as Set<Model>) {
+    for (const model of portmappingModels(this.program)) {
       const props = modelProperties(model);
       if (props.length === 0) this.report("empty-portmapping", { name: model.name }, nameOf(model));
       for (const prop of props) {
