@@ -36,11 +36,13 @@ import { BODY_PORT, exists, onFile, requireRunDir, RunFiles } from "./run-files.
 import { acquireRunLock } from "./run-lock.js";
 
 /**
- * Default number of in-process tasks at once. Their cost is file-system latency on the
- * controller's thread, not CPU: a map ran ~2x faster at 64 than at 2 (the CPU count); see
- * bench/run.bench.mjs.
+ * Default number of in-process tasks at once, whatever the CPU count: their cost is mostly
+ * file-system latency (several small async file operations each), not CPU. On a quiet machine a
+ * map ran ~2x faster at 64 than at 2 (the CPU count here); on a CPU-starved one (load 20 on 2
+ * cores) 2 to 16 ran alike and 32 and 64 ran slower, up to 2x. 16 keeps the libuv thread pool
+ * busy without that cost. Measured with bench/run.bench.mjs and a map of 2,000 tasks.
  */
-export const IN_PROCESS_CONCURRENCY = 64;
+export const IN_PROCESS_CONCURRENCY = 16;
 
 /** What happens to tasks during a run (for progress displays and logs). */
 export type RunEvent =
@@ -743,6 +745,8 @@ class Controller {
       );
       if (missing.length) {
         result = { ok: false, reason: `finished without writing output ${missing.map((m) => `'${m}'`).join(", ")}` };
+        // Not done after all: a resume must not find it marked finished.
+        await rm(join(files.node(loc), "_done"), { force: true }).catch(() => undefined);
         await files.markError(loc, result.reason).catch(() => undefined);
       }
     }
