@@ -18,3 +18,4 @@ export { routeExecutors } from "./executors/route.js";
 export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
 export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
+export { readRunLock, type RunLockInfo } from "./run-lock.js";
