@@ -38,9 +38,10 @@ import { acquireRunLock } from "./run-lock.js";
 /**
  * Default number of in-process tasks at once, whatever the CPU count: their cost is mostly
  * file-system latency (several small async file operations each), not CPU. On a quiet machine a
- * map ran ~2x faster at 64 than at 2 (the CPU count here); on a CPU-starved one (load 20 on 2
- * cores) 2 to 16 ran alike and 32 and 64 ran slower, up to 2x. 16 keeps the libuv thread pool
- * busy without that cost. Measured with bench/run.bench.mjs and a map of 2,000 tasks.
+ * map was measured ~2x faster at 64 than at 2 (the CPU count there); on a CPU-starved one (load
+ * 8-20 on 2 cores, a map of 2,000) lower was faster: 2 ran ~1.3x faster than 16 and up to 2x
+ * faster than 64. 16 is the compromise: enough to keep libuv's 4 threads busy on file latency,
+ * far from the cost seen at 64 under load. One constant: measure with bench/run.bench.mjs.
  */
 export const IN_PROCESS_CONCURRENCY = 16;
 
