@@ -7,7 +7,7 @@
 //  3. a chain of 100 shell tasks vs `xargs -P 1` running the same launcher 100 times;
 //  4. controller peak memory (max RSS) for a 10,000-node graph, measured in a child process.
 // Usage: node bench/run.bench.mjs [--tasks 1000] [--concurrency <cpus>] [--repeat 3] [--chain 100]
-//        [--dist <dist folder>] (another build, to compare two versions side by side)
+//        [--dist <dist folder>] (another build, to compare two versions side by side) [--nodes 0: no memory figure]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -194,6 +194,7 @@ if (positionals[0] === "memory-child") {
   console.log(
     `3. chain of ${chain.tasks} shell tasks: ${spread(chain.ours)} ms; xargs -P 1: ${spread(chain.xargs)} ms; ratio ${spread(ratios(chain.ours, chain.xargs), 2)}`,
   );
+  if (Number(opts.nodes) === 0) process.exit(0);
   const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir, "--dist", opts.dist], {
     encoding: "utf8",
   });

@@ -37,11 +37,14 @@ import { acquireRunLock } from "./run-lock.js";
 import { checkRunOptions, OPTIONS_FILE, resumeOptions, storedOptionsText, taskNamesOf } from "./run-options.js";
 
 /**
- * Default number of in-process tasks at once. Their cost is file-system latency on the
- * controller's thread, not CPU: a map ran ~2x faster at 64 than at 2 (the CPU count); see
- * bench/run.bench.mjs.
+ * Default number of in-process tasks at once, whatever the CPU count: their cost is mostly
+ * file-system latency (several small async file operations each), not CPU. On a quiet machine a
+ * map was measured ~2x faster at 64 than at 2 (the CPU count there); on a CPU-starved one (load
+ * 8-20 on 2 cores, a map of 2,000) lower was faster: 2 ran ~1.3x faster than 16 and up to 2x
+ * faster than 64. 16 is the compromise: enough to keep libuv's 4 threads busy on file latency,
+ * far from the cost seen at 64 under load. One constant: measure with bench/run.bench.mjs.
  */
-export const IN_PROCESS_CONCURRENCY = 64;
+export const IN_PROCESS_CONCURRENCY = 16;
 
 /** What happens to tasks during a run (for progress displays and logs). */
 export type RunEvent =
@@ -751,6 +754,8 @@ class Controller {
       );
       if (missing.length) {
         result = { ok: false, reason: `finished without writing output ${missing.map((m) => `'${m}'`).join(", ")}` };
+        // Not done after all: a resume must not find it marked finished.
+        await rm(join(files.node(loc), "_done"), { force: true }).catch(() => undefined);
         await files.markError(loc, result.reason).catch(() => undefined);
       }
     }

@@ -34,3 +34,4 @@ export {
   type WorkerKind,
   type PoolRunOptions,
 } from "../pool/index.js";
+export { readRunLock, type RunLockInfo } from "./run-lock.js";

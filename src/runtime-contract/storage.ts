@@ -55,6 +55,12 @@ function isNotFound(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
 }
 
+// Unique among writers: this process's pid, a nonce (a leftover of an earlier process with the
+// same pid cannot collide) and a counter (cheaper than random bytes per file).
+const processNonce = randomBytes(4).toString("hex");
+let tmpCount = 0;
+const tmpSuffix = () => `${process.pid}-${processNonce}-${(tmpCount++).toString(36)}`;
+
 /**
  * Write a file so that it appears complete or not at all: the bytes go to a temporary file in
  * the same folder (same file system, so the rename is atomic), which is then renamed over the
@@ -63,7 +69,7 @@ function isNotFound(e: unknown): boolean {
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const dir = dirname(target);
-  const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${tmpSuffix()}`);
   try {
     try {
       await writeFile(tmp, data, { flag: "wx" });
@@ -83,7 +89,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
 /** The same, synchronously (small files written from the controller's thread). */
 export function writeFileAtomicSync(target: string, data: Uint8Array | string): void {
   const dir = dirname(target);
-  const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const tmp = join(dir, `.${target.slice(dir.length + 1)}.tmp-${tmpSuffix()}`);
   try {
     writeFileSync(tmp, data, { flag: "wx" });
     renameSync(tmp, target);

@@ -26,7 +26,7 @@ afterAll(() => {
   rmSync(mountPoint, { recursive: true, force: true });
 });
 
-const big = task({
+const big = task<{ kb: number }, string, "value">({
   worker: "filler",
   name: "big",
   inputs: [{ name: "kb", type: t.int32 }],

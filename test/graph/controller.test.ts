@@ -4,11 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GraphInputError, graph, loadGraph, readResults, run, runStatus, type RunEvent } from "../../src/graph/index.js";
+import { availableParallelism } from "node:os";
+import { GraphInputError, IN_PROCESS_CONCURRENCY, graph, loadGraph, readResults, run, runStatus, type RunEvent } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
+import { defineWorker } from "../../src/runtime-contract/sdk.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { main as mainGraph } from "./fixtures/typed-graph.js";
-import { add } from "./fixtures/stubs.js";
+import { add, math_worker } from "./fixtures/stubs.js";
 
 const root = () => mkdtempSync(join(tmpdir(), "tw-graph-"));
 
@@ -113,5 +115,40 @@ describe("loaded graphs and limits", () => {
     await expect(run(g, {}, { root: root(), executors: { default: mathImpl }, maxLoopIterations: 20 })).rejects.toThrow(
       /-\.N2: the loop did not stop after 20 iterations/,
     );
+  });
+});
+
+describe("in-process concurrency", () => {
+  it("runs in-process tasks IN_PROCESS_CONCURRENCY at once by default, not one per CPU", async () => {
+    let active = 0;
+    let most = 0;
+    let target = IN_PROCESS_CONCURRENCY;
+    let started = 0;
+    const slowAdd = defineWorker(math_worker, {
+      add: async ({ a, b }) => {
+        most = Math.max(most, ++active);
+        // The first ones wait (as on file I/O) until as many tasks as allowed run; bounded, so a
+        // lower limit shows as a lower `most`, not a hang.
+        if (++started <= target) for (let i = 0; i < 200 && active < target; i++) await new Promise((r) => setTimeout(r, 10));
+        active--;
+        return a + b;
+      },
+      less: ({ a, b }) => a < b,
+    });
+    const body = graph({ inputs: { x: t.int32 }, output: t.int32 });
+    body.output(body.task(add({ a: body.inputs.x, b: body.const(1) })));
+    const g = graph({ inputs: { xs: t.list(t.int32) }, output: t.list(t.int32) });
+    g.output(g.map(body, { x: g.each(g.inputs.xs) }));
+    const xs = Array.from({ length: 3 * IN_PROCESS_CONCURRENCY }, (_, i) => i);
+    const r = await run(g, { xs }, { root: root(), executors: { default: slowAdd } });
+    expect(r.value).toEqual(xs.map((x) => x + 1));
+    expect(IN_PROCESS_CONCURRENCY).toBeGreaterThan(availableParallelism());
+    expect(most).toBe(IN_PROCESS_CONCURRENCY);
+    // An explicit concurrency still applies to them.
+    most = 0;
+    started = 0;
+    target = 3;
+    await run(g, { xs }, { root: root(), executors: { default: slowAdd }, concurrency: 3 });
+    expect(most).toBe(3);
   });
 });
