@@ -42,6 +42,8 @@ describe("pool configuration", () => {
       "container",
       "slurm",
       "in-process",
+      "persistent",
+      "service",
     ]);
   });
 
@@ -78,7 +80,7 @@ describe("pool configuration", () => {
     );
     const m = await problems(file, { graph: twoWorkerGraph(), workers: workersCopy() });
     expect(m).toContain(
-      `${file}:4:11: 'pyhton' is not a valid kind: expected one of auto, shell, stdio, node, python, container, slurm, in-process (did you mean 'python'?)`,
+      `${file}:4:11: 'pyhton' is not a valid kind: expected one of auto, shell, stdio, node, python, container, slurm, in-process, persistent, service (did you mean 'python'?)`,
     );
     expect(m).toContain(`${file}:7:5: unknown key 'evn' in workers.openssl_wroker (did you mean 'env'?)`);
     expect(m).toContain(`${file}:8:1: unknown key 'volumse' at the top level (did you mean 'volumes'?)`);
