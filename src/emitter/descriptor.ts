@@ -1,20 +1,27 @@
 /**
  * `worker.json`: the worker's tasks as plain JSON (ports with type descriptors, how each task is
  * launched, resources, time limits), for executors and for workers not written in TypeScript.
+ * Its shape is `schema/worker.schema.json` (shipped); `formatVersion` changes when a reader would
+ * misread a file, and a task's worker and name are not repeated (they are the keys around it).
  */
 import type { TaskModel, WorkerModel } from "../spec/model.js";
 
+export const DESCRIPTOR_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
+export const DESCRIPTOR_FORMAT_VERSION = 1;
+
 export function renderDescriptor(worker: WorkerModel): string {
   const descriptor = {
+    $schema: DESCRIPTOR_SCHEMA,
+    formatVersion: DESCRIPTOR_FORMAT_VERSION,
     name: worker.name,
     ...(worker.doc ? { doc: worker.doc } : {}),
     spec: worker.specFile,
-    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskDescriptor(worker, task)])),
+    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskDescriptor(task)])),
   };
   return JSON.stringify(descriptor, null, 2) + "\n";
 }
 
-function taskDescriptor(worker: WorkerModel, task: TaskModel) {
+function taskDescriptor(task: TaskModel) {
   const port = (p: TaskModel["inputs"][number]) => ({
     name: p.name,
     type: p.desc,
@@ -23,8 +30,6 @@ function taskDescriptor(worker: WorkerModel, task: TaskModel) {
     ...(p.doc ? { doc: p.doc } : {}),
   });
   return {
-    worker: worker.name,
-    name: task.name,
     ...(task.doc ? { doc: task.doc } : {}),
     inputs: task.inputs.map(port),
     outputs: task.outputs.map(port),
