@@ -89,6 +89,23 @@ describe.each([
   });
 });
 
+describe("checkpoints and resume", () => {
+  it("a finished run resumed with a persistent worker runs nothing again and gives the same value", async () => {
+    const root = join(project, "resume");
+    const g = graph({ inputs: { xs: t.list(t.int32), x: t.int32 }, output: { sums: t.list(t.int32), pid: t.int32 } });
+    const one = graph({ inputs: { x: t.int32 }, output: t.int32 });
+    one.output(one.task(pw.add({ a: one.inputs.x, b: one.const(100) })));
+    const sums = g.map(one, { x: g.each(g.inputs.xs) });
+    g.output({ sums, pid: g.task(pw.whoami({ tag: g.inputs.x })) });
+    const first = await run(g, { xs: [1, 2, 3], x: 0 }, { root, workflowId: "r", executors: { default: persistentExecutor({ workers }) } });
+    expect(first.tasksRun).toBeGreaterThan(0);
+    const again = await run(g, { xs: [1, 2, 3], x: 0 }, { root, workflowId: "r", resume: true, executors: { default: persistentExecutor({ workers }) } });
+    expect(again.value).toEqual(first.value);
+    expect(again.tasksRun).toBe(0);
+    expect(again.tasksCached).toBeGreaterThan(0);
+  });
+});
+
 describe("persistent executor, driven directly", () => {
   it("replaces an instance that dies mid-task, failing only that task with its status and stderr", async () => {
     for (const worker of ["pw_worker", "py_worker"]) {
