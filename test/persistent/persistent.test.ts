@@ -3,13 +3,13 @@
 // protocol. Graph runs check results and instance reuse; direct executor calls check every way an
 // instance can fail and that nothing it started survives.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, TaskFailedError } from "../../src/graph/index.js";
 import { t, type Task } from "../../src/runtime-contract/index.js";
 import { childEnv } from "../support/project.js";
-import { descendants, eventually, fixtures, isAlive, launchFor, outputOf, persistentProject } from "./support.js";
+import { commandLine, descendants, eventually, fixtures, isAlive, launchFor, outputOf, persistentProject } from "./support.js";
 
 /** What the tests use of the stubs generated from test/fixtures/persistent/project/main.tsp. */
 interface Stubs {
@@ -217,7 +217,9 @@ describe("persistent executor, driven directly", () => {
 });
 
 describe("a controller stopped by a signal", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("stops every instance and what it started on %s", async (signal) => {
+  it.each(["SIGTERM", "SIGINT"] as const)("stops every instance, every server and what they started on %s", async (signal) => {
+    copyFileSync(join(fixtures, "kv_service.ts"), join(workers, "kv_worker/main.ts"));
+    copyFileSync(join(fixtures, "kv_server.py"), join(project, "kv_server.py"));
     const script = join(project, "stop-on-signal.ts");
     writeFileSync(script, readFileSync(join(fixtures, "stop-on-signal.ts"), "utf8"));
     const child = spawn(process.execPath, [script, workers, join(project, `signal-${signal}`)], {
@@ -230,7 +232,9 @@ describe("a controller stopped by a signal", () => {
     // The graph's first task records the instance's child; then every instance hangs.
     await eventually(() => out.includes("hanging"), "the run reached its hanging tasks", 30_000);
     const below = descendants(child.pid!);
-    expect(below.length).toBeGreaterThan(1);
+    // Two instances, their two background processes, and the service's server.
+    expect(below.length).toBeGreaterThanOrEqual(5);
+    expect(below.some((pid) => commandLine(pid).includes("kv_server.py"))).toBe(true);
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     child.kill(signal);
     await exited;
