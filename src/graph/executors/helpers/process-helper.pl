@@ -39,6 +39,7 @@ $unblocked->delset(SIGCHLD);
 $unblocked->delset($SIGIO);
 # Handlers that do nothing: a caught signal ends sigsuspend, and the loop does the work.
 $SIG{CHLD} = $SIG{IO} = sub { };
+# `0 + $$`: a number, which fcntl passes as is (a string would be passed as a pointer).
 fcntl(STDIN, F_SETOWN, 0 + $$) or die "process helper: F_SETOWN on stdin: $!\n";
 my $flags = fcntl(STDIN, F_GETFL, 0) or die "process helper: F_GETFL on stdin: $!\n";
 fcntl(STDIN, F_SETFL, $flags | O_NONBLOCK | O_ASYNC) or die "process helper: F_SETFL on stdin: $!\n";
