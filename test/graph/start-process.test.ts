@@ -182,6 +182,46 @@ describe.each(helperKinds)("the %s helper", (_, kind) => {
   });
 });
 
+describe.skipIf(process.platform !== "linux")("the Perl helper, on Linux", () => {
+  // A launcher runs its program in a process group of its own (so that it can stop the program
+  // without stopping itself): killing the task's group does not reach that one.
+  const launcherLike = (program: string, then: string) =>
+    `set -m; (set +m; exec bash -c '${program}') & c=$!; set +m; ${then}`;
+
+  async function leftovers(script: string, count: number) {
+    const req = request(script);
+    const exit = await runToEnd(req, helpers.perl);
+    const pids = await recordedPids(join(req.cwd, "pids"), count);
+    expect(pids).toHaveLength(count);
+    return { exit, left: await settle(pids) };
+  }
+
+  it("stops what left the task's group once the task has ended", async () => {
+    const { exit, left } = await leftovers(launcherLike("sleep 300 & echo $! >> pids; exit 3", "wait $c; exit 4"), 1);
+    expect(exit).toMatchObject({ code: 4 });
+    expect(left).toEqual([]);
+  });
+
+  it("stops it when the launcher itself was killed with SIGKILL", async () => {
+    const program = 'trap \"\" TERM; sleep 301 & echo $! >> pids; echo $$ >> pids; wait';
+    const { exit, left } = await leftovers(launcherLike(program, 'until [ -s pids ]; do sleep 0.05; done; kill -KILL $$'), 2);
+    expect(exit).toMatchObject({ signal: "SIGKILL" });
+    expect(left).toEqual([]);
+  });
+
+  it("lets a task's detached child run while the task runs", async () => {
+    const req = request("(sleep 302 & echo $! >> pids); until [ -f go ]; do sleep 0.05; done");
+    const started = await startProcess(req, helpers.perl);
+    const [child] = await recordedPids(join(req.cwd, "pids"));
+    // Adopted by the helper as soon as its parent subshell ended, and still running.
+    await sleep(300);
+    expect(isRunning(child!)).toBe(true);
+    writeFileSync(join(req.cwd, "go"), "");
+    expect(await started.exit).toMatchObject({ code: 0 });
+    expect(await settle([child!])).toEqual([]);
+  });
+});
+
 describe("the Perl helper's wait", () => {
   it("loses no wakeup: tasks that end just before it waits are still reported", async () => {
     // The hook pauses between the helper's last check and its wait, so that tasks end (and their

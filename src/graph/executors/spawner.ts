@@ -9,7 +9,10 @@
  *
  * Nothing a task starts outlives it: when the task's process ends, the helper kills what is left
  * in its group before it reports the end, and when the helper's stdin closes (the controller
- * exited or was killed) it stops every running task's group, SIGTERM then SIGKILL.
+ * exited or was killed) it stops every running task's group, SIGTERM then SIGKILL. On Linux the
+ * Perl helper also reaches what left the task's group but not its session (a launcher's program
+ * runs in a group of its own): it adopts orphaned descendants as a child subreaper and kills
+ * those of ended tasks.
  *
  * Fields are separated by the ASCII unit separator; a request whose fields contain it, or a
  * newline, is not sent (the caller falls back to `spawn`). Exit statuses above 128 are reported

@@ -5,10 +5,14 @@
 #   id, cwd, stdin file, stdout file, stdout mode (w|a), stderr file, n, n × NAME=value, command...
 # Reports on stdout: `S <id> <pid>` once started, then `E <id> <code> 0` or `E <id> - <signal>`.
 #
-# Each task runs in a process group of its own (its pid is the group id). When the task's process
-# ends, whatever it left running in its group is killed before its end is reported, so nothing a
-# task started outlives it. When stdin closes (the controller is gone), running tasks are stopped
-# as a timeout stops them: SIGTERM to their groups, SIGKILL after a grace.
+# Each task runs in a session of its own (its pid is the session and process group id). When the
+# task's process ends, whatever it left running in its group is killed before its end is
+# reported, so nothing a task started outlives it. A process may leave the task's group (a
+# launcher runs its program in a group of its own), but not its session: on Linux the helper is a
+# child subreaper, so a task's processes whose parent has ended become the helper's children, and
+# those in the session of an ended task are killed with their group. When stdin closes (the
+# controller is gone), running tasks are stopped as a timeout stops them: SIGTERM to their groups,
+# SIGKILL after a grace.
 #
 # Waiting cannot lose a wakeup: SIGCHLD and SIGIO (stdin readable, through O_ASYNC) stay blocked
 # except inside sigsuspend, which unblocks them and waits in one atomic step. A child that ends,
@@ -39,12 +43,21 @@ $unblocked->delset(SIGCHLD);
 $unblocked->delset($SIGIO);
 # Handlers that do nothing: a caught signal ends sigsuspend, and the loop does the work.
 $SIG{CHLD} = $SIG{IO} = sub { };
+# `0 + $$`: a number, which fcntl passes as is (a string would be passed as a pointer).
 fcntl(STDIN, F_SETOWN, 0 + $$) or die "process helper: F_SETOWN on stdin: $!\n";
 my $flags = fcntl(STDIN, F_GETFL, 0) or die "process helper: F_GETFL on stdin: $!\n";
 fcntl(STDIN, F_SETFL, $flags | O_NONBLOCK | O_ASYNC) or die "process helper: F_SETFL on stdin: $!\n";
 
-my %job;    # pid → request id, for tasks still running
+my %job;      # pid → request id, for tasks still running
+my %ended;    # session ids of ended tasks whose leftovers may still have to be killed
 my $buf = '';
+
+# Linux: adopt orphaned descendants (prctl PR_SET_CHILD_SUBREAPER, by syscall number: POSIX.pm has
+# no prctl), and list them from /proc. Elsewhere only the task's group is killed.
+my %prctl = (x86_64 => 157, aarch64 => 167, i386 => 172, i686 => 172, arm => 172, ppc64le => 171, s390x => 172);
+my ($arch) = $Config{archname} =~ /^([^-]+)/;
+my $children = "/proc/$$/task/$$/children";
+my $subreaper = $^O eq 'linux' && $prctl{$arch} && -e $children && syscall($prctl{$arch}, 36, 1, 0, 0, 0) == 0;
 
 sub launch {
   my @f = split /\x1f/, $_[0], -1;
@@ -56,7 +69,7 @@ sub launch {
   if ($pid == 0) {
     $SIG{CHLD} = $SIG{IO} = 'DEFAULT';
     sigprocmask(SIG_SETMASK, $unblocked);
-    POSIX::setpgid(0, 0);
+    POSIX::setsid();
     open(STDERR, '>>', $err) or POSIX::_exit(127);
     chdir $cwd or do { print STDERR "cannot enter $cwd: $!\n"; POSIX::_exit(127) };
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
@@ -66,8 +79,9 @@ sub launch {
     print STDERR "cannot run $cmd[0]: $!\n";
     POSIX::_exit(127);
   }
-  # Both sides set the group, so that it exists before the pid is reported, whoever runs first.
-  POSIX::setpgid($pid, $pid);
+  # (Only the child can make the session; a stop sent before it runs finds no group, and the
+  # SIGKILL that follows after the grace does.)
+  delete $ended{$pid};
   $job{$pid} = $id;
   print "S $id $pid\n";
 }
@@ -79,11 +93,35 @@ sub report {
   # What the task left running ends with it. The group id cannot have been reused yet: it stays
   # taken while any member lives, and this helper starts nothing in between.
   kill '-KILL', $pid;
+  $ended{$pid} = 1 if $subreaper;
+  sweep();
   print "E $id ", ($st & 127) ? "- " . ($st & 127) : ($st >> 8) . " 0", "\n";
 }
 
+# Kills the adopted processes (and their groups) that belong to the session of an ended task.
+sub sweep {
+  return unless %ended;
+  open(my $fh, '<', $children) or return;
+  my @pids = split ' ', (<$fh> // '');
+  close $fh;
+  for my $pid (@pids) {
+    next if $job{$pid};
+    open(my $st, '<', "/proc/$pid/stat") or next;
+    my $line = <$st> // '';
+    close $st;
+    # pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses.
+    my ($pgrp, $session) = (split ' ', substr($line, rindex($line, ')') + 2))[2, 3];
+    next unless defined $session && $ended{$session};
+    kill '-KILL', $pgrp;
+    kill 'KILL', $pid;
+  }
+}
+
 sub reap {
-  while ((my $pid = waitpid(-1, WNOHANG)) > 0) { report($pid, $?); }
+  while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+    if ($job{$pid}) { report($pid, $?); }
+    else { sweep(); }    # an adopted process ended: its children may be adopted now
+  }
 }
 
 # Reads and starts every request that has arrived; false once stdin is closed.
