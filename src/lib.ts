@@ -10,6 +10,8 @@ export interface WorkersEmitterOptions {
   emit?: ("stubs" | "launchers" | "descriptors" | "python")[];
   /** Module that generated stubs import the runtime from. */
   "runtime-module"?: string;
+  /** `inline`: each main.sh holds the launcher runtime; `shared`: it sources `<out>/launcher-runtime.sh`. */
+  "launcher-runtime"?: "inline" | "shared";
 }
 
 const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
@@ -45,6 +47,14 @@ const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
       nullable: true,
       default: "typespec-workers/runtime",
       description: "Module specifier that generated stubs import the runtime from.",
+    },
+    "launcher-runtime": {
+      type: "string",
+      enum: ["inline", "shared"],
+      nullable: true,
+      default: "inline",
+      description:
+        "`inline` (default): each `main.sh` holds the launcher runtime, one self-contained file. `shared`: the runtime is written once to `launcher-runtime.sh` beside the worker folders and each `main.sh` sources it (layout `folders` only).",
     },
   },
   required: [],

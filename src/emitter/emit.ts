@@ -3,8 +3,9 @@ import type { WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
-import { renderLauncher } from "./launcher.js";
 import { pythonStubs } from "./python-stubs.js";
+import { renderLauncher, renderSharedRuntime } from "./launcher.js";
+import { SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
@@ -52,11 +53,15 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
     }
     if (program.hasError()) return;
   }
+  const runtime = context.options["launcher-runtime"] ?? "inline";
   for (const worker of workers) {
     if (artifacts.has("descriptors")) files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
     if (artifacts.has("launchers")) {
-      files.push({ path: inFolder(worker, "main.sh"), content: renderLauncher(worker, worker), executable: true });
+      files.push({ path: inFolder(worker, "main.sh"), content: renderLauncher(worker, { specFile: worker.specFile, runtime }), executable: true });
     }
+  }
+  if (artifacts.has("launchers") && runtime === "shared" && layout === "folders" && workers.length > 0) {
+    files.push({ path: joinPaths(dir, SHARED_RUNTIME_FILE), content: renderSharedRuntime() });
   }
 
   // Everything is rendered (and printed, concurrently) before the first file is written: a

@@ -27,4 +27,22 @@ describe("tsp compile writes the launcher", () => {
     expect(result.done).toBe(true);
     expect(readFileSync(join(node.outputsDir, "public_key"), "utf8")).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
+
+  it("with launcher-runtime: shared, writes launcher-runtime.sh once and main.sh sources it", () => {
+    const out = freshDir("tsp-output-shared");
+    const tsp = join(repoRoot, "node_modules/.bin/tsp");
+    const args = ["compile", join(fixturesDir, "openssl/main.tsp"), "--emit", "typespec-workers", "--output-dir", out];
+    const compiled = spawnSync(tsp, [...args, "--option", "typespec-workers.launcher-runtime=shared"], {
+      cwd: repoRoot,
+      env: { ...process.env, PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
+    expect(compiled.status, compiled.stdout + compiled.stderr).toBe(0);
+    const launcher = join(out, "typespec-workers", "openssl_worker", "main.sh");
+    expect(readFileSync(launcher, "utf8")).toContain("# shellcheck source=../launcher-runtime.sh");
+    expect(readFileSync(join(out, "typespec-workers", "launcher-runtime.sh"), "utf8")).toContain("tkr_main() {");
+    const node = layoutNode({ task: "genrsa", inputs: { numbits: "1024", passphrase: "secret" } });
+    const run = spawnSync(launcher, [node.definition], { env: { ...baseEnv(), TKR_DIR: node.root }, encoding: "utf8" });
+    expect(readResult(node, run.status, run.stdout, run.stderr).done).toBe(true);
+  });
 });

@@ -1,7 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildFixture, fixturesDir, layoutNode, output, runLauncher } from "./support.js";
+import { renderLauncher, renderSharedRuntime } from "../../src/emitter/launcher.js";
+import { LAUNCHER_RUNTIME_PATH, SHARED_RUNTIME_FILE } from "../../src/emitter/launcher-runtime.js";
+import { collectWorkers } from "../../src/spec/collect.js";
+import { buildFixture, fixturesDir, freshDir, layoutNode, output, runLauncher } from "./support.js";
 
 const fixtures = readdirSync(fixturesDir);
 
@@ -18,6 +22,18 @@ describe("generated bash is clean", () => {
     }
   });
 
+  it("the runtime is a shell file of its own, clean for shellcheck", () => {
+    const result = spawnSync("shellcheck", [LAUNCHER_RUNTIME_PATH], { encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("cites only documents that ship with the package", async () => {
+    const { probe } = await buildFixture("probe");
+    expect(probe!.text).not.toContain("CONTRACT.md");
+    expect(probe!.text).toContain("docs/launchers.md");
+  });
+
   it("starts with a header that says it was generated, from which spec, and what it needs", async () => {
     const { openssl_worker } = await buildFixture("openssl");
     const lines = openssl_worker!.text.split("\n");
@@ -32,7 +48,8 @@ describe("generated bash is clean", () => {
   it("keeps spec text (doc comments, defaults) out of the code: a $() in them never runs", async () => {
     const { shapes } = await buildFixture("shapes");
     expect(shapes!.text).toContain("# Structured values pass as files in wire form. A doc comment with `backticks`, $(dollars) and several lines.");
-    expect(shapes!.text).toContain(`tkr_input note scalar optional $'"it\\'s \\\\"quoted\\\\"\\\\n$(not run)"'`);
+    // In the task table (a quoted here-document), with printf %b escapes: data, never code.
+    expect(shapes!.text).toContain(String.raw`default note scalar optional "it's\x20\\"quoted\\"\\n$(not\x20run)"`);
   });
 });
 
@@ -67,5 +84,25 @@ describe("structured ports, defaults, @stdio scripts", () => {
     const bad = layoutNode({ task: "same", inputs: { p: "{not json" } });
     const result = runLauncher(shapes!.launcher, bad);
     expect(result.error?.split("\n")[0]).toBe("same: output 'value' is not valid JSON (structured values are written in the wire format)");
+  });
+});
+
+describe("a shared runtime (emitter option launcher-runtime: shared)", () => {
+  it("main.sh sources ../launcher-runtime.sh, passes shellcheck (following the source) and runs", async () => {
+    const { probe } = await buildFixture("probe");
+    const out = freshDir("shared-runtime");
+    mkdirSync(join(out, "probe"));
+    const { workers } = collectWorkers((await import("./support.js")).lastProgram()!);
+    const text = renderLauncher(workers.find((w) => w.name === "probe")!, { specFile: "probe.tsp", runtime: "shared" });
+    expect(text.length).toBeLessThan(probe!.text.length / 3);
+    const launcher = join(out, "probe", "main.sh");
+    writeFileSync(launcher, text);
+    chmodSync(launcher, 0o755);
+    writeFileSync(join(out, SHARED_RUNTIME_FILE), renderSharedRuntime());
+    const checked = spawnSync("shellcheck", ["-x", launcher], { encoding: "utf8", cwd: join(out, "probe") });
+    expect(checked.stdout + checked.stderr).toBe("");
+    const node = layoutNode({ task: "countLines", inputs: { text: '"a\\nb"' } });
+    expect(runLauncher(launcher, node).error).toBeUndefined();
+    expect(output(node, "value").toString()).toBe("2");
   });
 });

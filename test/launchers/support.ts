@@ -3,6 +3,7 @@
  * and written beside the fixture's user scripts, and checkpoint folders laid out as a controller
  * would, so real bash runs real programs against them.
  */
+import type { Program } from "@typespec/compiler";
 import { createTester } from "@typespec/compiler/testing";
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,9 +27,17 @@ export interface BuiltWorker {
 }
 
 /** Compiles `test/fixtures/launchers/<fixture>/main.tsp` and writes each worker's launcher. */
+let last: Program | undefined;
+
+/** The program the last `buildFixture` compiled. */
+export function lastProgram(): Program | undefined {
+  return last;
+}
+
 export async function buildFixture(fixture: string): Promise<Record<string, BuiltWorker>> {
   const source = readFileSync(join(fixturesDir, fixture, "main.tsp"), "utf8");
   const [{ program }, diagnostics] = await FixtureTester.compileAndDiagnose({ "main.tsp": source });
+  last = program;
   expect(diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   const { workers, diagnostics: workerDiagnostics } = collectWorkers(program);
   expect(workerDiagnostics.map((d) => d.message)).toEqual([]);

@@ -13,6 +13,6 @@ export default function buildDist(): void {
   } catch {
     // tsc emits even when a file has a type error; the repository type-check test reports it.
   }
-  // Files in other languages that run time reads from beside its modules (process helpers, ...).
+  // Non-TypeScript files the compiled code reads (the launcher runtime, ...), as `npm run build`.
   execFileSync(process.execPath, [join(repo, "scripts/copy-assets.mjs")], { cwd: repo, stdio: "pipe" });
 }
