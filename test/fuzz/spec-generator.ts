@@ -227,15 +227,8 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
   ].join("\n");
 }
 
-/**
- * Task names whose launchers do not parse yet: `esac)` ends the dispatch `case` (issue 9 point 10,
- * the launcher's side). Remove once launchers quote their case patterns.
- */
-const LAUNCHER_PENDING = new Set(["esac"]);
-
 function generateTask(ctx: Context, taskNames: Set<string>, depth: number): string {
   const { r, kind } = ctx;
-  for (const name of LAUNCHER_PENDING) taskNames.add(name);
   const name = portableName(r, taskNames, kind);
   const portNames = new Set<string>();
   const inputs: Port[] = [];
