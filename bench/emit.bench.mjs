@@ -15,12 +15,19 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 function spec() {
   const lines = ['import "typespec-workers";', "using Workers;", ""];
   for (let i = 0; i < interfaces; i++) {
-    lines.push(`/** Result of worker ${i}. */`, "@portmapping", `model Result${i} { total: int64; label: string; data: bytes; }`);
+    lines.push(
+      `/** Result of worker ${i}. */`,
+      "@portmapping",
+      `model Result${i} { total: int64; label: string; data: bytes; }`,
+    );
     lines.push(`model Item${i} { id: int32; tags: string[]; weight?: float64; }`);
     lines.push(`/** Worker ${i}. */`, `interface worker_${i} {`);
     for (let j = 0; j < operations; j++) {
       const ret = j % 2 === 0 ? `Result${i}` : "boolean";
-      lines.push(`  /** Operation ${j}. */`, `  op_${j}(items: Item${i}[], scale: float64 = 1.0, name?: string): ${ret};`);
+      lines.push(
+        `  /** Operation ${j}. */`,
+        `  op_${j}(items: Item${i}[], scale: float64 = 1.0, name?: string): ${ret};`,
+      );
     }
     lines.push("}", "");
   }

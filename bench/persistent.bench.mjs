@@ -69,12 +69,16 @@ async function series(label, which, n, executor) {
   for (let i = 0; i < REPEAT; i++) rates.push(await rate(which, n, executor));
   rates.sort((a, b) => a - b);
   const med = rates[Math.floor(rates.length / 2)];
-  console.log(`${label.padEnd(44)} ${med.toFixed(0).padStart(6)} tasks/s  (min ${rates[0].toFixed(0)}, max ${rates.at(-1).toFixed(0)}; ${n} tasks)`);
+  console.log(
+    `${label.padEnd(44)} ${med.toFixed(0).padStart(6)} tasks/s  (min ${rates[0].toFixed(0)}, max ${rates.at(-1).toFixed(0)}; ${n} tasks)`,
+  );
   return med;
 }
 
 console.log(`map of trivial tasks, concurrency ${C}, ${REPEAT} runs each`);
-const tsPersistent = await series("TypeScript, persistent (instances = concurrency)", "pw", N, () => persistentExecutor({ workers, instances: C }));
+const tsPersistent = await series("TypeScript, persistent (instances = concurrency)", "pw", N, () =>
+  persistentExecutor({ workers, instances: C }),
+);
 const tsInProcess = await series("TypeScript, in-process", "pw", N, () => inProcessExecutor(tsImpl));
 const tsProcess = await series("TypeScript, one node process per task", "pw", NB, () =>
   nodeExecutor({ files: { pw_worker: join(workers, "pw_worker/main.ts") } }),
@@ -84,7 +88,11 @@ const pyProcess = await series("Python, `python3 main.py` per task", "py", NB, (
   nodeExecutor({ files: { py_worker: join(workers, "py_worker/main.py") }, node: "python3" }),
 );
 console.log("");
-console.log(`TypeScript persistent vs process per task: ${(tsPersistent / tsProcess).toFixed(1)}x faster (target >= 20x)`);
-console.log(`TypeScript persistent vs in-process:       ${(tsInProcess / tsPersistent).toFixed(2)}x slower (target <= 2x)`);
+console.log(
+  `TypeScript persistent vs process per task: ${(tsPersistent / tsProcess).toFixed(1)}x faster (target >= 20x)`,
+);
+console.log(
+  `TypeScript persistent vs in-process:       ${(tsInProcess / tsPersistent).toFixed(2)}x slower (target <= 2x)`,
+);
 console.log(`Python persistent vs python3 per task:     ${(pyPersistent / pyProcess).toFixed(1)}x faster`);
 rmSync(project, { recursive: true, force: true });

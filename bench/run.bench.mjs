@@ -97,7 +97,17 @@ async function shellFanOut() {
     let t0 = process.hrtime.bigint();
     execFileSync(
       "xargs",
-      ["-P", String(C), "-I{}", "env", `input_x_file=${xdir}/in/{}`, `output_value_file=${xdir}/out/{}`, "bash", script, "def"],
+      [
+        "-P",
+        String(C),
+        "-I{}",
+        "env",
+        `input_x_file=${xdir}/in/{}`,
+        `output_value_file=${xdir}/out/{}`,
+        "bash",
+        script,
+        "def",
+      ],
       { input: list },
     );
     xargsTimes.push(ms(t0));
@@ -129,7 +139,19 @@ async function shellChain() {
   const ourTimes = [];
   for (let r = 0; r < REPEAT; r++) {
     let t0 = process.hrtime.bigint();
-    execFileSync("xargs", ["-P", "1", "-L", "1", "sh", "-c", `input_x_file=${xdir}/$0 output_value_file=${xdir}/$1 exec bash ${script} def`], { input: list });
+    execFileSync(
+      "xargs",
+      [
+        "-P",
+        "1",
+        "-L",
+        "1",
+        "sh",
+        "-c",
+        `input_x_file=${xdir}/$0 output_value_file=${xdir}/$1 exec bash ${script} def`,
+      ],
+      { input: list },
+    );
     xargsTimes.push(ms(t0));
     t0 = process.hrtime.bigint();
     const out = await run(g, { x: 0 }, { root: join(dir, `runs${r}`), workflowId: "chain", workers });
@@ -163,7 +185,12 @@ async function inProcessRate() {
   }
   rmSync(dir, { recursive: true, force: true });
   const perSec = (n) => (times) => times.map((t) => (n / t) * 1000);
-  return { fan: perSec(xs.length)(fan), fanDefault: perSec(xs.length)(fanDefault), chain: perSec(N)(seq), mapSize: xs.length };
+  return {
+    fan: perSec(xs.length)(fan),
+    fanDefault: perSec(xs.length)(fanDefault),
+    chain: perSec(N)(seq),
+    mapSize: xs.length,
+  };
 }
 
 /** In a child process: run a 10,000-node graph in-process and report the peak RSS. */
@@ -175,7 +202,14 @@ async function memoryChild(nodes) {
   await run(chain, { x: 0 }, { root: dir, workflowId: "mem", executor: inProcessExecutor(benchImpl) });
   const took = ms(t0);
   rmSync(dir, { recursive: true, force: true });
-  console.log(JSON.stringify({ nodes: chain.data.nodes.length, maxRssMB: process.resourceUsage().maxRSS / 1024, baseRssMB: before / 2 ** 20, ms: took }));
+  console.log(
+    JSON.stringify({
+      nodes: chain.data.nodes.length,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      baseRssMB: before / 2 ** 20,
+      ms: took,
+    }),
+  );
 }
 
 if (positionals[0] === "memory-child") {
@@ -195,9 +229,13 @@ if (positionals[0] === "memory-child") {
     `3. chain of ${chain.tasks} shell tasks: ${spread(chain.ours)} ms; xargs -P 1: ${spread(chain.xargs)} ms; ratio ${spread(ratios(chain.ours, chain.xargs), 2)}`,
   );
   if (Number(opts.nodes) === 0) process.exit(0);
-  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir, "--dist", opts.dist], {
-    encoding: "utf8",
-  });
+  const child = spawnSync(
+    process.execPath,
+    [new URL(import.meta.url).pathname, "memory-child", "--nodes", opts.nodes, "--dir", opts.dir, "--dist", opts.dist],
+    {
+      encoding: "utf8",
+    },
+  );
   if (child.status !== 0) throw new Error(child.stderr);
   const mem = JSON.parse(child.stdout.trim().split("\n").pop());
   console.log(

@@ -12,7 +12,11 @@ import { t, task } from "../dist/src/runtime-contract/index.js";
 import { sharedSpawner } from "../dist/src/graph/executors/spawner.js";
 
 const { values: opts } = parseArgs({
-  options: { tasks: { type: "string", default: "200" }, repeat: { type: "string", default: "5" }, dir: { type: "string", default: tmpdir() } },
+  options: {
+    tasks: { type: "string", default: "200" },
+    repeat: { type: "string", default: "5" },
+    dir: { type: "string", default: tmpdir() },
+  },
 });
 const N = Number(opts.tasks);
 const REPEAT = Number(opts.repeat);
@@ -67,7 +71,11 @@ const ours = [];
 const cpu = [];
 for (let r = 0; r < REPEAT; r++) {
   let t0 = process.hrtime.bigint();
-  execFileSync("xargs", ["-P", "1", "-I{}", "env", `input_x_file=${xdir}/0`, `output_value_file=${xdir}/{}`, "bash", script, "def"], { input: list });
+  execFileSync(
+    "xargs",
+    ["-P", "1", "-I{}", "env", `input_x_file=${xdir}/0`, `output_value_file=${xdir}/{}`, "bash", script, "def"],
+    { input: list },
+  );
   xargs.push(ms(t0) / N);
   t0 = process.hrtime.bigint();
   lastExit = undefined;

@@ -11,7 +11,9 @@ const g = graph({ inputs: { message: t.string }, output: t.boolean, name: "signi
 const passphrase = g.const(new TextEncoder().encode("dummypassphrase"));
 const keys = g.task(genrsa({ numbits: g.const(2048), passphrase }));
 const signature = g.task(sign({ private_key: keys.private_key, passphrase, message: g.inputs.message }));
-g.output(g.task(verify({ public_key: keys.public_key, signature: signature.hex_signature, message: g.inputs.message })));
+g.output(
+  g.task(verify({ public_key: keys.public_key, signature: signature.hex_signature, message: g.inputs.message })),
+);
 
 const here = new URL(".", import.meta.url).pathname;
 const result = await run(

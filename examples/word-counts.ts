@@ -11,7 +11,11 @@ const g = graph({ inputs: { sentences: t.list(t.string) }, output: { counts: t.l
 const counts = g.map(countOne, { text: g.each(g.inputs.sentences) });
 g.output({ counts, total: g.task(sum({ values: counts })) });
 
-const sentences = ["Typed workers from TypeSpec.", "Every value checkpointed.", "No glue code, no hangs, no surprises at all."];
+const sentences = [
+  "Typed workers from TypeSpec.",
+  "Every value checkpointed.",
+  "No glue code, no hangs, no surprises at all.",
+];
 const here = new URL(".", import.meta.url).pathname;
 const result = await run(g, { sentences }, { root: `${here}runs`, workers: `${here}workers`, progress: true });
 console.log(`words per sentence: ${result.value.counts.join(", ")}; total ${result.value.total}`);

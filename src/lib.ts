@@ -84,7 +84,8 @@ export const $lib = createTypeSpecLibrary({
     "thenable-task": {
       severity: "warning",
       messages: {
-        default: "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
+        default:
+          "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
       },
     },
     "empty-portmapping": {

@@ -37,14 +37,20 @@ export function addInitCommand(program: Command): void {
     .action((dir: string, opts: { name?: string; package?: string; install: boolean }) => {
       const target = resolve(dir);
       if (existsSync(target) && readdirSync(target).some((f) => f !== ".git")) {
-        process.stderr.write(`typespec-workers init: ${target} is not empty; init makes a new project in an empty folder\n`);
+        process.stderr.write(
+          `typespec-workers init: ${target} is not empty; init makes a new project in an empty folder\n`,
+        );
         process.exitCode = 2;
         return;
       }
       const own = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
       const index = JSON.parse(readFileSync(join(templates, "scaffolding.json"), "utf8")) as Record<string, Template>;
       const template = index["worker-project"]!;
-      const name = opts.name ?? basename(target).toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
+      const name =
+        opts.name ??
+        basename(target)
+          .toLowerCase()
+          .replace(/[^a-z0-9._-]+/g, "-");
       const vars = { name, compilerVersion: template.compilerVersion, packageSpec: opts.package ?? `^${own.version}` };
       for (const file of template.files) {
         const text = readFileSync(join(templates, file.path), "utf8");
@@ -55,7 +61,10 @@ export function addInitCommand(program: Command): void {
       process.stdout.write(`Created ${name} in ${target}\n`);
       if (opts.install) {
         process.stdout.write("Installing (npm install)...\n");
-        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: target, stdio: "inherit" });
+        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+          cwd: target,
+          stdio: "inherit",
+        });
       }
       const cd = dir === "." ? "" : `cd ${dir} && `;
       process.stdout.write(`Next: ${cd}${opts.install ? "" : "npm install && "}npm start\n`);

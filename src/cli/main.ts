@@ -10,7 +10,9 @@ import { addRunCommands } from "./run-commands.js";
 import { addViewCommands } from "../view/commands.js";
 
 // dist/src/cli/main.js → the package's own package.json.
-const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 const program = new Command("typespec-workers")
   .description("Typed workflow workers from TypeSpec: compile specs, run graphs, inspect runs.")

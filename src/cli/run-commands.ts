@@ -82,7 +82,8 @@ async function graphOf(file: string): Promise<AnyGraph> {
   }
   const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
   const g = (mod.default ?? mod.graph) as AnyGraph | undefined;
-  if (!g || typeof g !== "object" || !("signature" in g)) throw new Error(`${file} exports no graph (default export or 'graph')`);
+  if (!g || typeof g !== "object" || !("signature" in g))
+    throw new Error(`${file} exports no graph (default export or 'graph')`);
   return g;
 }
 

@@ -35,7 +35,8 @@ export function validateLaunch(program: Program, task: TaskModel): void {
     const name = decoratorName(application);
     if (name === "@command") {
       for (const arg of application.args) {
-        if (typeof arg.jsValue === "string") checkTemplate(program, task, ports, arg.jsValue, arg.node ?? application.node ?? op);
+        if (typeof arg.jsValue === "string")
+          checkTemplate(program, task, ports, arg.jsValue, arg.node ?? application.node ?? op);
       }
     } else if (name === "@stdio") {
       if (ports.inputs.length !== 1 || ports.outputs.length !== 1) {
@@ -46,7 +47,8 @@ export function validateLaunch(program: Program, task: TaskModel): void {
         });
       }
       const line = application.args[0];
-      if (line && typeof line.jsValue === "string") checkTemplate(program, task, ports, line.jsValue, line.node ?? application.node ?? op);
+      if (line && typeof line.jsValue === "string")
+        checkTemplate(program, task, ports, line.jsValue, line.node ?? application.node ?? op);
     }
   }
 }
@@ -63,7 +65,8 @@ function decoratorName(application: DecoratorApplication): string | undefined {
   if (known) return known;
   // Another copy of this library's module (e.g. sources and dist in one process): match by declaration.
   const definition = application.definition;
-  if (definition?.namespace.name === "Workers" && ["@command", "@stdio", "@script"].includes(definition.name)) return definition.name;
+  if (definition?.namespace.name === "Workers" && ["@command", "@stdio", "@script"].includes(definition.name))
+    return definition.name;
   return undefined;
 }
 
@@ -77,15 +80,28 @@ function portNames(program: Program, task: TaskModel): PortNames {
   const inputs = [...task.op.parameters.properties.keys()];
   const result = task.op.returnType;
   const outputs =
-    result.kind === "Model" && isPortmapping(program, result) ? modelProperties(result as Model).map((p) => p.name) : ["value"];
+    result.kind === "Model" && isPortmapping(program, result)
+      ? modelProperties(result as Model).map((p) => p.name)
+      : ["value"];
   return { inputs, outputs };
 }
 
-function checkTemplate(program: Program, task: TaskModel, ports: PortNames, template: string, node: DiagnosticTarget): void {
+function checkTemplate(
+  program: Program,
+  task: TaskModel,
+  ports: PortNames,
+  template: string,
+  node: DiagnosticTarget,
+): void {
   const at = (offset: number, end: number) => inString(node, template, offset, end) ?? node;
   const parsed = parseTemplate(template);
   if (!parsed.ok) {
-    reportDiagnostic(program, { code: "invalid-command", messageId: "default", format: { reason: parsed.reason }, target: at(parsed.offset, parsed.offset + 1) });
+    reportDiagnostic(program, {
+      code: "invalid-command",
+      messageId: "default",
+      format: { reason: parsed.reason },
+      target: at(parsed.offset, parsed.offset + 1),
+    });
     return;
   }
   for (const placeholder of parsed.placeholders) {
@@ -104,7 +120,9 @@ function checkTemplate(program: Program, task: TaskModel, ports: PortNames, temp
       reportDiagnostic(program, {
         code: "invalid-command",
         messageId: "default",
-        format: { reason: `'{${name}}' is ambiguous: task '${task.name}' has an input and an output named '${name}'; rename one of them.` },
+        format: {
+          reason: `'{${name}}' is ambiguous: task '${task.name}' has an input and an output named '${name}'; rename one of them.`,
+        },
         target: at(offset, end),
       });
     }

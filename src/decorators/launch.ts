@@ -18,13 +18,16 @@ export const $command: CommandDecorator = (context, target, ...lines) => {
   if (lines.length === 0) {
     reportDiagnostic(context.program, { code: "invalid-command", messageId: "empty", target: context.decoratorTarget });
   }
-  lines.forEach((line, i) => checkShellOperators(context.program, line, context.getArgumentTarget(i) ?? context.decoratorTarget));
+  lines.forEach((line, i) =>
+    checkShellOperators(context.program, line, context.getArgumentTarget(i) ?? context.decoratorTarget),
+  );
   setCommandLines(context.program, target, lines);
 };
 
 export const $stdio: StdioDecorator = (context, target, line) => {
   if (!isFirst(context, target, "@stdio")) return;
-  if (line !== undefined) checkShellOperators(context.program, line, context.getArgumentTarget(0) ?? context.decoratorTarget);
+  if (line !== undefined)
+    checkShellOperators(context.program, line, context.getArgumentTarget(0) ?? context.decoratorTarget);
   setStdio(context.program, target, line ?? null);
 };
 
@@ -37,7 +40,11 @@ export const $script: ScriptDecorator = (context, target, path) => {
 function isFirst(context: DecoratorContext, target: Operation, decorator: string): boolean {
   const r = repetition(context, target, decorator);
   if (r.kind === "repeated") {
-    reportDiagnostic(context.program, { code: "duplicate-decorator", format: { decorator, target: target.name }, target: r.at });
+    reportDiagnostic(context.program, {
+      code: "duplicate-decorator",
+      format: { decorator, target: target.name },
+      target: r.at,
+    });
   } else if (r.kind === "conflicting-launch") {
     reportDiagnostic(context.program, { code: "conflicting-launch", format: { task: target.name }, target: r.at });
   }

@@ -3,7 +3,13 @@
  * editor shows it with the compiler's own errors): the first in the source is taken as meant and
  * each further one is reported, at itself.
  */
-import type { DecoratorApplication, DecoratorContext, DiagnosticTarget, Interface, Operation } from "@typespec/compiler";
+import type {
+  DecoratorApplication,
+  DecoratorContext,
+  DiagnosticTarget,
+  Interface,
+  Operation,
+} from "@typespec/compiler";
 
 /** `@command`, `@stdio` and `@script` each say how a task runs: one of them at most. */
 const LAUNCH = new Set(["@command", "@stdio", "@script"]);
@@ -23,7 +29,8 @@ export function repetition(context: DecoratorContext, target: Operation | Interf
   const earlier = ours.slice(0, ours.indexOf(here));
   const at = here.node ?? context.decoratorTarget;
   if (earlier.some((d) => workersName(d) === decorator)) return { kind: "repeated", at };
-  if (LAUNCH.has(decorator) && earlier.some((d) => LAUNCH.has(workersName(d)!))) return { kind: "conflicting-launch", at };
+  if (LAUNCH.has(decorator) && earlier.some((d) => LAUNCH.has(workersName(d)!)))
+    return { kind: "conflicting-launch", at };
   return { kind: "first" };
 }
 

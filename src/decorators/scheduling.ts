@@ -25,10 +25,13 @@ export const $resources: ResourcesDecorator = (context, target, value) => {
 function fieldTarget(context: DecoratorContext, problem: ResourceProblem): DiagnosticTarget | undefined {
   const argument = context.getArgumentTarget(0) as { properties?: unknown } | undefined;
   if (!argument || !("properties" in argument) || !Array.isArray(argument.properties)) return undefined;
-  const property = (argument.properties as { id?: { sv: string }; value?: DiagnosticTarget }[]).find((p) => p.id?.sv === problem.field);
+  const property = (argument.properties as { id?: { sv: string }; value?: DiagnosticTarget }[]).find(
+    (p) => p.id?.sv === problem.field,
+  );
   const value = property?.value;
   if (!value) return undefined;
-  if (problem.index !== undefined && "values" in value && Array.isArray(value.values)) return (value.values as DiagnosticTarget[])[problem.index] ?? value;
+  if (problem.index !== undefined && "values" in value && Array.isArray(value.values))
+    return (value.values as DiagnosticTarget[])[problem.index] ?? value;
   return value;
 }
 
@@ -64,6 +67,10 @@ export function getTimeout(program: Program, op: Operation | Interface): number 
 function isFirst(context: DecoratorContext, target: Operation | Interface, decorator: string): boolean {
   const r = repetition(context, target, decorator);
   if (r.kind === "first") return true;
-  reportDiagnostic(context.program, { code: "duplicate-decorator", format: { decorator, target: target.name }, target: r.at });
+  reportDiagnostic(context.program, {
+    code: "duplicate-decorator",
+    format: { decorator, target: target.name },
+    target: r.at,
+  });
   return false;
 }

@@ -5,7 +5,12 @@ import { getSourceLocation, type DiagnosticTarget, type SourceLocation } from "@
  * The location of `text[offset, end)` inside its string literal, when the literal's source text is
  * the string itself between quotes (no escapes); otherwise undefined.
  */
-export function inString(node: DiagnosticTarget, text: string, offset: number, end: number): SourceLocation | undefined {
+export function inString(
+  node: DiagnosticTarget,
+  text: string,
+  offset: number,
+  end: number,
+): SourceLocation | undefined {
   // Only a syntax node (a number `kind`) has the literal's own source text.
   if (!("kind" in node) || typeof node.kind !== "number" || !("pos" in node)) return undefined;
   const location = getSourceLocation(node);

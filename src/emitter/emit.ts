@@ -29,14 +29,18 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   if (diagnostics.some((d) => d.severity === "error") || program.hasError()) return;
 
   const layout = context.options["output-layout"] ?? "folders";
-  const artifacts = new Set<Artifact>(context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]));
+  const artifacts = new Set<Artifact>(
+    context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]),
+  );
   const stubsOptions = {
     bigints: (context.options.int64 ?? "bigint") === "bigint",
     runtimeModule: context.options["runtime-module"] ?? "typespec-workers/runtime",
   };
   const dir = context.emitterOutputDir;
   const inFolder = (worker: WorkerModel, file: string) =>
-    layout === "flat" ? joinPaths(dir, `${worker.name}${file === "stubs.ts" ? ".ts" : `.${file}`}`) : joinPaths(dir, worker.name, file);
+    layout === "flat"
+      ? joinPaths(dir, `${worker.name}${file === "stubs.ts" ? ".ts" : `.${file}`}`)
+      : joinPaths(dir, worker.name, file);
 
   const files: OutputFile[] = [];
   if (artifacts.has("stubs")) {
@@ -55,9 +59,14 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   }
   const runtime = context.options["launcher-runtime"] ?? "inline";
   for (const worker of workers) {
-    if (artifacts.has("descriptors")) files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
+    if (artifacts.has("descriptors"))
+      files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
     if (artifacts.has("launchers")) {
-      files.push({ path: inFolder(worker, "main.sh"), content: renderLauncher(worker, { specFile: worker.specFile, runtime }), executable: true });
+      files.push({
+        path: inFolder(worker, "main.sh"),
+        content: renderLauncher(worker, { specFile: worker.specFile, runtime }),
+        executable: true,
+      });
     }
   }
   if (artifacts.has("launchers") && runtime === "shared" && layout === "folders" && workers.length > 0) {

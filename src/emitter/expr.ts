@@ -31,7 +31,12 @@ export const asConst = (expr: Expr): Expr => ({ k: "as-const", expr });
 export function json(value: unknown): Expr {
   if (Array.isArray(value)) return array(value.map(json));
   if (value !== null && typeof value === "object") {
-    return object(Object.entries(value).map(([key, v]) => ({ key: key === "__proto__" ? objectKey(key) : JSON.stringify(key), value: json(v) })));
+    return object(
+      Object.entries(value).map(([key, v]) => ({
+        key: key === "__proto__" ? objectKey(key) : JSON.stringify(key),
+        value: json(v),
+      })),
+    );
   }
   return text(JSON.stringify(value));
 }
@@ -49,7 +54,9 @@ export function flatText(e: Expr): string {
       return `${flatText(e.expr)} as const`;
     case "object": {
       if (e.props.length === 0) return "{}";
-      const props = e.props.map((p) => `${p.doc ? `\n/** ${p.doc} */\n` : ""}${p.key}${p.value ? `: ${flatText(p.value)}` : ""}`);
+      const props = e.props.map(
+        (p) => `${p.doc ? `\n/** ${p.doc} */\n` : ""}${p.key}${p.value ? `: ${flatText(p.value)}` : ""}`,
+      );
       return `{${e.expanded ? "\n" : " "}${props.join(", ")} }`;
     }
   }

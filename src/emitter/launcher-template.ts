@@ -12,7 +12,8 @@
  * Pure TypeScript without compiler imports: the light entry (validation) loads it too.
  */
 
-export type TemplatePart = { readonly kind: "text"; readonly text: string } | { readonly kind: "port"; readonly name: string };
+export type TemplatePart =
+  { readonly kind: "text"; readonly text: string } | { readonly kind: "port"; readonly name: string };
 
 export interface TemplateWord {
   readonly parts: readonly TemplatePart[];
@@ -27,7 +28,11 @@ export interface TemplatePlaceholder {
 }
 
 export type ParsedTemplate =
-  | { readonly ok: true; readonly words: readonly TemplateWord[]; readonly placeholders: readonly TemplatePlaceholder[] }
+  | {
+      readonly ok: true;
+      readonly words: readonly TemplateWord[];
+      readonly placeholders: readonly TemplatePlaceholder[];
+    }
   | { readonly ok: false; readonly reason: string; readonly offset: number };
 
 const PORT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -79,7 +84,10 @@ export function parseTemplate(template: string): ParsedTemplate {
       if (close < 0) return fail(`placeholder at offset ${i} is not closed with '}'`, i);
       const name = template.slice(i + 1, close);
       if (!PORT_NAME.test(name)) {
-        return fail(`'{${name}}' is not a placeholder: write a port name between braces (or '{{' for a literal brace)`, i);
+        return fail(
+          `'{${name}}' is not a placeholder: write a port name between braces (or '{{' for a literal brace)`,
+          i,
+        );
       }
       flushText();
       (parts ??= []).push({ kind: "port", name });
@@ -100,7 +108,8 @@ function mergeText(parts: readonly TemplatePart[]): TemplatePart[] {
   const merged: TemplatePart[] = [];
   for (const part of parts) {
     const last = merged[merged.length - 1];
-    if (part.kind === "text" && last?.kind === "text") merged[merged.length - 1] = { kind: "text", text: last.text + part.text };
+    if (part.kind === "text" && last?.kind === "text")
+      merged[merged.length - 1] = { kind: "text", text: last.text + part.text };
     else merged.push(part);
   }
   return merged;

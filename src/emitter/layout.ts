@@ -12,7 +12,8 @@ type Doc = builders.Doc;
 import type { Expr } from "./expr.js";
 import type { PlainConst } from "./plain-structures.js";
 
-const { group, conditionalGroup, indent, indentIfBreak, line, softline, hardline, ifBreak, join, breakParent } = builders;
+const { group, conditionalGroup, indent, indentIfBreak, line, softline, hardline, ifBreak, join, breakParent } =
+  builders;
 const { willBreak } = utils;
 
 /** prettier's defaults: the output must pass `prettier --check` in a project without a config. */
@@ -81,7 +82,9 @@ function arrayDoc(e: Extract<Expr, { k: "array" }>): Doc {
 
 function couldExpand(e: Expr): boolean {
   return (
-    (e.k === "object" && e.props.length > 0) || (e.k === "array" && e.items.length > 0) || (e.k === "as-const" && couldExpand(e.expr))
+    (e.k === "object" && e.props.length > 0) ||
+    (e.k === "array" && e.items.length > 0) ||
+    (e.k === "as-const" && couldExpand(e.expr))
   );
 }
 
@@ -89,7 +92,8 @@ function couldExpand(e: Expr): boolean {
 function argumentsDoc(args: readonly Expr[]): Doc {
   if (args.length === 0) return "()";
   const printed = args.map(toDoc);
-  const allBroken = () => group(["(", indent([line, join([",", line], printed)]), ",", line, ")"], { shouldBreak: true });
+  const allBroken = () =>
+    group(["(", indent([line, join([",", line], printed)]), ",", line, ")"], { shouldBreak: true });
   const last = args.at(-1)!;
   const penultimate = args.at(-2);
   if (couldExpand(last) && (!penultimate || penultimate.k !== last.k)) {

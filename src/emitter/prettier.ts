@@ -10,9 +10,11 @@ import type { Plugin } from "prettier";
 let loaded: Promise<{ format: typeof import("prettier/standalone").format; plugins: Plugin[] }> | undefined;
 
 export async function formatTypeScript(text: string): Promise<string> {
-  loaded ??= Promise.all([import("prettier/standalone"), import("prettier/plugins/babel"), import("prettier/plugins/estree")]).then(
-    ([prettier, babel, estree]) => ({ format: prettier.format, plugins: [babel, estree] as Plugin[] }),
-  );
+  loaded ??= Promise.all([
+    import("prettier/standalone"),
+    import("prettier/plugins/babel"),
+    import("prettier/plugins/estree"),
+  ]).then(([prettier, babel, estree]) => ({ format: prettier.format, plugins: [babel, estree] as Plugin[] }));
   const { format, plugins } = await loaded;
   return format(text, { parser: "babel-ts", plugins });
 }

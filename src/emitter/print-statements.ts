@@ -59,7 +59,9 @@ function interfaceText(s: PlainInterface): string {
   const members = (s.properties ?? [])
     .map((p) => jsDoc(p.docs, "  ") + `  ${p.name}${p.hasQuestionToken ? "?" : ""}: ${String(p.type)};\n`)
     .join("");
-  return jsDoc(s.docs, "") + `${s.isExported ? "export " : ""}interface ${s.name}${params}${extendsText} {\n${members}}\n`;
+  return (
+    jsDoc(s.docs, "") + `${s.isExported ? "export " : ""}interface ${s.name}${params}${extendsText} {\n${members}}\n`
+  );
 }
 
 function jsDoc(docs: readonly (OptionalKind<JSDocStructure> | string)[] | undefined, indent: string): string {

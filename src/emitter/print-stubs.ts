@@ -36,16 +36,22 @@ export function printWithLayout(file: StubsFile): string | undefined {
 export function layOut(file: StubsFile): string | undefined {
   const consts: PlainConst[] = [];
   // An object type as a type argument takes another of prettier's assignment layouts.
-  if (file.statements.some((s) => typeof s !== "string" && s.kind === "Const" && s.type?.args.some((a) => a.includes("{")))) {
+  if (
+    file.statements.some(
+      (s) => typeof s !== "string" && s.kind === "Const" && s.type?.args.some((a) => a.includes("{")),
+    )
+  ) {
     return undefined;
   }
   const text = print(file, (c) => `__const${consts.push(c) - 1}__`);
-  return text
-    .replace(/^.*__const(\d+)__;$/gm, (_, i: string) => layoutConst(consts[Number(i)]!))
-    // prettier writes an empty interface as `{}`, keeps at most one blank line, and ends with one newline.
-    .replace(/ \{\n\}/g, " {}")
-    .replace(/\n{3,}/g, "\n\n")
-    .replace(/\n*$/, "\n");
+  return (
+    text
+      .replace(/^.*__const(\d+)__;$/gm, (_, i: string) => layoutConst(consts[Number(i)]!))
+      // prettier writes an empty interface as `{}`, keeps at most one blank line, and ends with one newline.
+      .replace(/ \{\n\}/g, " {}")
+      .replace(/\n{3,}/g, "\n\n")
+      .replace(/\n*$/, "\n")
+  );
 }
 
 /**

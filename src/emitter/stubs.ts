@@ -65,9 +65,16 @@ class StubsWriter {
   }
 
   private get runtimeImports(): PlainStatement[] {
-    const specifier = (name: string) => (this.helpers[name as keyof StubsWriter["helpers"]] === name ? name : { name, alias: this.helpers[name as keyof StubsWriter["helpers"]] });
+    const specifier = (name: string) =>
+      this.helpers[name as keyof StubsWriter["helpers"]] === name
+        ? name
+        : { name, alias: this.helpers[name as keyof StubsWriter["helpers"]] };
     return [
-      { kind: "ImportDeclaration", moduleSpecifier: this.options.runtimeModule, namedImports: ["t", "task", "worker"].map(specifier) },
+      {
+        kind: "ImportDeclaration",
+        moduleSpecifier: this.options.runtimeModule,
+        namedImports: ["t", "task", "worker"].map(specifier),
+      },
       {
         kind: "ImportDeclaration",
         isTypeOnly: true,
@@ -101,11 +108,16 @@ class StubsWriter {
           text(this.workerNameConst.name),
           object(
             this.worker.tasks.map((k): Prop =>
-              this.local(k.name) === k.name ? { key: k.name } : { key: propertyKey(k.name), value: text(this.local(k.name)) },
+              this.local(k.name) === k.name
+                ? { key: k.name }
+                : { key: propertyKey(k.name), value: text(this.local(k.name)) },
             ),
           ),
         ),
-        { exported: this.local(this.worker.name) === this.worker.name, docs: docs(this.worker.doc ?? `The ${this.worker.name} worker: its name and tasks.`) },
+        {
+          exported: this.local(this.worker.name) === this.worker.name,
+          docs: docs(this.worker.doc ?? `The ${this.worker.name} worker: its name and tasks.`),
+        },
       ),
       ...this.renamedExports(),
     ];
@@ -213,7 +225,11 @@ class StubsWriter {
       case "literal":
         return call(`${t}.literal`, json(desc.values), ...(desc.name ? [str(desc.name)] : []));
       case "union":
-        return call(`${t}.union`, array(desc.of.map((d) => this.descriptor(d))), ...(desc.name ? [str(desc.name)] : []));
+        return call(
+          `${t}.union`,
+          array(desc.of.map((d) => this.descriptor(d))),
+          ...(desc.name ? [str(desc.name)] : []),
+        );
       case "struct": {
         const known = this.descriptorNames.get(desc);
         if (known) return text(known);
@@ -222,7 +238,9 @@ class StubsWriter {
         );
         const name = this.scope.reserve(typeIdentifier(`${lowerFirst(desc.name)}Type`));
         this.descriptorNames.set(desc, name);
-        this.descriptorStatements.push(constant(name, call(`${t}.struct`, str(desc.name), array(fields)), { exported: false }));
+        this.descriptorStatements.push(
+          constant(name, call(`${t}.struct`, str(desc.name), array(fields)), { exported: false }),
+        );
         return text(name);
       }
     }
@@ -313,7 +331,14 @@ function constant(
   init: Expr,
   options: { exported?: boolean; type?: TypeRef; docs?: OptionalKind<JSDocStructure>[] } = {},
 ): PlainConst {
-  return { kind: "Const", name, init, exported: options.exported ?? true, type: options.type, docs: options.docs ?? [] };
+  return {
+    kind: "Const",
+    name,
+    init,
+    exported: options.exported ?? true,
+    type: options.type,
+    docs: options.docs ?? [],
+  };
 }
 
 /** Run-time descriptors and the import stand apart from the declarations around them. */

@@ -130,7 +130,9 @@ export class TsTypeWriter {
         params: templateParameterNames(declaration),
         docSource: model,
       }));
-      const args = model.templateMapper.args.map((a) => ("kind" in a && a.entityKind === "Type" ? this.write(a as Type) : "unknown"));
+      const args = model.templateMapper.args.map((a) =>
+        "kind" in a && a.entityKind === "Type" ? this.write(a as Type) : "unknown",
+      );
       return `${name}<${args.join(", ")}>`;
     }
     return this.named(model, () => ({ kind: "model", name: this.nameFor(model), model, params: [], docSource: model }));
@@ -141,7 +143,8 @@ export class TsTypeWriter {
    * `Record` templates applied to the parameter, without the indexer their instances have.
    */
   private templateBuiltin(model: Model): string | undefined {
-    if (model.indexer || model.namespace?.name !== "TypeSpec" || model.namespace.namespace?.name !== "") return undefined;
+    if (model.indexer || model.namespace?.name !== "TypeSpec" || model.namespace.namespace?.name !== "")
+      return undefined;
     if (model.name !== "Array" && model.name !== "Record") return undefined;
     const arg = model.templateMapper?.args[0];
     const item = arg && "kind" in arg && arg.entityKind === "Type" ? this.write(arg as Type) : "unknown";

@@ -78,7 +78,7 @@ function b64(bytes: Uint8Array): string {
 /** A constant's JSON tree: top-level bytes become the `__tkr_bytes__` object (see the docs). */
 function constTree(value: unknown, type: TypeDesc | undefined): JsonTree {
   const bytes = type ? encodeValue(value, type) : encodeUntyped(value);
-  if ((type ? type.kind === "bytes" : value instanceof Uint8Array)) {
+  if (type ? type.kind === "bytes" : value instanceof Uint8Array) {
     return new Map<string, JsonTree>([
       ["__tkr_bytes__", true],
       ["bytes", b64(bytes)],
@@ -127,7 +127,8 @@ export class Graph<I, O, S extends OutputShape> {
 
   private useAll(refs: Readonly<Record<string, Ref<unknown> | undefined>>, what: string): Record<string, ValueRef> {
     const out: Record<string, ValueRef> = {};
-    for (const [port, r] of Object.entries(refs)) if (r !== undefined) out[port] = this.use(r, `${what} input '${port}'`);
+    for (const [port, r] of Object.entries(refs))
+      if (r !== undefined) out[port] = this.use(r, `${what} input '${port}'`);
     return out;
   }
 
@@ -169,7 +170,8 @@ export class Graph<I, O, S extends OutputShape> {
 
   private embed(body: Graph<unknown, unknown, OutputShape>, what: string): ValueRef {
     if (body === (this as unknown)) throw new GraphBuildError(`${what}: a graph cannot contain itself`);
-    if (body.data.graph_output_idx === null) throw new GraphBuildError(`${what}: the body graph '${body.name}' has no output`);
+    if (body.data.graph_output_idx === null)
+      throw new GraphBuildError(`${what}: the body graph '${body.name}' has no output`);
     for (const [k, v] of body.tasks) this.tasks.set(k, v);
     const idx = addNode(this.data, { type: "const", value: graphToTree(body.data), inputs: {}, outputs: new Set() });
     return [idx, "value"];
@@ -177,7 +179,8 @@ export class Graph<I, O, S extends OutputShape> {
 
   private checkBodyInputs(body: Graph<unknown, unknown, OutputShape>, given: Record<string, unknown>, what: string) {
     for (const port of Object.keys(body.signature.inputs)) {
-      if (given[port] === undefined) throw new GraphBuildError(`${what}: input '${port}' of '${body.name}' is not given`);
+      if (given[port] === undefined)
+        throw new GraphBuildError(`${what}: input '${port}' of '${body.name}' is not given`);
     }
     for (const port of Object.keys(given)) {
       if (!(port in body.signature.inputs)) throw new GraphBuildError(`${what}: '${body.name}' has no input '${port}'`);
@@ -216,7 +219,12 @@ export class Graph<I, O, S extends OutputShape> {
         const key = `${n}/${p}`;
         let u = unfolded.get(key);
         if (u === undefined) {
-          u = addNode(this.data, { type: "function", function_name: UNFOLD, inputs: { value: [n, p] }, outputs: new Set() });
+          u = addNode(this.data, {
+            type: "function",
+            function_name: UNFOLD,
+            inputs: { value: [n, p] },
+            outputs: new Set(),
+          });
           unfolded.set(key, u);
         }
         ins[port] = [u, "*"];
@@ -283,13 +291,15 @@ export class Graph<I, O, S extends OutputShape> {
 
   /** Set the graph's output: one ref for a single-valued graph, else one ref per output port. */
   output(refs: GraphOutputRefs<O, S>): this {
-    const given: Record<string, Ref<unknown>> =
-      this.signature.shape === "value" ? { value: refs as Ref<unknown> } : (refs as Record<string, Ref<unknown>>);
+    const given: Record<string, Ref<unknown>> = this.signature.shape === "value"
+      ? { value: refs as Ref<unknown> }
+      : (refs as Record<string, Ref<unknown>>);
     for (const port of Object.keys(this.signature.outputs)) {
       if (given[port] === undefined) throw new GraphBuildError(`output: port '${port}' of '${this.name}' is not given`);
     }
     for (const port of Object.keys(given)) {
-      if (!(port in this.signature.outputs)) throw new GraphBuildError(`output: '${this.name}' has no output port '${port}'`);
+      if (!(port in this.signature.outputs))
+        throw new GraphBuildError(`output: '${this.name}' has no output port '${port}'`);
     }
     addNode(this.data, { type: "output", inputs: this.useAll(given, "output"), outputs: new Set() });
     return this;
@@ -333,7 +343,13 @@ export function loadGraph<ID extends PortTypes = PortTypes, OD extends OutputSpe
   data.nodes.forEach((n, i) => {
     if (n.type === "input") inputs[n.name] = { node: i, port: n.name, scope: g };
   });
-  Object.assign(g, { data, tasks: new Map(tasks.map((d) => [`${d.worker}.${d.name}`, d])), signature: sig, inputs, name: spec?.name ?? "graph" });
+  Object.assign(g, {
+    data,
+    tasks: new Map(tasks.map((d) => [`${d.worker}.${d.name}`, d])),
+    signature: sig,
+    inputs,
+    name: spec?.name ?? "graph",
+  });
   return g;
 }
 

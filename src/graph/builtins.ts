@@ -51,12 +51,15 @@ async function unfold(root: string, args: CallArgs): Promise<void> {
 async function fold(root: string, args: CallArgs): Promise<void> {
   const pattern = args.inputs.values_glob;
   const out = args.outputs.value;
-  if (pattern === undefined || out === undefined) throw new BuiltinError("fold_values: needs input 'values_glob' and output 'value'");
+  if (pattern === undefined || out === undefined)
+    throw new BuiltinError("fold_values: needs input 'values_glob' and output 'value'");
   const abs = resolvePath(root, pattern);
   const prefix = basename(abs).replace(/\*$/, "");
   // `<port>-*` (our maps) takes the numbered elements; a bare `*` (upstream's hand-built graphs)
   // takes every file, ordered as upstream orders them: by the number after the last '-'.
-  const names = (await readdir(dirname(abs))).filter((n) => n.startsWith(prefix) && (prefix === "" || /^\d+$/.test(n.slice(prefix.length))));
+  const names = (await readdir(dirname(abs))).filter(
+    (n) => n.startsWith(prefix) && (prefix === "" || /^\d+$/.test(n.slice(prefix.length))),
+  );
   const order = (n: string) => Number(n.slice(n.lastIndexOf("-") + 1));
   names.sort((a, b) => order(a) - order(b));
   const items = await Promise.all(names.map(async (n) => treeOf(await readFile(`${dirname(abs)}/${n}`))));

@@ -29,7 +29,15 @@ import type { Executor, TaskLaunch, TaskResult } from "./executor.js";
 import { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 import { registryDirs } from "./executors/find-worker.js";
 import { isInProcessExecutor } from "./executors/in-process.js";
-import { graphFromTree, inEdges, nodeDefText, parseGraphData, type GraphData, type NodeDef, type ValueRef } from "./graph-data.js";
+import {
+  graphFromTree,
+  inEdges,
+  nodeDefText,
+  parseGraphData,
+  type GraphData,
+  type NodeDef,
+  type ValueRef,
+} from "./graph-data.js";
 import { Limiter } from "./limiter.js";
 import { attachProgress } from "./progress.js";
 import { BODY_PORT, exists, onFile, requireRunDir, RunFiles } from "./run-files.js";
@@ -57,7 +65,14 @@ export type RunEvent =
    * Marked finished in an earlier attempt, but an output is missing or does not decode as its
    * declared type: it runs again. `message`: `rerunning <task> at <loc>: output <port> <reason>`.
    */
-  | { readonly type: "task-rerun"; readonly loc: string; readonly task: string; readonly port: string; readonly reason: string; readonly message: string }
+  | {
+      readonly type: "task-rerun";
+      readonly loc: string;
+      readonly task: string;
+      readonly port: string;
+      readonly reason: string;
+      readonly message: string;
+    }
   | { readonly type: "task-failed"; readonly loc: string; readonly task: string; readonly reason: string }
   | { readonly type: "run-finished"; readonly ok: boolean };
 
@@ -151,7 +166,8 @@ function encodeInputs(sig: GraphSignature, inputs: Record<string, unknown>): Map
   const problems: string[] = [];
   const out = new Map<string, Uint8Array>();
   const given = inputs ?? {};
-  if (typeof given !== "object") throw new GraphInputError(`graph inputs must be an object of named values, got ${typeof given}`);
+  if (typeof given !== "object")
+    throw new GraphInputError(`graph inputs must be an object of named values, got ${typeof given}`);
   for (const [port, type] of Object.entries(sig.inputs)) {
     if (!(port in given) || given[port] === undefined) {
       problems.push(`input '${port}' is missing`);
@@ -281,12 +297,18 @@ class Controller {
     }
   }
 
-  private async startLocked(bodyText: string, inputs: Map<string, Uint8Array>, name: string): Promise<RunOutcome<unknown>> {
+  private async startLocked(
+    bodyText: string,
+    inputs: Map<string, Uint8Array>,
+    name: string,
+  ): Promise<RunOutcome<unknown>> {
     const { files } = this;
     const stored = files.output(".N-1", BODY_PORT);
     if (await exists(stored)) {
       if (!this.options.resume) {
-        throw new RunError(`run directory ${files.dir} exists; resume it (option resume / --resume) or choose another workflow id`);
+        throw new RunError(
+          `run directory ${files.dir} exists; resume it (option resume / --resume) or choose another workflow id`,
+        );
       }
       if ((await readFile(stored, "utf8")) !== bodyText) {
         throw new RunError(`run directory ${files.dir} holds a different graph; it cannot be resumed with this one`);
@@ -300,12 +322,23 @@ class Controller {
       this.fresh = false;
     } else {
       await files.prepare(".N-1");
-      const write = (file: string, data: string | Uint8Array) => onFile("write", file, () => writeFileAtomic(file, data));
+      const write = (file: string, data: string | Uint8Array) =>
+        onFile("write", file, () => writeFileAtomic(file, data));
       await Promise.all([
-        write(join(files.dir, "_metadata"), pyDict([["name", pythonString(this.options.name ?? name)], ["start_time", pythonString(isoNow())]])),
+        write(
+          join(files.dir, "_metadata"),
+          pyDict([
+            ["name", pythonString(this.options.name ?? name)],
+            ["start_time", pythonString(isoNow())],
+          ]),
+        ),
         write(
           join(files.dir, SIGNATURE_FILE),
-          JSON.stringify({ name: this.options.name ?? name, ...this.signature, tasks: [...this.tasks.values()] }, null, 2) + "\n",
+          JSON.stringify(
+            { name: this.options.name ?? name, ...this.signature, tasks: [...this.tasks.values()] },
+            null,
+            2,
+          ) + "\n",
         ),
         write(join(files.dir, OPTIONS_FILE), storedOptionsText(this.options)),
         ...[...inputs].map(([port, bytes]) => files.writeValue(".N-1", port, bytes)),
@@ -324,12 +357,17 @@ class Controller {
       {
         // A failure recorded by an earlier attempt is not this attempt's.
         if (!this.fresh) await files.reset("-");
-        const inputPorts = Object.keys(this.signature.inputs).length ? Object.keys(this.signature.inputs) : [...this.data.graph_inputs];
+        const inputPorts = Object.keys(this.signature.inputs).length
+          ? Object.keys(this.signature.inputs)
+          : [...this.data.graph_inputs];
         const inputs = Object.fromEntries(inputPorts.map((p) => [p, [".N-1", p] as const]));
         const outs = await this.evalGraph({ loc: "-", data: this.data, inputs });
         await this.atNode("-", "graph", async () => {
           await files.prepare("-");
-          if (!this.fresh) await onFile("remove", join(files.dir, "-", "_error"), () => rm(join(files.dir, "-", "_error"), { force: true }));
+          if (!this.fresh)
+            await onFile("remove", join(files.dir, "-", "_error"), () =>
+              rm(join(files.dir, "-", "_error"), { force: true }),
+            );
           await Promise.all([
             ...Object.entries(outs).map(([port, [l, p]]) => files.linkOutput(l, p, "-", port)),
             files.write("-", "nodedef", rootNodeDef(inputPorts)),
@@ -479,7 +517,9 @@ class Controller {
   private async runStructural(inst: Instance, node: NodeDef, loc: string): Promise<void> {
     if (node.type === "ifelse") {
       await this.evalNode(inst, node.pred[0]);
-      const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
+      const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate"))
+        ? node.if_true
+        : node.if_false;
       await this.evalNode(inst, chosen[0]);
       return this.finishWithLinks(loc, node, { value: this.resolve(inst, chosen) });
     }
@@ -488,10 +528,15 @@ class Controller {
     switch (node.type) {
       case "const":
         await this.files.prepare(loc);
-        await Promise.all([this.files.writeValue(loc, "value", bytesOf(node.value)), this.files.write(loc, "nodedef", nodeDefText(node))]);
+        await Promise.all([
+          this.files.writeValue(loc, "value", bytesOf(node.value)),
+          this.files.write(loc, "nodedef", nodeDefText(node)),
+        ]);
         return this.files.markDone(loc);
       case "eifelse": {
-        const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate")) ? node.if_true : node.if_false;
+        const chosen = (await this.readBool(this.resolve(inst, node.pred), loc, "predicate"))
+          ? node.if_true
+          : node.if_false;
         return this.finishWithLinks(loc, node, { value: this.resolve(inst, chosen) });
       }
       case "function":
@@ -554,7 +599,8 @@ class Controller {
     const max = this.options.maxLoopIterations ?? 10_000;
     let inputs = this.resolveAll(inst, node.inputs);
     for (let i = 0; ; i++) {
-      if (i >= max) throw new RunError(`${loc}: the loop did not stop after ${max} iterations (option maxLoopIterations)`);
+      if (i >= max)
+        throw new RunError(`${loc}: the loop did not stop after ${max} iterations (option maxLoopIterations)`);
       const outs = await this.evalGraph({ loc: `${loc}.L${i}`, data: body, inputs });
       if (!(await this.readBool(outs[node.continue_port]!, `${loc}.L${i}`, `'${node.continue_port}' output`))) {
         return this.finishWithLinks(loc, node, outs);
@@ -587,7 +633,10 @@ class Controller {
     });
     await this.files.prepare(loc);
     await this.files.write(loc, "nodedef", nodeDefText(node));
-    const fixed = this.resolveAll(inst, Object.fromEntries(Object.entries(node.inputs).filter(([, r]) => r[1] !== "*")));
+    const fixed = this.resolveAll(
+      inst,
+      Object.fromEntries(Object.entries(node.inputs).filter(([, r]) => r[1] !== "*")),
+    );
     await Promise.all(
       [...first.keys()].map(async (e) => {
         const inputs: Record<string, FileRef> = { ...fixed };
@@ -608,8 +657,11 @@ class Controller {
       fromSpec = {};
       for (const dir of registryDirs(o.workers)) {
         try {
-          const j = JSON.parse(readFileSync(join(dir, worker, "worker.json"), "utf8")) as { tasks?: Record<string, { timeout?: number }> };
-          for (const [name, t] of Object.entries(j.tasks ?? {})) if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
+          const j = JSON.parse(readFileSync(join(dir, worker, "worker.json"), "utf8")) as {
+            tasks?: Record<string, { timeout?: number }>;
+          };
+          for (const [name, t] of Object.entries(j.tasks ?? {}))
+            if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
           break;
         } catch {
           // No descriptor in this folder.
@@ -633,14 +685,20 @@ class Controller {
   /** The output ports a task writes: its declared ones and any others the graph reads. */
   private taskPorts(node: NodeDef & { type: "function" }): string[] {
     const desc = this.tasks.get(node.function_name);
-    return [...new Set([...(desc?.outputs.map((p) => p.name) ?? []), ...[...node.outputs].filter((p) => !p.includes("*"))])];
+    return [
+      ...new Set([...(desc?.outputs.map((p) => p.name) ?? []), ...[...node.outputs].filter((p) => !p.includes("*"))]),
+    ];
   }
 
   /**
    * Why a task marked done in an earlier attempt cannot be trusted, or undefined: an output is
    * missing, or does not decode as its declared type (an emptied or truncated file, say).
    */
-  private async checkFinished(inst: Instance, node: NodeDef & { type: "function" }, loc: string): Promise<{ port: string; reason: string } | undefined> {
+  private async checkFinished(
+    inst: Instance,
+    node: NodeDef & { type: "function" },
+    loc: string,
+  ): Promise<{ port: string; reason: string } | undefined> {
     const fn = node.function_name;
     const dot = fn.lastIndexOf(".");
     const check = fn.slice(0, dot) === "builtins" ? BUILTIN_CHECKS[fn.slice(dot + 1)] : undefined;
@@ -659,7 +717,10 @@ class Controller {
       try {
         decodeValue(bytes, type);
       } catch (e) {
-        return { port, reason: `does not decode as ${typeName(type)}${bytes.length === 0 ? " (the file is empty)" : ""}: ${(e as Error).message}` };
+        return {
+          port,
+          reason: `does not decode as ${typeName(type)}${bytes.length === 0 ? " (the file is empty)" : ""}: ${(e as Error).message}`,
+        };
       }
     }
     return undefined;
@@ -695,7 +756,10 @@ class Controller {
     let result: TaskResult | undefined = await (async () => {
       if (!this.fresh) await files.reset(loc);
       await files.prepare(loc);
-      await Promise.all([files.write(loc, "nodedef", nodeDefText(node)), files.write(loc, "definition", serializeCallArgs(args))]);
+      await Promise.all([
+        files.write(loc, "nodedef", nodeDefText(node)),
+        files.write(loc, "definition", serializeCallArgs(args)),
+      ]);
     })().then(
       () => undefined,
       (e: Error) => ({ ok: false as const, reason: e.message }),

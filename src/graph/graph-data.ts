@@ -313,7 +313,8 @@ export function graphFromTree(t: JsonTree): GraphData {
   if (!Array.isArray(nodes)) throw new GraphFormatError("graph.nodes: expected a list");
   const fixed: Record<string, readonly [string, string]> = {};
   for (const [k, v] of obj(m.get("fixed_inputs") ?? new Map(), "graph.fixed_inputs")) {
-    if (!Array.isArray(v) || v.length !== 2) throw new GraphFormatError(`graph.fixed_inputs.${k}: expected [loc, port]`);
+    if (!Array.isArray(v) || v.length !== 2)
+      throw new GraphFormatError(`graph.fixed_inputs.${k}: expected [loc, port]`);
     fixed[k] = [str(v[0], k), str(v[1], k)];
   }
   let named: Record<string, number> | undefined;
@@ -365,7 +366,8 @@ function checkGraph(g: GraphData): void {
     }
   });
   const o = g.graph_output_idx;
-  if (o !== null && g.nodes[o]?.type !== "output") throw new GraphFormatError(`graph_output_idx ${o} is not an output node`);
+  if (o !== null && g.nodes[o]?.type !== "output")
+    throw new GraphFormatError(`graph_output_idx ${o} is not an output node`);
 }
 
 // ---------------------------------------------------------------------------------------------

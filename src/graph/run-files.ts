@@ -84,7 +84,8 @@ export class RunFiles {
       try {
         await mkdir(this.node(loc));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") return void (await mkdir(this.outputs(loc), { recursive: true }));
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+          return void (await mkdir(this.outputs(loc), { recursive: true }));
       }
       try {
         await mkdir(this.outputs(loc));
@@ -96,11 +97,13 @@ export class RunFiles {
 
   /** Forget a node's previous attempt (resume): markers and outputs; its stderr log is kept. */
   async reset(loc: string): Promise<void> {
-    await onFile("remove", this.node(loc), () => Promise.all([
-      rm(join(this.dir, loc, "_error"), { force: true }),
-      rm(join(this.dir, loc, "_done"), { force: true }),
-      rm(this.outputs(loc), { recursive: true, force: true }),
-    ]));
+    await onFile("remove", this.node(loc), () =>
+      Promise.all([
+        rm(join(this.dir, loc, "_error"), { force: true }),
+        rm(join(this.dir, loc, "_done"), { force: true }),
+        rm(this.outputs(loc), { recursive: true, force: true }),
+      ]),
+    );
   }
 
   /**

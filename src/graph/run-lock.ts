@@ -156,19 +156,25 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
         await link(tmp, path);
         return { release: () => releaseIfMine(dir, mine.nonce) };
       } catch (e) {
-        if (!isCode(e, "EEXIST")) throw new RunError(`cannot lock run directory ${dir}: cannot create ${path}: ${(e as Error).message}`);
+        if (!isCode(e, "EEXIST"))
+          throw new RunError(`cannot lock run directory ${dir}: cannot create ${path}: ${(e as Error).message}`);
       }
       const held = await readLock(dir);
       if (held === undefined) {
         // Gone meanwhile, or a lock file that is not ours to read: try again, then say so.
-        if (round >= 3) throw new RunError(`cannot lock run directory ${dir}: ${path} is unreadable; remove it if no controller runs there`);
+        if (round >= 3)
+          throw new RunError(
+            `cannot lock run directory ${dir}: ${path} is unreadable; remove it if no controller runs there`,
+          );
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
       if (isLive(held)) {
         const self = held.pid === process.pid && held.host === mine.host ? " (this process)" : "";
         const remote = held.host !== mine.host ? `; if it no longer runs, remove ${path}` : "";
-        throw new RunError(`run directory ${dir} is in use by another controller: ${describeHolder(held)}${self}${remote}`);
+        throw new RunError(
+          `run directory ${dir} is in use by another controller: ${describeHolder(held)}${self}${remote}`,
+        );
       }
       await removeStale(dir, held);
     }
@@ -184,7 +190,8 @@ async function removeStale(dir: string, stale: LockText): Promise<void> {
   try {
     await writeFile(guard, JSON.stringify(me(stale.nonce)), { flag: "wx" });
   } catch (e) {
-    if (!isCode(e, "EEXIST")) throw new RunError(`cannot lock run directory ${dir}: cannot create ${guard}: ${(e as Error).message}`);
+    if (!isCode(e, "EEXIST"))
+      throw new RunError(`cannot lock run directory ${dir}: cannot create ${guard}: ${(e as Error).message}`);
     // Another controller is taking over; or one was killed in the middle of it, leaving the guard.
     const taker = parse(await readFile(guard, "utf8").catch(() => ""));
     if (taker && !isLive(taker)) await rm(guard, { force: true });

@@ -94,7 +94,10 @@ export async function runStatus(runDir: string): Promise<RunStatus> {
         const task = def.function_name ?? "?";
         const [error, kind] = await Promise.all([
           readFile(join(nodeDir, "_error"), "utf8").catch(() => undefined),
-          readFile(join(nodeDir, KIND_FILE), "utf8").then((k) => k.trim(), () => undefined),
+          readFile(join(nodeDir, KIND_FILE), "utf8").then(
+            (k) => k.trim(),
+            () => undefined,
+          ),
         ]);
         if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
         if (error === undefined && (await exists(join(nodeDir, "_done")))) {

@@ -25,10 +25,9 @@ export async function cliPool(
 }
 
 /** The run options with the pool under them: command-line executors and folders win. */
-export function underPool<T extends { workers?: readonly string[]; executors?: Readonly<Record<string, ExecutorChoice>> }>(
-  cli: T,
-  pool: PoolRunOptions | undefined,
-): T {
+export function underPool<
+  T extends { workers?: readonly string[]; executors?: Readonly<Record<string, ExecutorChoice>> },
+>(cli: T, pool: PoolRunOptions | undefined): T {
   if (!pool) return cli;
   return { ...cli, workers: cli.workers ?? pool.workers, executors: { ...pool.executors, ...cli.executors } };
 }

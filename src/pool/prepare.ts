@@ -182,7 +182,10 @@ function checkEntryKeys(
         `${src.at([...path, key], true)}: ${name}: '${key}' applies to kind ${kinds.join(" or ")}, not ${entry.kind}`,
       );
     }
-    if ((entry.kind === "in-process" || entry.kind === "service") && (NO_PROCESS_KEYS as readonly string[]).includes(key)) {
+    if (
+      (entry.kind === "in-process" || entry.kind === "service") &&
+      (NO_PROCESS_KEYS as readonly string[]).includes(key)
+    ) {
       problems.push(
         `${src.at([...path, key], true)}: ${name}: '${key}' cannot reach an in-process worker (it runs inside the controller)`,
       );
@@ -345,7 +348,9 @@ async function executorOf(
     case "service": {
       const impl = (await loadImpl(resolve(src.dir, entry.file!), entry.export ?? "default")) as ServiceImpl<unknown>;
       if (typeof impl.close !== "function") {
-        throw new Error(`${entry.file} exports a worker, not a service (defineService(...)): use kind in-process for it`);
+        throw new Error(
+          `${entry.file} exports a worker, not a service (defineService(...)): use kind in-process for it`,
+        );
       }
       ex = serviceExecutor(impl, entry.concurrency !== undefined ? { concurrency: entry.concurrency } : {});
       break;

@@ -136,7 +136,10 @@ export function parseCallArgs(text: string): CallArgs {
   if (errors.length > 0) {
     // Report the first field in wire order, so the message does not depend on ajv's order.
     const rank = (e: ErrorObject) => {
-      const f = e.keyword === "required" ? (e.params as { missingProperty: string }).missingProperty : e.instancePath.split("/")[1];
+      const f =
+        e.keyword === "required"
+          ? (e.params as { missingProperty: string }).missingProperty
+          : e.instancePath.split("/")[1];
       const i = CALL_ARGS_FIELDS.indexOf(f as (typeof CALL_ARGS_FIELDS)[number]);
       return i < 0 ? CALL_ARGS_FIELDS.length : i;
     };

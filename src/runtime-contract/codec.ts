@@ -108,7 +108,10 @@ function toJson(value: unknown, type: TypeDesc, path: string): string {
       if (typeof value === "bigint") n = value;
       else if (typeof value === "number" && Number.isInteger(value)) {
         if (!Number.isSafeInteger(value)) {
-          fail(path, `${expected(type)}, got number ${value}, which is beyond 2^53 and may have been rounded; use a bigint`);
+          fail(
+            path,
+            `${expected(type)}, got number ${value}, which is beyond 2^53 and may have been rounded; use a bigint`,
+          );
         }
         n = BigInt(value);
       } else return fail(path, `${expected(type)}, got ${describeValue(value)}`);
@@ -213,7 +216,10 @@ export function encodeValue(value: unknown, type: TypeDesc): Uint8Array {
 
 function decodeBase64(s: unknown, path: string): Uint8Array {
   if (typeof s !== "string" || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
-    fail(path, `bytes: field 'bytes' must be padded base64, got ${typeof s === "string" ? short(s) : describeTree(s as JsonTree)}`);
+    fail(
+      path,
+      `bytes: field 'bytes' must be padded base64, got ${typeof s === "string" ? short(s) : describeTree(s as JsonTree)}`,
+    );
   }
   const b = Buffer.from(s, "base64");
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -232,7 +238,10 @@ function fromTree(v: JsonTree, type: TypeDesc, path: string): unknown {
       checkIntRange(n, type, path, v.text);
       if (type.big) return n;
       if (n > MAX_SAFE || n < -MAX_SAFE) {
-        fail(path, `${expected(type)} as a number, got ${v.text}, which is beyond 2^53 and would be rounded; use a bigint port`);
+        fail(
+          path,
+          `${expected(type)} as a number, got ${v.text}, which is beyond 2^53 and would be rounded; use a bigint port`,
+        );
       }
       return Number(n);
     }

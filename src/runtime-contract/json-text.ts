@@ -25,7 +25,10 @@ export type JsonTree = null | boolean | string | JsonNumber | JsonTree[] | JsonO
 export type JsonObject = Map<string, JsonTree>;
 
 export class JsonSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = "JsonSyntaxError";
   }

@@ -47,9 +47,17 @@ const PLAIN_WORD = /^[^\s"\\\x00-\x1f\x7f]+$/;
 export function findResourceProblems(r: SlurmResources): ResourceProblem[] {
   const problems: ResourceProblem[] = [];
   if (r.cpus !== undefined && !(Number.isInteger(r.cpus) && r.cpus >= 1)) {
-    problems.push({ field: "cpus", message: `cpus must be a whole number of at least 1, not ${JSON.stringify(r.cpus)}` });
+    problems.push({
+      field: "cpus",
+      message: `cpus must be a whole number of at least 1, not ${JSON.stringify(r.cpus)}`,
+    });
   }
-  for (const [field, min] of [["nodes", 1], ["ntasks", 1], ["ntasksPerNode", 1], ["gpus", 0]] as const) {
+  for (const [field, min] of [
+    ["nodes", 1],
+    ["ntasks", 1],
+    ["ntasksPerNode", 1],
+    ["gpus", 0],
+  ] as const) {
     const n = r[field];
     if (n !== undefined && !(Number.isInteger(n) && n >= min)) {
       problems.push({ field, message: `${field} must be a whole number of at least ${min}, not ${JSON.stringify(n)}` });
@@ -67,7 +75,10 @@ export function findResourceProblems(r: SlurmResources): ResourceProblem[] {
   for (const key of ["partition", "account"] as const) {
     const value = r[key];
     if (value !== undefined && !PLAIN_WORD.test(value)) {
-      problems.push({ field: key, message: `${key} ${JSON.stringify(value)} must be one word without quotes or control characters` });
+      problems.push({
+        field: key,
+        message: `${key} ${JSON.stringify(value)} must be one word without quotes or control characters`,
+      });
     }
   }
   (r.sbatch ?? []).forEach((word, index) => {

@@ -114,7 +114,9 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
       const definitionPath = argv[2];
       if (definitionPath === PERSISTENT_FLAG) return serveStdio(impl);
       if (!definitionPath || definitionPath.startsWith("-")) {
-        process.stderr.write(`usage: ${argv[1] ?? "worker"} <definition path relative to TKR_DIR> | ${PERSISTENT_FLAG}\n`);
+        process.stderr.write(
+          `usage: ${argv[1] ?? "worker"} <definition path relative to TKR_DIR> | ${PERSISTENT_FLAG}\n`,
+        );
         process.exitCode = 2;
         return;
       }
@@ -155,11 +157,13 @@ async function readPort(port: PortDesc, task: TaskDesc, args: CallArgs, storage:
 async function runOne(task: TaskDesc, handler: Handler, args: CallArgs, storage: WorkerStorage): Promise<void> {
   const declaredIn = new Set(task.inputs.map((p) => p.name));
   for (const name of Object.keys(args.inputs)) {
-    if (!declaredIn.has(name)) throw new TaskError(`${task.name}: call args give input '${name}', which the task does not declare`);
+    if (!declaredIn.has(name))
+      throw new TaskError(`${task.name}: call args give input '${name}', which the task does not declare`);
   }
   const declaredOut = new Map(task.outputs.map((p) => [p.name, p]));
   for (const name of Object.keys(args.outputs)) {
-    if (!declaredOut.has(name)) throw new TaskError(`${task.name}: call args ask for output '${name}', which the task does not declare`);
+    if (!declaredOut.has(name))
+      throw new TaskError(`${task.name}: call args ask for output '${name}', which the task does not declare`);
   }
 
   const inputs: Record<string, unknown> = {};
@@ -221,7 +225,10 @@ function outputValues(task: TaskDesc, result: unknown): Record<string, unknown> 
  * Run `impl.main()` when this module is the program node was started with (not when imported),
  * so a worker file is `export default defineWorker(...)` plus `runIfMain(import.meta.url, impl)`.
  */
-export function runIfMain(importMetaUrl: string, impl: { main(argv?: readonly string[]): Promise<void> }): Promise<void> | undefined {
+export function runIfMain(
+  importMetaUrl: string,
+  impl: { main(argv?: readonly string[]): Promise<void> },
+): Promise<void> | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
   const real = (p: string) => {

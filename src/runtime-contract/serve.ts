@@ -4,7 +4,14 @@
  * the program is started with `--persistent`.
  */
 import { FileStorage } from "./storage.js";
-import { LineSplitter, messageLine, parseMessage, PROTOCOL, PROTOCOL_VERSION, type ReplyMessage } from "./persistent-protocol.js";
+import {
+  LineSplitter,
+  messageLine,
+  parseMessage,
+  PROTOCOL,
+  PROTOCOL_VERSION,
+  type ReplyMessage,
+} from "./persistent-protocol.js";
 import type { RunOptions } from "./sdk.js";
 import type { WorkerStorage } from "./storage.js";
 

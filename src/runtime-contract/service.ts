@@ -136,9 +136,18 @@ class Session<D, C> {
       this.abort.signal.addEventListener("abort", () => {
         if (!ready) {
           ready = true;
-          const waited = ready_spec && "port" in ready_spec ? `port ${ready_spec.port}` : ready_spec ? `a line matching ${ready_spec.line}` : "start";
+          const waited =
+            ready_spec && "port" in ready_spec
+              ? `port ${ready_spec.port}`
+              : ready_spec
+                ? `a line matching ${ready_spec.line}`
+                : "start";
           const tail = output.slice(-TAIL_BYTES).trim();
-          reject(new ServiceError(`${label} did not become ready (waited for ${waited})${tail ? `; its output ended with:\n${tail}` : ""}`));
+          reject(
+            new ServiceError(
+              `${label} did not become ready (waited for ${waited})${tail ? `; its output ended with:\n${tail}` : ""}`,
+            ),
+          );
         }
       });
       if (!ready_spec) child.once("spawn", () => ready_({ pid: child.pid! }));
@@ -230,7 +239,10 @@ function semaphore(limit: number) {
   };
 }
 
-export function defineService<H, D = undefined, C = unknown>(def: WorkerDef<H>, spec: ServiceSpec<H, D, C>): ServiceImpl<H> {
+export function defineService<H, D = undefined, C = unknown>(
+  def: WorkerDef<H>,
+  spec: ServiceSpec<H, D, C>,
+): ServiceImpl<H> {
   const name = def.name;
   const readyMs = spec.readyTimeoutMs ?? DEFAULT_READY_MS;
   const limit = semaphore(spec.concurrency ?? Number.POSITIVE_INFINITY);
@@ -262,7 +274,8 @@ export function defineService<H, D = undefined, C = unknown>(def: WorkerDef<H>, 
           failure = `${name}: the service was not ready within ${readyMs / 1000} s${detail ? `: ${detail}` : ""}`;
         }
       } catch (e) {
-        failure = e instanceof ServiceError ? e.message : `${name}: the service did not start: ${(e as Error)?.message ?? e}`;
+        failure =
+          e instanceof ServiceError ? e.message : `${name}: the service did not start: ${(e as Error)?.message ?? e}`;
       } finally {
         clearTimeout(timer);
       }
@@ -321,7 +334,11 @@ export function defineService<H, D = undefined, C = unknown>(def: WorkerDef<H>, 
     if (!c) return;
     await c.ready.catch(() => undefined);
     const { session } = c;
-    await session.stop(spec.stop && session.client !== undefined ? () => spec.stop!(session.details as D, session.client as C) : undefined);
+    await session.stop(
+      spec.stop && session.client !== undefined
+        ? () => spec.stop!(session.details as D, session.client as C)
+        : undefined,
+    );
   };
   const impl = defineWorker(def, wrapped as unknown as H);
   const perTaskMain = impl.main;

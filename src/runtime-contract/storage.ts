@@ -110,7 +110,9 @@ export function writeFileAtomicSync(target: string, data: Uint8Array | string): 
 function namedWriteError(e: unknown, target: string): Error {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.message === "string" && err.message.includes(target)) return err;
-  return Object.assign(new Error(`cannot write ${target}: ${err?.message ?? String(e)}`, { cause: e }), { code: err?.code });
+  return Object.assign(new Error(`cannot write ${target}: ${err?.message ?? String(e)}`, { cause: e }), {
+    code: err?.code,
+  });
 }
 
 export class FileStorage implements WorkerStorage {

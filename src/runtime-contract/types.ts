@@ -150,7 +150,11 @@ export const t = {
     type: D,
     optional?: O,
   ): FieldDesc & { readonly name: N; readonly type: D; readonly optional?: O } =>
-    (optional ? { name, type, optional } : { name, type }) as FieldDesc & { readonly name: N; readonly type: D; readonly optional?: O },
+    (optional ? { name, type, optional } : { name, type }) as FieldDesc & {
+      readonly name: N;
+      readonly type: D;
+      readonly optional?: O;
+    },
   literal: <const V extends readonly (string | number | boolean)[]>(
     values: V,
     name?: string,

@@ -179,11 +179,19 @@ class WorkerCollector {
   private checkName(kind: string, name: string, target: DiagnosticTarget): void {
     if (name.length > MAX_NAME_LENGTH) {
       const shown = `${name.slice(0, 40)}...`;
-      this.report("name-too-long", { kind, name: shown, length: String(name.length), max: String(MAX_NAME_LENGTH) }, target);
+      this.report(
+        "name-too-long",
+        { kind, name: shown, length: String(name.length), max: String(MAX_NAME_LENGTH) },
+        target,
+      );
     } else if (!PORTABLE_NAME.test(name)) this.report("invalid-name", { kind, name }, target);
   }
 
-  private report(code: Parameters<typeof createDiagnostic>[0]["code"], format: Record<string, string>, target: DiagnosticTarget): void {
+  private report(
+    code: Parameters<typeof createDiagnostic>[0]["code"],
+    format: Record<string, string>,
+    target: DiagnosticTarget,
+  ): void {
     this.diagnostics.push(createDiagnostic({ code, format, target } as Parameters<typeof createDiagnostic>[0]));
   }
 }

@@ -227,7 +227,11 @@ export class TypeDescriber {
     return this.report(target, "unsupported-type", { type: getTypeName(type), reason });
   }
 
-  private report(target: DiagnosticTarget, code: "unsupported-type" | "type-too-deep", format: Record<string, string>): undefined {
+  private report(
+    target: DiagnosticTarget,
+    code: "unsupported-type" | "type-too-deep",
+    format: Record<string, string>,
+  ): undefined {
     if (!this.reported.has(target)) {
       this.reported.add(target);
       this.diagnostics.push(createDiagnostic({ code, format, target } as Parameters<typeof createDiagnostic>[0]));

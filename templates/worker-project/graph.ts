@@ -5,7 +5,10 @@ import { t } from "typespec-workers/runtime";
 import { count_words, shout, sum } from "./workers/text_worker/stubs.ts";
 
 const one = graph({ inputs: { text: t.string }, output: { loud: t.string, words: t.int32 } });
-one.output({ loud: one.task(shout({ text: one.inputs.text })), words: one.task(count_words({ text: one.inputs.text })) });
+one.output({
+  loud: one.task(shout({ text: one.inputs.text })),
+  words: one.task(count_words({ text: one.inputs.text })),
+});
 
 const g = graph({ inputs: { sentences: t.list(t.string) }, output: { loud: t.list(t.string), total: t.int64 } });
 const each = g.map(one, { text: g.each(g.inputs.sentences) });

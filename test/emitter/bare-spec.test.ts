@@ -26,7 +26,10 @@ describe("Tierkreis spec files (no import, no using)", () => {
 
   it("reports errors at their line and column in the file as written", async () => {
     const bare = projectFromFixture("tierkreis-bare");
-    writeFileSync(join(bare, "main.tsp"), readFileSync(join(bare, "main.tsp"), "utf8").replace("numbits: integer", "numbits: decimal"));
+    writeFileSync(
+      join(bare, "main.tsp"),
+      readFileSync(join(bare, "main.tsp"), "utf8").replace("numbits: integer", "numbits: decimal"),
+    );
     const result = await run(join(bin, "node"), [cli, "compile", "main.tsp", "-o", "workers"], bare);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/main\.tsp:9:38 - error typespec-workers\/unsupported-type/);
@@ -38,9 +41,14 @@ describe("Tierkreis spec files (no import, no using)", () => {
     const result = await run(join(bin, "node"), [cli, "compile", "main.tsp", "-o", "workers"], bare);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(bare, "workers/w/stubs.ts"), "utf8")).toContain('Task<CheckInputs, boolean, "value">');
-    expect(readFileSync(join(bare, "workers/w/stubs.py"), "utf8")).toContain("    strict: TKR[bool]  # noqa: F821 # fmt: skip\n");
+    expect(readFileSync(join(bare, "workers/w/stubs.py"), "utf8")).toContain(
+      "    strict: TKR[bool]  # noqa: F821 # fmt: skip\n",
+    );
 
-    writeFileSync(join(bare, "main.tsp"), "model bool {\n  b: string;\n}\ninterface w {\n  check(strict: bool): bool;\n}\n");
+    writeFileSync(
+      join(bare, "main.tsp"),
+      "model bool {\n  b: string;\n}\ninterface w {\n  check(strict: bool): bool;\n}\n",
+    );
     const own = await run(join(bin, "node"), [cli, "compile", "main.tsp", "-o", "workers"], bare);
     expect(own.code, own.stdout + own.stderr).toBe(0);
     expect(readFileSync(join(bare, "workers/w/stubs.py"), "utf8")).toContain("class bool(Struct, Protocol):");

@@ -56,6 +56,14 @@ describe("worker.json", () => {
 
   it("refuses what the format does not allow (the schema can fail)", () => {
     expect(validate({ $schema: schema.$id, formatVersion: 2, name: "w", spec: "x.tsp", tasks: {} })).toBe(false);
-    expect(validate({ $schema: schema.$id, formatVersion: 1, name: "w", spec: "x.tsp", tasks: { t: { inputs: [], outputs: [], shape: "value", launch: { kind: "shell" } } } })).toBe(false);
+    expect(
+      validate({
+        $schema: schema.$id,
+        formatVersion: 1,
+        name: "w",
+        spec: "x.tsp",
+        tasks: { t: { inputs: [], outputs: [], shape: "value", launch: { kind: "shell" } } },
+      }),
+    ).toBe(false);
   });
 });

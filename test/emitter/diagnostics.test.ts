@@ -65,7 +65,10 @@ describe("duplicate-worker", () => {
 
 describe("unsupported-type", () => {
   it("reports decimal where a parameter uses it", async () => {
-    const [d] = await expectDiagnosticsAt("interface w { f(x: ┆decimal): int32; }", "typespec-workers/unsupported-type");
+    const [d] = await expectDiagnosticsAt(
+      "interface w { f(x: ┆decimal): int32; }",
+      "typespec-workers/unsupported-type",
+    );
     expect(d!.message).toContain("decimal");
   });
 
@@ -88,12 +91,19 @@ describe("unsupported-type", () => {
   });
 
   it("reports a custom scalar by its standard base", async () => {
-    await expectDiagnosticsAt("scalar money extends decimal; interface w { f(m: ┆money): int32; }", "typespec-workers/unsupported-type");
+    await expectDiagnosticsAt(
+      "scalar money extends decimal; interface w { f(m: ┆money): int32; }",
+      "typespec-workers/unsupported-type",
+    );
   });
 
   it("accepts every scalar with a faithful encoding", async () => {
-    const scalars = "int8 int16 int32 int64 uint8 uint16 uint32 uint64 safeint integer float float32 float64 string url bytes boolean";
-    const params = scalars.split(" ").map((s, i) => `p${i}: ${s}`).join(", ");
+    const scalars =
+      "int8 int16 int32 int64 uint8 uint16 uint32 uint64 safeint integer float float32 float64 string url bytes boolean";
+    const params = scalars
+      .split(" ")
+      .map((s, i) => `p${i}: ${s}`)
+      .join(", ");
     expect(await Tester.diagnose(`interface w { f(${params}): null; }`)).toEqual([]);
   });
 });

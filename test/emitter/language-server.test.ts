@@ -14,11 +14,18 @@ interface PublishedDiagnostics {
 
 /** The real TypeSpec language server, as an editor starts it. */
 function startServer() {
-  const child = spawn(join(bin, "node"), [join(repoRoot, "node_modules/@typespec/compiler/cmd/tsp-server.js"), "--stdio"], {
-    env: childEnv,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const child = spawn(
+    join(bin, "node"),
+    [join(repoRoot, "node_modules/@typespec/compiler/cmd/tsp-server.js"), "--stdio"],
+    {
+      env: childEnv,
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   connection.listen();
   return { child, connection };
 }

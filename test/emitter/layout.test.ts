@@ -10,7 +10,7 @@ import { Tester } from "../support/tester.js";
  */
 function random(seed: number) {
   let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   // Mostly the lengths real specs use, sometimes long enough to cross the print width.
@@ -30,14 +30,21 @@ function generateSpec(seed: number): string {
   const models: string[] = [];
   for (let m = 0; m < 1 + r.int(3); m++) {
     const name = `M${m}${r.name(20)}`;
-    const fields = Array.from({ length: 1 + r.int(5) }, (_, i) => `f${i}${r.name(25)}${r.int(3) === 0 ? "?" : ""}: ${r.pick(scalars)};`);
+    const fields = Array.from(
+      { length: 1 + r.int(5) },
+      (_, i) => `f${i}${r.name(25)}${r.int(3) === 0 ? "?" : ""}: ${r.pick(scalars)};`,
+    );
     lines.push(`model ${name} { ${fields.join(" ")} }`);
     models.push(name);
   }
   const enumName = `E${r.name(15)}`;
-  lines.push(`enum ${enumName} { ${Array.from({ length: 1 + r.int(8) }, (_, i) => `${r.int(2) ? "/** doc */ " : ""}m${i}${r.name(10)}${r.int(2) ? `: "${r.name(12)}"` : ""}`).join(", ")} }`);
+  lines.push(
+    `enum ${enumName} { ${Array.from({ length: 1 + r.int(8) }, (_, i) => `${r.int(2) ? "/** doc */ " : ""}m${i}${r.name(10)}${r.int(2) ? `: "${r.name(12)}"` : ""}`).join(", ")} }`,
+  );
   const portmapping = `P${r.name(20)}`;
-  lines.push(`@portmapping model ${portmapping} { ${Array.from({ length: 1 + r.int(4) }, (_, i) => `o${i}${r.name(20)}: ${r.pick(scalars)};`).join(" ")} }`);
+  lines.push(
+    `@portmapping model ${portmapping} { ${Array.from({ length: 1 + r.int(4) }, (_, i) => `o${i}${r.name(20)}: ${r.pick(scalars)};`).join(" ")} }`,
+  );
   const type = (): string => {
     switch (r.int(8)) {
       case 0:
@@ -59,7 +66,8 @@ function generateSpec(seed: number): string {
   const ops = Array.from({ length: 1 + r.int(5) }, (_, o) => {
     const params = Array.from({ length: r.int(7) }, (_, i) => {
       const t = type();
-      const dflt = t === "int32" && r.int(2) ? ` = ${r.int(100000)}` : t === "string" && r.int(2) ? ` = "${r.name(30)}"` : "";
+      const dflt =
+        t === "int32" && r.int(2) ? ` = ${r.int(100000)}` : t === "string" && r.int(2) ? ` = "${r.name(30)}"` : "";
       return `p${i}${r.name(24)}${dflt ? "" : r.int(4) === 0 ? "?" : ""}: ${t}${dflt}`;
     });
     return `op${o}${r.name(28)}(${params.join(", ")}): ${r.int(2) ? portmapping : type()};`;

@@ -67,7 +67,8 @@ describe("names the stubs file uses itself, or TypeScript reserves", () => {
   });
 
   it("export every task and worker under its own name", async () => {
-    const load = (worker: string) => import(join(out, worker, "stubs.ts")) as Promise<Record<string, { desc?: { name: string }; name?: string }>>;
+    const load = (worker: string) =>
+      import(join(out, worker, "stubs.ts")) as Promise<Record<string, { desc?: { name: string }; name?: string }>>;
     const reserved = await load("reserved_worker");
     expect(reserved.class!.desc!.name).toBe("class");
     expect(reserved.default!.desc!.name).toBe("default");

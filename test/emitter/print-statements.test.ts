@@ -25,11 +25,16 @@ function tsMorphText(file: StubsFile, init: (c: PlainConst) => string): string {
           declarationKind: VariableDeclarationKind.Const,
           isExported: s.exported,
           docs: s.docs,
-          declarations: [{ name: s.name, type: s.type && `${s.type.name}<${s.type.args.join(", ")}>`, initializer: init(s) }],
+          declarations: [
+            { name: s.name, type: s.type && `${s.type.name}<${s.type.args.join(", ")}>`, initializer: init(s) },
+          ],
         };
     }
   };
-  return printStructure({ kind: StructureKind.SourceFile, statements: file.statements.map(statement) }, { indentNumberOfSpaces: 2 });
+  return printStructure(
+    { kind: StructureKind.SourceFile, statements: file.statements.map(statement) },
+    { indentNumberOfSpaces: 2 },
+  );
 }
 
 describe("statement printer", () => {
@@ -40,14 +45,21 @@ describe("statement printer", () => {
       const [{ program }] = await Tester.compileAndDiagnose(source); // warnings (a task named `then`) are expected
       const { workers } = collectWorkers(program);
       for (const worker of workers) {
-        const structure = stubsStructure(program, worker, { bigints: seed % 2 === 0, runtimeModule: "typespec-workers/runtime" });
+        const structure = stubsStructure(program, worker, {
+          bigints: seed % 2 === 0,
+          runtimeModule: "typespec-workers/runtime",
+        });
         // The fast layout path: exactly the same text.
         const placeholder = () => "__init__";
-        expect(printStatements(structure, placeholder), `seed ${seed}, worker ${worker.name}`).toBe(tsMorphText(structure, placeholder));
+        expect(printStatements(structure, placeholder), `seed ${seed}, worker ${worker.name}`).toBe(
+          tsMorphText(structure, placeholder),
+        );
         // The prettier path: ts-morph indented the lines of a multi-line initializer, which prettier redoes anyway.
         const flat = (c: PlainConst) => flatText(c.init);
         const unindented = (text: string) => text.replace(/^ +/gm, "");
-        expect(unindented(printStatements(structure, flat)), `seed ${seed}, worker ${worker.name}`).toBe(unindented(tsMorphText(structure, flat)));
+        expect(unindented(printStatements(structure, flat)), `seed ${seed}, worker ${worker.name}`).toBe(
+          unindented(tsMorphText(structure, flat)),
+        );
         files++;
       }
     }

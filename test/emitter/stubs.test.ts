@@ -75,7 +75,10 @@ describe("emitter options", () => {
     expect(Object.keys(outputs)).toContain("counter/stubs.ts");
     const descriptor = JSON.parse(outputs["counter/worker.json"]!);
     expect(descriptor.tasks.add.inputs.map((p: { name: string }) => p.name)).toEqual(["a", "b", "c"]);
-    expect(descriptor.tasks.add.outputs[0]).toEqual({ name: "value", type: { kind: "int", scalar: "int64", min: "-9223372036854775808", max: "9223372036854775807", big: true } });
+    expect(descriptor.tasks.add.outputs[0]).toEqual({
+      name: "value",
+      type: { kind: "int", scalar: "int64", min: "-9223372036854775808", max: "9223372036854775807", big: true },
+    });
   });
 
   it("imports the runtime from runtime-module", async () => {

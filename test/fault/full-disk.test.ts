@@ -51,7 +51,11 @@ describe.skipIf(mountFailure !== undefined)("full disk", () => {
     g.output(g.map(body, { kb: g.each(g.inputs.kbs) }));
     const kbs = [60, 60, 60, 60, 60, 60];
 
-    const error = await run(g, { kbs }, { root, workflowId: "wf", executors: { default: fillerImpl }, concurrency: 1 }).then(
+    const error = await run(
+      g,
+      { kbs },
+      { root, workflowId: "wf", executors: { default: fillerImpl }, concurrency: 1 },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -91,7 +95,9 @@ describe.skipIf(mountFailure !== undefined)("full disk", () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.message).toMatch(/^task builtins.unfold_values at -\.N\d+ failed: cannot write .*\/outputs\/\d: .*(ENOSPC|no space left)/);
+    expect(error?.message).toMatch(
+      /^task builtins.unfold_values at -\.N\d+ failed: cannot write .*\/outputs\/\d: .*(ENOSPC|no space left)/,
+    );
     const wf = join(root, "wf");
     for (const f of allFiles(wf)) expect(f).not.toMatch(/\.tmp-/);
     execFileSync("mount", ["-o", "remount,size=4m", mountPoint]);

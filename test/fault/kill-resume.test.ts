@@ -75,7 +75,10 @@ function doneKeys(root: string): Set<string> {
   if (!existsSync(wf)) return keys;
   for (const loc of readdirSync(wf).filter((d) => d.startsWith("-."))) {
     if (!existsSync(join(wf, loc, "_done")) || !existsSync(join(wf, loc, "definition"))) continue;
-    const def = JSON.parse(readFileSync(join(wf, loc, "definition"), "utf8")) as { function_name: string; inputs: Record<string, string> };
+    const def = JSON.parse(readFileSync(join(wf, loc, "definition"), "utf8")) as {
+      function_name: string;
+      inputs: Record<string, string>;
+    };
     if (def.function_name === "total") keys.add("total");
     else if (def.function_name === "sq" || def.function_name === "inc") {
       const input = Object.values(def.inputs)[0]!;
@@ -103,7 +106,9 @@ async function killSuite(seed: number): Promise<string[]> {
   const snapshots: { at: number; done: Set<string> }[] = [];
   let kills = 0;
   for (let attempt = 0; attempt < KILLS * 3 + 5; attempt++) {
-    const child = spawn(process.execPath, [childScript, root, workers, String(N)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [childScript, root, workers, String(N)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -134,11 +139,16 @@ async function killSuite(seed: number): Promise<string[]> {
       }
     }
     const outcome = await exit;
-    history.push(`attempt ${attempt}: kill ${action}; exit ${outcome.code}; ${outcome.stderr.trim().split("\n")[0] ?? ""}`);
+    history.push(
+      `attempt ${attempt}: kill ${action}; exit ${outcome.code}; ${outcome.stderr.trim().split("\n")[0] ?? ""}`,
+    );
     if (action.startsWith("controller")) await stopOrphans(root);
     else if (outcome.code !== 0) {
       // A killed task fails the run; the failure must be that kill, not anything else.
-      expect([history, outcome.stderr]).toEqual([history, expect.stringMatching(/killed by signal|exited with status 137|stopped: the run was stopped/)]);
+      expect([history, outcome.stderr]).toEqual([
+        history,
+        expect.stringMatching(/killed by signal|exited with status 137|stopped: the run was stopped/),
+      ]);
     }
     snapshots.push({ at: runs(root).length, done: doneKeys(root) });
     // Nothing found finished at an earlier snapshot was started again since.
@@ -159,11 +169,17 @@ async function killSuite(seed: number): Promise<string[]> {
 }
 
 describe("kill/resume", () => {
-  const seeds = process.env.KILL_SEED ? [Number(process.env.KILL_SEED)] : Array.from({ length: SUITES }, () => Math.floor(Math.random() * 2 ** 31));
+  const seeds = process.env.KILL_SEED
+    ? [Number(process.env.KILL_SEED)]
+    : Array.from({ length: SUITES }, () => Math.floor(Math.random() * 2 ** 31));
   for (const seed of seeds) {
-    it(`kills controllers, tasks and their children at random points (seed ${seed}); resume reruns nothing finished and gets the right result`, { timeout: 300_000 }, async () => {
-      const history = await killSuite(seed);
-      if (process.env.KILL_VERBOSE) console.log(history.join("\n"));
-    });
+    it(
+      `kills controllers, tasks and their children at random points (seed ${seed}); resume reruns nothing finished and gets the right result`,
+      { timeout: 300_000 },
+      async () => {
+        const history = await killSuite(seed);
+        if (process.env.KILL_VERBOSE) console.log(history.join("\n"));
+      },
+    );
   }
 });

@@ -40,21 +40,54 @@ const ODD_PORTABLE = (
 ).split(" ");
 
 /** Names only a type may have (backticked): spaces, symbols, unicode, digits first. */
-const ODD_TYPE_NAMES = ["a b", "café", "名前", "Δx", "$t", "$task", "1st", "x-y", "a.b", "__proto__", "default", "import", "undefined", "t", "Task", "Record", "Array", "*/", "`"]; // not `string`: it would shadow the scalar in its namespace
+const ODD_TYPE_NAMES = [
+  "a b",
+  "café",
+  "名前",
+  "Δx",
+  "$t",
+  "$task",
+  "1st",
+  "x-y",
+  "a.b",
+  "__proto__",
+  "default",
+  "import",
+  "undefined",
+  "t",
+  "Task",
+  "Record",
+  "Array",
+  "*/",
+  "`",
+]; // not `string`: it would shadow the scalar in its namespace
 
 const PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789";
 
-const ACCEPTED_SCALARS = "int8 int16 int32 int64 uint8 uint16 uint32 uint64 safeint integer float float32 float64 string url bytes boolean".split(" ");
-const REFUSED_TYPES = ["decimal", "utcDateTime", "duration", "unknown", "never", "numeric", "[int32, string]", "plainDate"];
+const ACCEPTED_SCALARS =
+  "int8 int16 int32 int64 uint8 uint16 uint32 uint64 safeint integer float float32 float64 string url bytes boolean".split(
+    " ",
+  );
+const REFUSED_TYPES = [
+  "decimal",
+  "utcDateTime",
+  "duration",
+  "unknown",
+  "never",
+  "numeric",
+  "[int32, string]",
+  "plainDate",
+];
 
 /** TypeSpec source text of an identifier: backticked unless it is a plain one that is not a keyword. */
 const TSP_KEYWORDS = new Set(
-  ("import model scalar namespace using op enum alias is interface union projection else if dec fn const init extern " +
+  (
+    "import model scalar namespace using op enum alias is interface union projection else if dec fn const init extern " +
     "extends true false return void never unknown valueof typeof internal private public sym context prop property " +
     "environment fn module statemachine macro package metadata env arg declare array struct record tuple mod pub sub " +
     "typeref trait this self super keyof with implements impl satisfies flag auto partial private public protected " +
-    "internal sealed local async")
-    .split(" "),
+    "internal sealed local async"
+  ).split(" "),
 );
 export function id(name: string): string {
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !TSP_KEYWORDS.has(name)) return name;
@@ -81,9 +114,16 @@ function portableName(r: Random, taken: Set<string>, kind: WorkerKind): string {
     let name: string;
     const roll = r.int(10);
     if (roll < 5) name = r.pick(ODD_PORTABLE);
-    else if (roll < 8) name = r.pick("abcdefghxyzQ_".split("")) + Array.from({ length: r.int(12) }, () => r.pick(PLAIN.split(""))).join("");
-    else if (roll < 9) name = "l" + "o".repeat(60 + r.int(60)) + "ng"; // up to the 128-character limit
-    else name = kind === "hostile" ? r.pick(["é", "名前", "a-b", "x y", "1st", "ok"]) + (r.chance(0.2) ? "x".repeat(200) : "") : `n${r.int(1000)}`;
+    else if (roll < 8)
+      name =
+        r.pick("abcdefghxyzQ_".split("")) + Array.from({ length: r.int(12) }, () => r.pick(PLAIN.split(""))).join("");
+    else if (roll < 9)
+      name = "l" + "o".repeat(60 + r.int(60)) + "ng"; // up to the 128-character limit
+    else
+      name =
+        kind === "hostile"
+          ? r.pick(["é", "名前", "a-b", "x y", "1st", "ok"]) + (r.chance(0.2) ? "x".repeat(200) : "")
+          : `n${r.int(1000)}`;
     if (!taken.has(name.toLowerCase())) {
       taken.add(name.toLowerCase());
       return name;
@@ -150,7 +190,9 @@ function declareModel(ctx: Context, depth: number): string {
   for (let i = r.int(4); i > 0; i--) {
     // A derived model's properties must not repeat its base's.
     const prop = `${base ? "ext_" : ""}${portableName(r, taken, "accepted")}`;
-    props.push(`${docComment(r)}${id(prop)}${r.chance(0.3) ? "?" : ""}: ${recursive && i === 1 ? r.pick([name, `${name}[]`, `${name} | null`]) : typeExpr(ctx, depth)};`);
+    props.push(
+      `${docComment(r)}${id(prop)}${r.chance(0.3) ? "?" : ""}: ${recursive && i === 1 ? r.pick([name, `${name}[]`, `${name} | null`]) : typeExpr(ctx, depth)};`,
+    );
   }
   const extendsClause = base ? ` extends ${base}` : "";
   ctx.decls.push(`${docComment(r)}model ${name}${extendsClause} { ${props.join(" ")} }`);
@@ -180,7 +222,10 @@ function declareUnion(ctx: Context, depth: number): string {
   if (ctx.named.includes(name)) return name;
   const count = ctx.kind === "hostile" && r.chance(0.1) ? 0 : 1 + r.int(3);
   const recursive = ctx.kind === "hostile" && r.chance(0.3);
-  const variants = Array.from({ length: count }, (_, i) => `v${i}: ${recursive && i === 0 ? r.pick([name, `${name}[]`]) : typeExpr(ctx, depth)}`);
+  const variants = Array.from(
+    { length: count },
+    (_, i) => `v${i}: ${recursive && i === 0 ? r.pick([name, `${name}[]`]) : typeExpr(ctx, depth)}`,
+  );
   ctx.decls.push(`union ${name} { ${variants.join(", ")} }`);
   ctx.named.push(name);
   return name;
@@ -198,7 +243,12 @@ function declarePair(ctx: Context, depth: number): string {
 
 function docComment(r: Random): string {
   if (!r.chance(0.2)) return "";
-  return r.pick([`/** plain doc */ `, `@doc("ends a comment */ here") `, `/** é and \`code\` and {@link x} */ `, `@doc("line\\nbreak") `]);
+  return r.pick([
+    `/** plain doc */ `,
+    `@doc("ends a comment */ here") `,
+    `/** é and \`code\` and {@link x} */ `,
+    `@doc("line\\nbreak") `,
+  ]);
 }
 
 interface Port {
@@ -215,7 +265,10 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
   const tasks: string[] = [];
   for (let k = 1 + r.int(4); k > 0; k--) tasks.push(generateTask(ctx, taskNames, depth));
   if (kind === "hostile" && r.chance(0.1)) tasks.push(`${id(worker)}(): int32;`); // named as its worker
-  const workerDecorators = [r.chance(0.15) ? `@timeout(${1 + r.int(100)})` : "", r.chance(0.1) ? `@resources(#{ cpus: ${1 + r.int(8)}, memory: "2G" })` : ""];
+  const workerDecorators = [
+    r.chance(0.15) ? `@timeout(${1 + r.int(100)})` : "",
+    r.chance(0.1) ? `@resources(#{ cpus: ${1 + r.int(8)}, memory: "2G" })` : "",
+  ];
   const ns = r.chance(0.3) ? id(`${r.pick(ODD_TYPE_NAMES)}ns${index}`) : `N${index}`;
   return [
     `namespace ${ns} {`,
@@ -237,7 +290,10 @@ function generateTask(ctx: Context, taskNames: Set<string>, depth: number): stri
     const type = typeExpr(ctx, depth);
     const optional = r.chance(0.2);
     const defaultValue = !optional && r.chance(0.1) && type === "int32" ? " = 7" : "";
-    inputs.push({ name: port, text: `${docComment(r)}${id(port)}${optional || defaultValue ? "?" : ""}: ${type}${defaultValue}` });
+    inputs.push({
+      name: port,
+      text: `${docComment(r)}${id(port)}${optional || defaultValue ? "?" : ""}: ${type}${defaultValue}`,
+    });
   }
   let result: string;
   let outputs: string[];
@@ -246,7 +302,9 @@ function generateTask(ctx: Context, taskNames: Set<string>, depth: number): stri
     const props = Array.from({ length: 1 + r.int(3) }, () => portableName(r, outNames, kind));
     ctx.counter++;
     result = `Out${ctx.counter}`;
-    ctx.decls.push(`@portmapping model ${result} { ${props.map((p) => `${id(p)}: ${typeExpr(ctx, depth)};`).join(" ")} }`);
+    ctx.decls.push(
+      `@portmapping model ${result} { ${props.map((p) => `${id(p)}: ${typeExpr(ctx, depth)};`).join(" ")} }`,
+    );
     outputs = props;
   } else {
     result = r.chance(0.1) ? "void" : typeExpr(ctx, depth);
@@ -260,24 +318,33 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
   const { r, kind } = ctx;
   const outs = new Set(outputs);
   // A name that is both an input and an output is ambiguous in a template: leave those out.
-  const usable = [...inputs.map((p) => p.name), ...outputs].filter((n) => !(outs.has(n) && inputs.some((p) => p.name === n)));
+  const usable = [...inputs.map((p) => p.name), ...outputs].filter(
+    (n) => !(outs.has(n) && inputs.some((p) => p.name === n)),
+  );
   const placeholder = () => (usable.length > 0 ? `{${r.pick(usable)}}` : "x");
   const line = () =>
-    [r.pick(["tool", "sort -u", "openssl enc", "printf '%s'", `"a b"`, "'{{literal}}'"]), ...Array.from({ length: r.int(3) }, placeholder)].join(" ");
+    [
+      r.pick(["tool", "sort -u", "openssl enc", "printf '%s'", `"a b"`, "'{{literal}}'"]),
+      ...Array.from({ length: r.int(3) }, placeholder),
+    ].join(" ");
   const decorators: string[] = [];
   switch (r.int(6)) {
     case 0:
       decorators.push(`@command(${Array.from({ length: 1 + r.int(2) }, () => JSON.stringify(line())).join(", ")})`);
       break;
     case 1:
-      if (inputs.length === 1 && outputs.length === 1) decorators.push(r.chance(0.5) ? "@stdio" : `@stdio(${JSON.stringify(line())})`);
+      if (inputs.length === 1 && outputs.length === 1)
+        decorators.push(r.chance(0.5) ? "@stdio" : `@stdio(${JSON.stringify(line())})`);
       break;
     case 2:
       decorators.push(`@script(${JSON.stringify(r.pick(["x.sh", "bin/run this.py", "../up.sh", "é.sh"]))})`);
       break;
   }
   if (r.chance(0.2)) decorators.push(`@timeout(${1 + r.int(3600)})`);
-  if (r.chance(0.15)) decorators.push(`@resources(#{ cpus: ${1 + r.int(4)}, time: "${r.pick(["30", "10:00", "1-00:00:00"])}", sbatch: #["--qos=debug"] })`);
+  if (r.chance(0.15))
+    decorators.push(
+      `@resources(#{ cpus: ${1 + r.int(4)}, time: "${r.pick(["30", "10:00", "1-00:00:00"])}", sbatch: #["--qos=debug"] })`,
+    );
   if (kind === "hostile") {
     const hostile = [
       "@command()",
@@ -309,10 +376,39 @@ export function generateSpec(seed: number, count: number, kind: WorkerKind): str
   const r = random(seed);
   const workerNames = freshWorkerNames();
   const workers = Array.from({ length: count }, (_, i) => generateWorker(r, i, kind, workerNames));
-  return [`// seed ${seed}, ${count} ${kind} workers`, `import "typespec-workers";`, "using Workers;", "", ...workers, ""].join("\n");
+  return [
+    `// seed ${seed}, ${count} ${kind} workers`,
+    `import "typespec-workers";`,
+    "using Workers;",
+    "",
+    ...workers,
+    "",
+  ].join("\n");
 }
 
-const MUTATION_TOKENS = ["[]", "|", "?", "{", "}", "(", ")", ";", ",", "@command()", "@stdio", "@portmapping", "null", "`x`", "...", "<T>", "extends", "\n", '"', "#{", "= 1"];
+const MUTATION_TOKENS = [
+  "[]",
+  "|",
+  "?",
+  "{",
+  "}",
+  "(",
+  ")",
+  ";",
+  ",",
+  "@command()",
+  "@stdio",
+  "@portmapping",
+  "null",
+  "`x`",
+  "...",
+  "<T>",
+  "extends",
+  "\n",
+  '"',
+  "#{",
+  "= 1",
+];
 
 /** The text with a few random edits: deleted, repeated and inserted pieces. */
 export function mutate(r: Random, text: string): string {
@@ -339,6 +435,15 @@ export function mutate(r: Random, text: string): string {
 export function generateMutatedSpec(seed: number, count: number): string {
   const r = random(seed);
   const workerNames = freshWorkerNames();
-  const workers = Array.from({ length: count }, (_, i) => mutate(r, generateWorker(r, i, r.chance(0.5) ? "accepted" : "hostile", workerNames)));
-  return [`// seed ${seed}, ${count} mutated workers`, `import "typespec-workers";`, "using Workers;", "", ...workers, ""].join("\n");
+  const workers = Array.from({ length: count }, (_, i) =>
+    mutate(r, generateWorker(r, i, r.chance(0.5) ? "accepted" : "hostile", workerNames)),
+  );
+  return [
+    `// seed ${seed}, ${count} mutated workers`,
+    `import "typespec-workers";`,
+    "using Workers;",
+    "",
+    ...workers,
+    "",
+  ].join("\n");
 }

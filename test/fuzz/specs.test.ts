@@ -9,7 +9,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { compile, getSourceLocation, NodeHost, NoTarget, type Diagnostic } from "@typespec/compiler";
 import { describe, expect, it } from "vitest";
-import { filesNamed, launchersThatDoNotParse, strictTypeErrors, stubsThatDoNotLoad, type FileProblem } from "../support/generated-checks.js";
+import {
+  filesNamed,
+  launchersThatDoNotParse,
+  strictTypeErrors,
+  stubsThatDoNotLoad,
+  type FileProblem,
+} from "../support/generated-checks.js";
 import { scratchDir } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";
 import { generateMutatedSpec, generateSpec } from "./spec-generator.js";
@@ -44,7 +50,9 @@ async function compileSpec(kind: string, seed: number, text: string): Promise<Co
   try {
     program = await compile(NodeHost, specFile, { emit: ["typespec-workers"], outputDir: outDir });
   } catch (error) {
-    throw new Error(`compiler crashed on seed ${seed} (${rel(specFile)}; rerun with FUZZ_SEED=${seed}):\n${(error as Error).stack}`);
+    throw new Error(
+      `compiler crashed on seed ${seed} (${rel(specFile)}; rerun with FUZZ_SEED=${seed}):\n${(error as Error).stack}`,
+    );
   }
   return { seed, specFile, outDir, diagnostics: program.diagnostics };
 }
@@ -80,11 +88,13 @@ describe("spec fuzzer", () => {
 
   it.each(seeds(1, size.accepted))("accepted specs compile with no error and emit (seed %i)", async (seed) => {
     const result = await compileSpec("accepted", seed, generateSpec(seed, size.acceptedWorkers, "accepted"));
-    const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => {
-      const at = getSourceLocation(d.target as never);
-      const line = at ? at.file.text.slice(0, at.pos).split("\n").length : "?";
-      return `${rel(result.specFile)}:${line} ${d.code}: ${d.message}`;
-    });
+    const errors = result.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => {
+        const at = getSourceLocation(d.target as never);
+        const line = at ? at.file.text.slice(0, at.pos).split("\n").length : "?";
+        return `${rel(result.specFile)}:${line} ${d.code}: ${d.message}`;
+      });
     expect(errors, `seed ${seed} (rerun with FUZZ_SEED)`).toEqual([]);
     expect(unlocated(result.diagnostics), `seed ${seed}`).toEqual([]);
     expect(filesNamed(result.outDir, "stubs.ts")).toHaveLength(size.acceptedWorkers);
@@ -93,7 +103,10 @@ describe("spec fuzzer", () => {
 
   it.each(seeds(2, size.hostile))("hostile specs give located diagnostics, no crash (seed %i)", async (seed) => {
     const result = await compileSpec("hostile", seed, generateSpec(seed, size.hostileWorkers, "hostile"));
-    expect(result.diagnostics.some((d) => d.code.startsWith("typespec-workers/")), `seed ${seed}: no diagnostic from this library`).toBe(true);
+    expect(
+      result.diagnostics.some((d) => d.code.startsWith("typespec-workers/")),
+      `seed ${seed}: no diagnostic from this library`,
+    ).toBe(true);
     expect(unlocated(result.diagnostics), `seed ${seed}: ${rel(result.specFile)}`).toEqual([]);
     if (!result.diagnostics.some((d) => d.severity === "error")) emitted.push(result);
   });

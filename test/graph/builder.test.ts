@@ -57,12 +57,18 @@ describe("graph JSON (upstream GraphData)", () => {
     const g = loadGraph(upstream);
     expect(Object.keys(g.inputs)).toEqual(["doubler_input"]);
     expect(g.signature.outputs).toHaveProperty("out");
-    expect(g.data.nodes[2]).toMatchObject({ type: "function", function_name: "builtins.iadd", inputs: { a: [1, "doubler_input"] } });
+    expect(g.data.nodes[2]).toMatchObject({
+      type: "function",
+      function_name: "builtins.iadd",
+      inputs: { a: [1, "doubler_input"] },
+    });
   });
 
   it("rejects graph JSON that refers to missing nodes", () => {
     expect(() =>
-      parseGraphData('{"nodes": [{"inputs": {"v": [5, "value"]}, "outputs": [], "type": "output"}], "graph_output_idx": 0}'),
+      parseGraphData(
+        '{"nodes": [{"inputs": {"v": [5, "value"]}, "outputs": [], "type": "output"}], "graph_output_idx": 0}',
+      ),
     ).toThrow(/node 0 \(output\) input 'v' refers to missing node 5/);
   });
 });
@@ -71,7 +77,9 @@ describe("builder checks at run time", () => {
   it("rejects refs from another graph, with the port named", () => {
     const a = graph({ inputs: { x: t.int32 }, output: t.int32 });
     const b = graph({ inputs: { x: t.int32 }, output: t.int32 });
-    expect(() => b.task(add({ a: a.inputs.x, b: b.inputs.x }))).toThrow(/math_worker.add input 'a': the ref belongs to another graph/);
+    expect(() => b.task(add({ a: a.inputs.x, b: b.inputs.x }))).toThrow(
+      /math_worker.add input 'a': the ref belongs to another graph/,
+    );
   });
 
   it("rejects a missing output port and a constant of the wrong type", () => {
@@ -82,8 +90,8 @@ describe("builder checks at run time", () => {
 
   it("rejects calls with an unknown port (stubs check at run time too)", () => {
     const g = graph({ inputs: {}, output: t.boolean });
-    expect(() => genrsa({ numbits: g.const(1), passphrase: g.const(new Uint8Array()), nope: g.const(1) } as never)).toThrow(
-      /no input port named 'nope'/,
-    );
+    expect(() =>
+      genrsa({ numbits: g.const(1), passphrase: g.const(new Uint8Array()), nope: g.const(1) } as never),
+    ).toThrow(/no input port named 'nope'/);
   });
 });

@@ -51,8 +51,14 @@ describe("typespec-workers CLI", () => {
   it("status, results and resume refuse a folder that is not a run directory", () => {
     const dir = tempDir();
     for (const command of ["status", "results", "resume"]) {
-      expect(tw(command, dir)).toMatchObject({ status: 1, stderr: `error: ${dir} is not a run directory (no .N-1/outputs/body)\n` });
-      expect(tw(command, join(dir, "gone"))).toMatchObject({ status: 1, stderr: `error: no run directory at ${join(dir, "gone")}\n` });
+      expect(tw(command, dir)).toMatchObject({
+        status: 1,
+        stderr: `error: ${dir} is not a run directory (no .N-1/outputs/body)\n`,
+      });
+      expect(tw(command, join(dir, "gone"))).toMatchObject({
+        status: 1,
+        stderr: `error: no run directory at ${join(dir, "gone")}\n`,
+      });
     }
   });
 
@@ -60,16 +66,31 @@ describe("typespec-workers CLI", () => {
     const dir = tempDir();
     const r = tw("run", graphModule(dir), "-i", '{"a": "x"}', "--root", join(dir, "runs"));
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("error: graph inputs rejected, nothing ran:\n  input 'a': expected int32, got string \"x\"\n  input 'b' is missing\n");
+    expect(r.stderr).toBe(
+      "error: graph inputs rejected, nothing ran:\n  input 'a': expected int32, got string \"x\"\n  input 'b' is missing\n",
+    );
   });
 
   it("reports a failed run: status names the task, its error and stderr", () => {
     const dir = tempDir();
     const workers = join(dir, "workers");
     shellWorker(workers, "calc", `echo "cannot add today" >&2; exit 5`);
-    const r = tw("run", graphModule(dir), "-w", workers, "-i", '{"a": 1, "b": 2}', "--root", join(dir, "runs"), "--id", "bad");
+    const r = tw(
+      "run",
+      graphModule(dir),
+      "-w",
+      workers,
+      "-i",
+      '{"a": 1, "b": 2}',
+      "--root",
+      join(dir, "runs"),
+      "--id",
+      "bad",
+    );
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("error: task calc.add at -.N2 failed: exited with status 5\n--- stderr (last lines) ---\ncannot add today");
+    expect(r.stderr).toContain(
+      "error: task calc.add at -.N2 failed: exited with status 5\n--- stderr (last lines) ---\ncannot add today",
+    );
     const s = tw("status", join(dir, "runs/bad"));
     expect(s.status).toBe(1);
     expect(s.stdout).toContain("state: failed");
@@ -115,12 +136,24 @@ describe("progress", () => {
     d.onEvent({ type: "task-failed", loc: "-.N1", task: "w.a", reason: "timed out after 1 s" });
     d.onEvent({ type: "run-finished", ok: false });
     d.stop();
-    expect(text).toBe("started w.a -.N1\nstarted w.b -.N2\nFAILED  w.a -.N1: timed out after 1 s\nrun failed (1 running task stopped)\n");
+    expect(text).toBe(
+      "started w.a -.N1\nstarted w.b -.N2\nFAILED  w.a -.N1: timed out after 1 s\nrun failed (1 running task stopped)\n",
+    );
   });
 
   /** A stream that says it is a terminal of the given size, keeping what is written. */
   function terminal(columns: number, rows: number) {
-    const sink = { text: "", isTTY: true, columns, rows, write: (s: string) => ((sink.text += s), true), on: () => sink, once: () => sink, off: () => sink, removeListener: () => sink };
+    const sink = {
+      text: "",
+      isTTY: true,
+      columns,
+      rows,
+      write: (s: string) => ((sink.text += s), true),
+      on: () => sink,
+      once: () => sink,
+      off: () => sink,
+      removeListener: () => sink,
+    };
     return sink;
   }
 

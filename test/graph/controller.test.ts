@@ -5,7 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
-import { GraphInputError, IN_PROCESS_CONCURRENCY, graph, loadGraph, readResults, run, runStatus, type RunEvent } from "../../src/graph/index.js";
+import {
+  GraphInputError,
+  IN_PROCESS_CONCURRENCY,
+  graph,
+  loadGraph,
+  readResults,
+  run,
+  runStatus,
+  type RunEvent,
+} from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { defineWorker } from "../../src/runtime-contract/sdk.js";
 import { mathImpl } from "./fixtures/math-impl.js";
@@ -18,12 +27,16 @@ describe("controller (in-process workers)", () => {
   it("runs map, eval, loop and ifElse and checkpoints every value", async () => {
     const dir = root();
     const events: RunEvent[] = [];
-    const result = await run(mainGraph, { xs: [1, 2, 3], flag: false }, {
-      root: dir,
-      workflowId: "wf",
-      executors: { default: mathImpl },
-      onEvent: (e) => events.push(e),
-    });
+    const result = await run(
+      mainGraph,
+      { xs: [1, 2, 3], flag: false },
+      {
+        root: dir,
+        workflowId: "wf",
+        executors: { default: mathImpl },
+        onEvent: (e) => events.push(e),
+      },
+    );
     // double(x) = x + x; incr(x, 10) = x + 10; eval double(21) = 42; loop counts 0 → 5; flag false → counted.
     expect(result.value).toEqual({ doubled: [2, 4, 6], stepped: [11, 12, 13], nested: 42, counted: 5, chosen: 5 });
     const wf = join(dir, "wf");
@@ -66,7 +79,16 @@ describe("controller (in-process workers)", () => {
     g.output(g.ifElse(g.inputs.flag, a, b));
     const dir = root();
     const ran: string[] = [];
-    const r = await run(g, { flag: true }, { root: dir, workflowId: "w", executors: { default: mathImpl }, onEvent: (e) => e.type === "task-started" && ran.push(e.loc) });
+    const r = await run(
+      g,
+      { flag: true },
+      {
+        root: dir,
+        workflowId: "w",
+        executors: { default: mathImpl },
+        onEvent: (e) => e.type === "task-started" && ran.push(e.loc),
+      },
+    );
     expect(r.value).toBe(2);
     expect(ran).toEqual(["-.N3"]);
   });
@@ -75,25 +97,41 @@ describe("controller (in-process workers)", () => {
     const dir = root();
     const opts = { root: dir, workflowId: "bad", executors: { default: mathImpl } };
     await expect(run(mainGraph, { xs: [1, "2"], flag: false } as never, opts)).rejects.toThrow(GraphInputError);
-    await expect(run(mainGraph, { xs: [1, "2"] } as never, opts)).rejects.toThrow(/input 'xs': at \[1\]: expected int32[\s\S]*input 'flag' is missing/);
-    await expect(run(mainGraph, { xs: [1], flag: true, extra: 1 } as never, opts)).rejects.toThrow(/unknown input 'extra'/);
+    await expect(run(mainGraph, { xs: [1, "2"] } as never, opts)).rejects.toThrow(
+      /input 'xs': at \[1\]: expected int32[\s\S]*input 'flag' is missing/,
+    );
+    await expect(run(mainGraph, { xs: [1], flag: true, extra: 1 } as never, opts)).rejects.toThrow(
+      /unknown input 'extra'/,
+    );
     expect(existsSync(join(dir, "bad"))).toBe(false);
   });
 
   // Bytes elements that happen to be JSON text (e.g. "123") fold as JSON, as upstream: see docs/graphs.md.
   it("passes big integers, floats and bytes through untouched", async () => {
-    const g = graph({ inputs: { big: t.uint64, f: t.float64, raw: t.bytes }, output: { big: t.uint64, f: t.float64, raw: t.bytes, all: t.list(t.bytes) } });
+    const g = graph({
+      inputs: { big: t.uint64, f: t.float64, raw: t.bytes },
+      output: { big: t.uint64, f: t.float64, raw: t.bytes, all: t.list(t.bytes) },
+    });
     const id = graph({ inputs: { x: t.bytes }, output: t.bytes });
     id.output(id.inputs.x);
-    const all = g.map(id, { x: g.each(g.const([new Uint8Array([0, 255]), new TextEncoder().encode("abc")], t.list(t.bytes))) });
+    const all = g.map(id, {
+      x: g.each(g.const([new Uint8Array([0, 255]), new TextEncoder().encode("abc")], t.list(t.bytes))),
+    });
     g.output({ big: g.inputs.big, f: g.inputs.f, raw: g.inputs.raw, all });
     const dir = root();
-    const r = await run(g, { big: 18446744073709551615n, f: 2, raw: new Uint8Array([1, 2]) }, { root: dir, workflowId: "v" });
+    const r = await run(
+      g,
+      { big: 18446744073709551615n, f: 2, raw: new Uint8Array([1, 2]) },
+      { root: dir, workflowId: "v" },
+    );
     expect(r.value.big).toBe(18446744073709551615n);
     expect(r.value.f).toBe(2);
     expect(readFileSync(join(dir, "v", "-", "outputs", "f"), "utf8")).toBe("2.0");
     expect([...r.value.raw]).toEqual([1, 2]);
-    expect(r.value.all.map((b) => [...b])).toEqual([[0, 255], [97, 98, 99]]);
+    expect(r.value.all.map((b) => [...b])).toEqual([
+      [0, 255],
+      [97, 98, 99],
+    ]);
   });
 });
 
@@ -103,7 +141,16 @@ describe("loaded graphs and limits", () => {
     const untyped = loadGraph(text, undefined, [...mainGraph.tasks.values()]);
     const r = await run(untyped, { xs: [4], flag: true } as never, { root: root(), executors: { default: mathImpl } });
     expect(r.value).toEqual({ doubled: [8], stepped: [14], nested: 42, counted: 5, chosen: 42 });
-    const typed = loadGraph(text, { inputs: { xs: t.list(t.int32), flag: t.boolean }, output: { chosen: t.int32, doubled: t.list(t.int32), stepped: t.list(t.int32), nested: t.int32, counted: t.int32 } });
+    const typed = loadGraph(text, {
+      inputs: { xs: t.list(t.int32), flag: t.boolean },
+      output: {
+        chosen: t.int32,
+        doubled: t.list(t.int32),
+        stepped: t.list(t.int32),
+        nested: t.int32,
+        counted: t.int32,
+      },
+    });
     await expect(run(typed, { xs: ["a"], flag: true } as never, { root: root() })).rejects.toThrow(GraphInputError);
   });
 
@@ -129,7 +176,8 @@ describe("in-process concurrency", () => {
         most = Math.max(most, ++active);
         // The first ones wait (as on file I/O) until as many tasks as allowed run; bounded, so a
         // lower limit shows as a lower `most`, not a hang.
-        if (++started <= target) for (let i = 0; i < 200 && active < target; i++) await new Promise((r) => setTimeout(r, 10));
+        if (++started <= target)
+          for (let i = 0; i < 200 && active < target; i++) await new Promise((r) => setTimeout(r, 10));
         active--;
         return a + b;
       },

@@ -91,13 +91,19 @@ touch "$done_path"`,
     const [a, b] = await Promise.allSettled([first, second]);
     expect(a.status === "fulfilled" ? a.value.value : a.reason).toBe(30);
     expect(b.status).toBe("rejected");
-    expect(String((b as PromiseRejectedResult).reason)).toMatch(new RegExp(`in use by another controller: pid ${process.pid} on .*\\(this process\\)`));
+    expect(String((b as PromiseRejectedResult).reason)).toMatch(
+      new RegExp(`in use by another controller: pid ${process.pid} on .*\\(this process\\)`),
+    );
     expect(existsSync(join(root, "same", LOCK_FILE))).toBe(false);
   });
 
   it("tells stale locks from live ones: dead pid, reused pid, other boot; another host counts as live", async () => {
     const dir = tempDir();
-    const write = (l: object) => writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ host: hostname(), startedAt: "2026-01-01T00:00:00.000Z", nonce: "n", ...l }));
+    const write = (l: object) =>
+      writeFileSync(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ host: hostname(), startedAt: "2026-01-01T00:00:00.000Z", nonce: "n", ...l }),
+      );
     write({ pid: deadPid() });
     expect((await readRunLock(dir))?.live).toBe(false);
     // This process's pid, but a process that started at another time: the pid was reused.
@@ -109,7 +115,9 @@ touch "$done_path"`,
     expect((await readRunLock(dir))?.live).toBe(true);
     write({ pid: deadPid(), host: "elsewhere.example" });
     expect((await readRunLock(dir))?.live).toBe(true);
-    await expect(acquireRunLock(dir)).rejects.toThrow(/in use by another controller: pid \d+ on elsewhere.example, since 2026-01-01T00:00:00.000Z; if it no longer runs, remove/);
+    await expect(acquireRunLock(dir)).rejects.toThrow(
+      /in use by another controller: pid \d+ on elsewhere.example, since 2026-01-01T00:00:00.000Z; if it no longer runs, remove/,
+    );
     // A stale one is taken over, and released.
     write({ pid: deadPid() });
     const lock = await acquireRunLock(dir);
@@ -122,11 +130,16 @@ touch "$done_path"`,
     for (let round = 0; round < 3; round++) {
       const dir = tempDir();
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: "x", nonce: `stale${round}` }));
+      writeFileSync(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: "x", nonce: `stale${round}` }),
+      );
       const journal = join(dir, "journal");
       writeFileSync(journal, "");
       const children = Array.from({ length: 6 }, () =>
-        spawn(process.execPath, [join(repo, "test/graph/fixtures/lock-child.mjs"), dir, journal, "400"], { stdio: "inherit" }),
+        spawn(process.execPath, [join(repo, "test/graph/fixtures/lock-child.mjs"), dir, journal, "400"], {
+          stdio: "inherit",
+        }),
       );
       await Promise.all(children.map((c) => new Promise((r) => c.once("exit", r))));
       const lines = readFileSync(journal, "utf8").trim().split("\n");
@@ -137,7 +150,8 @@ touch "$done_path"`,
         expect([l, holders <= 1]).toEqual([l, true]);
       }
       expect(lines.filter((l) => l.startsWith("acquire")).length).toBeGreaterThanOrEqual(1);
-      for (const l of lines.filter((x) => x.startsWith("refused"))) expect(l).toMatch(/in use by another controller: pid \d+/);
+      for (const l of lines.filter((x) => x.startsWith("refused")))
+        expect(l).toMatch(/in use by another controller: pid \d+/);
       expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     }
   });

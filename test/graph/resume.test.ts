@@ -104,7 +104,9 @@ touch "$done_path"`,
     expect((await run(g, { x: 1 }, { root, workflowId: "same" })).value).toBe(1);
     await expect(run(g, { x: 1 }, { root, workflowId: "same" })).rejects.toThrow(/exists; resume it/);
     expect((await run(g, { x: 1 }, { root, workflowId: "same", resume: true })).value).toBe(1);
-    await expect(run(g, { x: 2 }, { root, workflowId: "same", resume: true })).rejects.toThrow(/different value of input 'x'/);
+    await expect(run(g, { x: 2 }, { root, workflowId: "same", resume: true })).rejects.toThrow(
+      /different value of input 'x'/,
+    );
     const h = graph({ inputs: { x: t.int32 }, output: t.int32 });
     h.output(h.const(5));
     await expect(run(h, { x: 1 }, { root, workflowId: "same", resume: true })).rejects.toThrow(/different graph/);
@@ -131,7 +133,13 @@ esac`,
     const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
     g.output(g.task(times10({ x: g.task(double({ x: g.inputs.x })) })));
     const root = tempDir();
-    return { workers, g, root, wf: join(root, "wf"), runs: () => readFileSync(join(root, "runs"), "utf8").trim().split("\n") };
+    return {
+      workers,
+      g,
+      root,
+      wf: join(root, "wf"),
+      runs: () => readFileSync(join(root, "runs"), "utf8").trim().split("\n"),
+    };
   }
 
   for (const [what, damage, reason] of [
@@ -142,7 +150,9 @@ esac`,
     it(`reruns a finished task whose value file was ${what}, and says so`, async () => {
       const { workers, g, root, wf, runs } = setup();
       writeFileSync(join(root, "fail"), "");
-      await expect(run(g, { x: 4 }, { root, workflowId: "wf", workers })).rejects.toThrow(/calc.times10 at -.N2 failed/);
+      await expect(run(g, { x: 4 }, { root, workflowId: "wf", workers })).rejects.toThrow(
+        /calc.times10 at -.N2 failed/,
+      );
       expect(runs()).toEqual(["double", "times10"]);
       damage(join(wf, "-.N1", "outputs", "value"));
       rmSync(join(root, "fail"));
@@ -169,7 +179,11 @@ esac`,
     // element's value had been emptied since.
     const element = readdirSync(wf).find((d) => /\.M1\.N1$/.test(d))!;
     writeFileSync(join(wf, element, "outputs", "value"), "");
-    const fold = readdirSync(wf).find((d) => /^-\.N\d+$/.test(d) && JSON.parse(readFileSync(join(wf, d, "nodedef"), "utf8")).function_name === "builtins.fold_values")!;
+    const fold = readdirSync(wf).find(
+      (d) =>
+        /^-\.N\d+$/.test(d) &&
+        JSON.parse(readFileSync(join(wf, d, "nodedef"), "utf8")).function_name === "builtins.fold_values",
+    )!;
     rmSync(join(wf, fold, "_done"));
     rmSync(join(wf, "-", "_done"));
     const events: RunEvent[] = [];

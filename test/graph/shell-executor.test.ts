@@ -43,7 +43,10 @@ async function failure(p: Promise<unknown>): Promise<TaskFailedError> {
 describe("shell executor", () => {
   it("runs a hand-written main.sh with the contract environment", async () => {
     const workers = tempDir();
-    calcWorker(workers, `env) env | grep -E '^(TKR_DIR|checkpoints_directory|function_name|done_path|error_path|output_dir|logs_path|worker_call_args_file|input_a_file|output_value_file)=' | sort > "$TKR_DIR/env.txt"; echo 1 > "$output_value_file" ;;`);
+    calcWorker(
+      workers,
+      `env) env | grep -E '^(TKR_DIR|checkpoints_directory|function_name|done_path|error_path|output_dir|logs_path|worker_call_args_file|input_a_file|output_value_file)=' | sort > "$TKR_DIR/env.txt"; echo 1 > "$output_value_file" ;;`,
+    );
     const root = tempDir();
     expect((await run(addGraph(), { a: 40, b: 2 }, { root, workflowId: "r", workers })).value).toBe(42);
 
@@ -145,12 +148,18 @@ describe("shell executor", () => {
   it("names the folders searched for a missing worker", async () => {
     const a = tempDir();
     const b = tempDir();
-    const e = await failure(run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a, b], executors: { default: "shell" } }));
+    const e = await failure(
+      run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a, b], executors: { default: "shell" } }),
+    );
     expect(e.reason).toBe(
       `worker 'calc' not found: no launcher in the worker folders ${a}, ${b} (looked at ${a}/calc, ${a}/calc/main.sh, ${b}/calc, ${b}/calc/main.sh)`,
     );
     const auto = await failure(run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a] }));
-    expect(auto.reason).toMatch(new RegExp(`^worker 'calc' not found: no launcher or TypeScript worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js`));
+    expect(auto.reason).toMatch(
+      new RegExp(
+        `^worker 'calc' not found: no launcher or TypeScript worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js`,
+      ),
+    );
   });
 
   it("runs an executable launcher file directly, and values with shell syntax stay inert", async () => {
@@ -213,7 +222,10 @@ describe("time limits from worker.json and run options", () => {
   it("uses a task's @timeout from worker.json unless the run sets one", async () => {
     const workers = tempDir();
     calcWorker(workers);
-    writeFileSync(join(workers, "calc", "worker.json"), JSON.stringify({ name: "calc", tasks: { slow: { timeout: 0.3 } } }));
+    writeFileSync(
+      join(workers, "calc", "worker.json"),
+      JSON.stringify({ name: "calc", tasks: { slow: { timeout: 0.3 } } }),
+    );
     const g = graph({ inputs: { a: t.int32 }, output: t.int32 });
     g.output(g.task(slow({ a: g.inputs.a })));
     const e = await failure(run(g, { a: 1 }, { root: tempDir(), workers }));
@@ -229,7 +241,16 @@ describe("time limits from worker.json and run options", () => {
     g.output(g.task(slow({ a: g.inputs.a })));
     const root = tempDir();
     const ac = new AbortController();
-    const p = run(g, { a: 1 }, { root, workers, signal: ac.signal, onEvent: (ev) => ev.type === "task-started" && setTimeout(() => ac.abort(), 100) });
+    const p = run(
+      g,
+      { a: 1 },
+      {
+        root,
+        workers,
+        signal: ac.signal,
+        onEvent: (ev) => ev.type === "task-started" && setTimeout(() => ac.abort(), 100),
+      },
+    );
     await expect(p).rejects.toThrow(/the run was stopped/);
   });
 });

@@ -4,7 +4,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { graph, inProcessExecutor, routeExecutors, run, shellExecutor, TaskFailedError } from "../../src/graph/index.js";
+import {
+  graph,
+  inProcessExecutor,
+  routeExecutors,
+  run,
+  shellExecutor,
+  TaskFailedError,
+} from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { sign } from "./fixtures/stubs.js";
 import { authImpl } from "./fixtures/math-impl.js";
@@ -23,7 +30,9 @@ describe("signing graph", () => {
     const pids = readFileSync(join(root, "auth-pids"), "utf8").trim().split("\n");
     expect(pids).toHaveLength(1);
     expect(Number(pids[0])).not.toBe(process.pid);
-    expect(readFileSync(join(root, "sig/-.N3/outputs/private_key"), "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(readFileSync(join(root, "sig/-.N3/outputs/private_key"), "utf8")).toMatch(
+      /^-----BEGIN ENCRYPTED PRIVATE KEY-----/,
+    );
   });
 
   it("runs with auth_worker in-process through the routing combinator", async () => {
@@ -35,9 +44,17 @@ describe("signing graph", () => {
 
   it("reports a TypeScript worker's failure with its message", async () => {
     const g = graph({ inputs: {}, output: { sig: t.string } });
-    const bad = g.task(sign({ private_key: g.const(new TextEncoder().encode("not a key")), passphrase: g.const(new Uint8Array()), message: g.const("hi") }));
+    const bad = g.task(
+      sign({
+        private_key: g.const(new TextEncoder().encode("not a key")),
+        passphrase: g.const(new Uint8Array()),
+        message: g.const("hi"),
+      }),
+    );
     g.output({ sig: bad.hex_signature });
-    const e = await run(g, {}, { root: tempDir(), workers, executors: { auth_worker: "node" } }).catch((x: unknown) => x);
+    const e = await run(g, {}, { root: tempDir(), workers, executors: { auth_worker: "node" } }).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(TaskFailedError);
     const f = e as TaskFailedError;
     expect(f.task).toBe("auth_worker.sign");

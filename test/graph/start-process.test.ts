@@ -95,7 +95,7 @@ describe.each(ways)("starting a process through %s", (_, how) => {
   });
 
   it("puts it in a process group of its own, which a kill reaches whole", async () => {
-    const req = request('sleep 30 & echo $! > child.pid; wait');
+    const req = request("sleep 30 & echo $! > child.pid; wait");
     const started = await startProcess(req, how);
     const pid = (await started.pid)!;
     expect(pid).toBeGreaterThan(0);
@@ -119,11 +119,14 @@ describe.each(ways)("starting a process through %s", (_, how) => {
     expect(await settle(pids)).toEqual([]);
   });
 
-  it.skipIf(!existsSync("/proc/self/status"))("gives it no blocked or ignored signal (the Perl helper blocks two for itself)", async () => {
-    const req = request('grep -E "^Sig(Blk|Ign)" /proc/self/status');
-    expect(await runToEnd(req, how)).toMatchObject({ code: 0, signal: null });
-    expect(readFileSync(req.stdout, "utf8")).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
-  });
+  it.skipIf(!existsSync("/proc/self/status"))(
+    "gives it no blocked or ignored signal (the Perl helper blocks two for itself)",
+    async () => {
+      const req = request('grep -E "^Sig(Blk|Ign)" /proc/self/status');
+      expect(await runToEnd(req, how)).toMatchObject({ code: 0, signal: null });
+      expect(readFileSync(req.stdout, "utf8")).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+    },
+  );
 
   it("fails a program that does not exist, saying so", async () => {
     const req = request("", [], { file: join(tempDir("tw-start-"), "no-such-program"), args: [] });
@@ -137,7 +140,9 @@ describe.each(ways)("starting a process through %s", (_, how) => {
   });
 
   it("keeps many processes apart: each report reaches its own caller", async () => {
-    const exits = await Promise.all(Array.from({ length: 40 }, (_, i) => runToEnd(request(`sleep 0.0$((RANDOM % 5)); exit ${i}`), how)));
+    const exits = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => runToEnd(request(`sleep 0.0$((RANDOM % 5)); exit ${i}`), how)),
+    );
     expect(exits.map((e) => e.code)).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 });
@@ -156,8 +161,12 @@ describe.each(helperKinds)("the %s helper", (_, kind) => {
         env: {}, cwd: ${JSON.stringify(dir)}, stdin: "/dev/null", stdout: "/dev/null", stdoutMode: "append", stderr: "/dev/null" });
       console.log(await started.pid);
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", controller], { stdio: ["ignore", "pipe", "inherit"] });
-    const leader = Number(await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString()))));
+    const child = spawn(process.execPath, ["--input-type=module", "-e", controller], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const leader = Number(
+      await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString()))),
+    );
     const pids = [leader, ...(await recordedPids(join(dir, "pids"), 2))];
     expect(pids).toHaveLength(3);
     expect(pids.every(isRunning)).toBe(true);
@@ -175,8 +184,13 @@ describe.each(helperKinds)("the %s helper", (_, kind) => {
   });
 
   it("passes its linter", () => {
-    const file = fileURLToPath(new URL(`../../src/graph/executors/helpers/process-helper.${kind === "perl" ? "pl" : "sh"}`, import.meta.url));
-    const result = kind === "perl" ? spawnSync("perl", ["-c", file], { encoding: "utf8" }) : spawnSync("shellcheck", [file], { encoding: "utf8" });
+    const file = fileURLToPath(
+      new URL(`../../src/graph/executors/helpers/process-helper.${kind === "perl" ? "pl" : "sh"}`, import.meta.url),
+    );
+    const result =
+      kind === "perl"
+        ? spawnSync("perl", ["-c", file], { encoding: "utf8" })
+        : spawnSync("shellcheck", [file], { encoding: "utf8" });
     expect(result.stdout + result.stderr).toMatch(kind === "perl" ? /syntax OK\s*$/ : /^$/);
     expect(result.status).toBe(0);
   });
@@ -204,7 +218,10 @@ describe.skipIf(process.platform !== "linux")("the Perl helper, on Linux", () =>
 
   it("stops it when the launcher itself was killed with SIGKILL", async () => {
     const program = 'trap \"\" TERM; sleep 301 & echo $! >> pids; echo $$ >> pids; wait';
-    const { exit, left } = await leftovers(launcherLike(program, 'until [ -s pids ]; do sleep 0.05; done; kill -KILL $$'), 2);
+    const { exit, left } = await leftovers(
+      launcherLike(program, "until [ -s pids ]; do sleep 0.05; done; kill -KILL $$"),
+      2,
+    );
     expect(exit).toMatchObject({ signal: "SIGKILL" });
     expect(left).toEqual([]);
   });
@@ -242,8 +259,25 @@ describe("a task's processes, when the task is stopped", () => {
     const nodeDir = tempDir("tw-task-");
     const ac = new AbortController();
     const result = runProcessTask(
-      { worker: "w", task: "t", loc: "-.N0", root: nodeDir, workflowId: "wf", definitionPath: "definition", nodeDir, signal: ac.signal, ...(how === "timeout" ? { timeoutMs: 300 } : {}) },
-      { file: "bash", args: ["-c", stubborn], env: {}, cwd: nodeDir, logs: join(nodeDir, "logs"), exitZeroWithoutDone: "mark" },
+      {
+        worker: "w",
+        task: "t",
+        loc: "-.N0",
+        root: nodeDir,
+        workflowId: "wf",
+        definitionPath: "definition",
+        nodeDir,
+        signal: ac.signal,
+        ...(how === "timeout" ? { timeoutMs: 300 } : {}),
+      },
+      {
+        file: "bash",
+        args: ["-c", stubborn],
+        env: {},
+        cwd: nodeDir,
+        logs: join(nodeDir, "logs"),
+        exitZeroWithoutDone: "mark",
+      },
     );
     const pids = await recordedPids(join(nodeDir, "pids"), 3);
     expect(pids).toHaveLength(3);
@@ -271,7 +305,16 @@ async function throughPool(spawner: Spawner, count: number, width: number): Prom
   const lane = async () => {
     while (next < count) {
       next++;
-      const exit = await spawner.run({ file: "true", args: [], env: {}, cwd: "/", stdin: "/dev/null", stdout: "/dev/null", stdoutMode: "append", stderr: "/dev/null" }).exit;
+      const exit = await spawner.run({
+        file: "true",
+        args: [],
+        env: {},
+        cwd: "/",
+        stdin: "/dev/null",
+        stdout: "/dev/null",
+        stdoutMode: "append",
+        stderr: "/dev/null",
+      }).exit;
       codes.push(exit.code);
     }
   };

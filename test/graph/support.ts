@@ -10,7 +10,12 @@ export function tempDir(prefix = "tw-graph-"): string {
 }
 
 /** Write `<dir>/<worker>/main.sh` (not executable: run through bash, as upstream). */
-export function shellWorker(dir: string, worker: string, script: string, options: { executable?: boolean } = {}): string {
+export function shellWorker(
+  dir: string,
+  worker: string,
+  script: string,
+  options: { executable?: boolean } = {},
+): string {
   mkdirSync(join(dir, worker), { recursive: true });
   const file = join(dir, worker, "main.sh");
   writeFileSync(file, `#!/usr/bin/env bash\nset -eu\n${script}\n`);

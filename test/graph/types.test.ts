@@ -10,7 +10,19 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixtures = join(root, "test/graph/fixtures");
 const out = join(root, "test/.out/graph/types");
 const tsc = join(root, "node_modules/typescript/bin/tsc");
-const flags = ["--noEmit", "--strict", "--target", "ES2023", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--skipLibCheck", "--types", "node"];
+const flags = [
+  "--noEmit",
+  "--strict",
+  "--target",
+  "ES2023",
+  "--module",
+  "NodeNext",
+  "--moduleResolution",
+  "NodeNext",
+  "--skipLibCheck",
+  "--types",
+  "node",
+];
 
 function compile(file: string): { ok: boolean; output: string } {
   try {
@@ -40,9 +52,7 @@ describe("graph builder types", () => {
         expected.push(i + 2); // the line after the marker, 1-based
         return "// (marker removed)";
       }
-      return line
-        .replaceAll('"../../../src/', `"${root}/src/`)
-        .replace('"./stubs.js"', `"${fixtures}/stubs.js"`);
+      return line.replaceAll('"../../../src/', `"${root}/src/`).replace('"./stubs.js"', `"${fixtures}/stubs.js"`);
     });
     const file = join(out, "negative.ts");
     writeFileSync(file, stripped.join("\n"));

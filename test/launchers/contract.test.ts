@@ -2,7 +2,18 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { baseEnv, buildFixture, freshDir, layoutNode, nulRecords, output, readResult, runLauncher, type BuiltWorker, type TaskNode } from "./support.js";
+import {
+  baseEnv,
+  buildFixture,
+  freshDir,
+  layoutNode,
+  nulRecords,
+  output,
+  readResult,
+  runLauncher,
+  type BuiltWorker,
+  type TaskNode,
+} from "./support.js";
 
 let probe: BuiltWorker;
 beforeAll(async () => {
@@ -89,7 +100,11 @@ describe("the environment-variable contract, in every start mode", () => {
 
   it("started with only the absolute definition path, as a batch job is", () => {
     const node = envdumpNode();
-    const result = runLauncher(probe.launcher, node, { env: baseEnv(), args: [join(node.root, node.definition)], cwd: freshDir("batch-cwd") });
+    const result = runLauncher(probe.launcher, node, {
+      env: baseEnv(),
+      args: [join(node.root, node.definition)],
+      cwd: freshDir("batch-cwd"),
+    });
     expect(result.error).toBeUndefined();
     expect(result.done).toBe(true);
     expectContract(node, seen(node));
@@ -100,7 +115,11 @@ describe("the environment-variable contract, in every start mode", () => {
     const root = join(home, ".tierkreis", "checkpoints");
     mkdirSync(root, { recursive: true });
     const node = envdumpNode(root);
-    const result = runLauncher(probe.launcher, node, { env: { ...baseEnv(), HOME: home }, args: [node.definition], cwd: freshDir("cwd") });
+    const result = runLauncher(probe.launcher, node, {
+      env: { ...baseEnv(), HOME: home },
+      args: [node.definition],
+      cwd: freshDir("cwd"),
+    });
     expect(result.error).toBeUndefined();
     expect(result.done).toBe(true);
     expectContract(node, seen(node));
@@ -143,11 +162,17 @@ describe("the environment-variable contract, in every start mode", () => {
   it("gives an optional input that was passed its variables", () => {
     const node = layoutNode({ task: "envdump", inputs: { ...inputs, extra: "-7" }, outputs: ["value"] });
     expect(runLauncher(probe.launcher, node).done).toBe(true);
-    expect(seen(node)).toMatchObject({ input_extra_file: join(node.root, "wf-1/-.N-1/outputs/extra"), input_extra_value: "-7" });
+    expect(seen(node)).toMatchObject({
+      input_extra_file: join(node.root, "wf-1/-.N-1/outputs/extra"),
+      input_extra_value: "-7",
+    });
   });
 
   it("passes a union of scalars as text: a string decoded, null as null", () => {
-    for (const [wire, text] of [['"it\'s"', "it's"], ["null", "null"]] as const) {
+    for (const [wire, text] of [
+      ['"it\'s"', "it's"],
+      ["null", "null"],
+    ] as const) {
       const node = layoutNode({ task: "envdump", inputs: { ...inputs, maybe: wire }, outputs: ["value"] });
       expect(runLauncher(probe.launcher, node).done).toBe(true);
       expect(seen(node)).toMatchObject({ input_maybe_value: text });
@@ -173,10 +198,14 @@ describe("the environment-variable contract, in every start mode", () => {
   it("does not duplicate stderr when the executor already sends it to <node>/errors", () => {
     const node = layoutNode({ task: "fails", inputs: { code: "0" } });
     const errors = join(node.nodeDir, "errors");
-    const result = spawnSync("bash", ["-c", 'exec 2>>"$1"; exec bash "$2" "$3"', "_", errors, probe.launcher, node.definition], {
-      env: { ...baseEnv(), TKR_DIR: node.root },
-      encoding: "utf8",
-    });
+    const result = spawnSync(
+      "bash",
+      ["-c", 'exec 2>>"$1"; exec bash "$2" "$3"', "_", errors, probe.launcher, node.definition],
+      {
+        env: { ...baseEnv(), TKR_DIR: node.root },
+        encoding: "utf8",
+      },
+    );
     expect(readResult(node, result.status, result.stdout, result.stderr).done).toBe(true);
     expect(spawnSync("cat", [errors], { encoding: "utf8" }).stdout).toBe("about to fail\n");
   });

@@ -35,11 +35,17 @@ describe("invalid-command", () => {
   });
 
   it("reports a stray '}' and an empty placeholder", async () => {
-    await expectDiagnosticsAt(`interface w { @command("tool ┆} x") f(): int32; @command("tool ┆{}") g(): int32; }`, "typespec-workers/invalid-command");
+    await expectDiagnosticsAt(
+      `interface w { @command("tool ┆} x") f(): int32; @command("tool ┆{}") g(): int32; }`,
+      "typespec-workers/invalid-command",
+    );
   });
 
   it("falls back to the whole argument when the string has escapes", async () => {
-    await expectDiagnosticsAt(`interface w { @command(┆"tool\\t{nope}") f(): int32; }`, "typespec-workers/invalid-command");
+    await expectDiagnosticsAt(
+      `interface w { @command(┆"tool\\t{nope}") f(): int32; }`,
+      "typespec-workers/invalid-command",
+    );
   });
 
   it("reports a placeholder naming both an input and an output", async () => {
@@ -51,7 +57,10 @@ describe("invalid-command", () => {
   });
 
   it("checks the command line of @stdio too", async () => {
-    await expectDiagnosticsAt(`interface w { @stdio("sort ┆{nope}") f(a: bytes): bytes; }`, "typespec-workers/invalid-command");
+    await expectDiagnosticsAt(
+      `interface w { @stdio("sort ┆{nope}") f(a: bytes): bytes; }`,
+      "typespec-workers/invalid-command",
+    );
   });
 
   it("accepts ports, quotes, literal braces and output placeholders", async () => {
@@ -83,7 +92,10 @@ describe("stdio-arity", () => {
 
 describe("conflicting-launch", () => {
   it("reports the second launch decorator of a task, at that decorator", async () => {
-    await expectDiagnosticsAt(`interface w { @command("true") ┆@script("x.sh") f(): int32; }`, "typespec-workers/conflicting-launch");
+    await expectDiagnosticsAt(
+      `interface w { @command("true") ┆@script("x.sh") f(): int32; }`,
+      "typespec-workers/conflicting-launch",
+    );
   });
 
   it("reports each extra one", async () => {
@@ -96,6 +108,9 @@ describe("conflicting-launch", () => {
 
 describe("invalid-name (port names that cannot be variables)", () => {
   it("is reported at the port", async () => {
-    await expectDiagnosticsAt("interface w { @command(\"tool\") f(┆`in-file`: bytes): bytes; }", "typespec-workers/invalid-name");
+    await expectDiagnosticsAt(
+      'interface w { @command("tool") f(┆`in-file`: bytes): bytes; }',
+      "typespec-workers/invalid-name",
+    );
   });
 });

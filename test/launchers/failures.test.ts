@@ -2,7 +2,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { baseEnv, buildFixture, freshDir, layoutNode, readResult, runLauncher, type BuiltWorker, type RunResult } from "./support.js";
+import {
+  baseEnv,
+  buildFixture,
+  freshDir,
+  layoutNode,
+  readResult,
+  runLauncher,
+  type BuiltWorker,
+  type RunResult,
+} from "./support.js";
 
 let probe: BuiltWorker;
 beforeAll(async () => {
@@ -15,7 +24,11 @@ beforeAll(async () => {
  */
 function inOwnSession(script: string, args: string[], env: NodeJS.ProcessEnv) {
   const sidFile = join(freshDir("session"), "sid");
-  const result = spawnSync("setsid", ["bash", "-c", 'echo $$ > "$1"; shift; exec bash -c "$@"', "_", sidFile, script, "_", ...args], { env, encoding: "utf8" });
+  const result = spawnSync(
+    "setsid",
+    ["bash", "-c", 'echo $$ > "$1"; shift; exec bash -c "$@"', "_", sidFile, script, "_", ...args],
+    { env, encoding: "utf8" },
+  );
   return { result, session: Number(readFileSync(sidFile, "utf8")) };
 }
 
@@ -50,7 +63,10 @@ describe("failure is always reported", () => {
 
   it("a program that forgets an output: names the port", () => {
     const node = layoutNode({ task: "forgets" });
-    const error = expectFailure(runLauncher(probe.launcher, node), /^forgets: output 'forgotten' was not written \(expected .*\/outputs\/forgotten\)$/);
+    const error = expectFailure(
+      runLauncher(probe.launcher, node),
+      /^forgets: output 'forgotten' was not written \(expected .*\/outputs\/forgotten\)$/,
+    );
     expect(error).not.toContain("'written'");
   });
 
@@ -76,26 +92,41 @@ describe("failure is always reported", () => {
 
   it("a program that is not installed", () => {
     const node = layoutNode({ task: "absent" });
-    expectFailure(runLauncher(probe.launcher, node), "absent: program 'typespec-workers-no-such-program' was not found");
+    expectFailure(
+      runLauncher(probe.launcher, node),
+      "absent: program 'typespec-workers-no-such-program' was not found",
+    );
   });
 
   it("a program that runs past @timeout: stopped with the process it started", async () => {
     const node = layoutNode({ task: "slow" });
-    const { result, session } = inOwnSession('bash "$1" "$2"', [probe.launcher, node.definition], { ...baseEnv(), TKR_DIR: node.root });
+    const { result, session } = inOwnSession('bash "$1" "$2"', [probe.launcher, node.definition], {
+      ...baseEnv(),
+      TKR_DIR: node.root,
+    });
     expectFailure(readResult(node, result.status, result.stdout, result.stderr), "slow: timed out after 1 s");
     expect(await leftIn(session)).toEqual([]);
   });
 
   it("a scalar output that is not of its type", () => {
     const node = layoutNode({ task: "asFloat", inputs: { text: '"twelve"' } });
-    expectFailure(runLauncher(probe.launcher, node), "asFloat: output 'value' should be a number, but the program wrote 'twelve'");
+    expectFailure(
+      runLauncher(probe.launcher, node),
+      "asFloat: output 'value' should be a number, but the program wrote 'twelve'",
+    );
     const color = layoutNode({ task: "asColor", inputs: { text: '"purple"' } });
-    expectFailure(runLauncher(probe.launcher, color), "asColor: output 'value' should be one of red, green, blue, but the program wrote 'purple'");
+    expectFailure(
+      runLauncher(probe.launcher, color),
+      "asColor: output 'value' should be one of red, green, blue, but the program wrote 'purple'",
+    );
   });
 
   it("a required input missing from the call arguments", () => {
     const node = layoutNode({ task: "args", inputs: { count: "1", blob: "" } });
-    expectFailure(runLauncher(probe.launcher, node), /^args: input 'text' is missing from the call arguments \(.*\/definition\)$/);
+    expectFailure(
+      runLauncher(probe.launcher, node),
+      /^args: input 'text' is missing from the call arguments \(.*\/definition\)$/,
+    );
   });
 
   it("an input whose file does not exist", () => {
@@ -105,7 +136,10 @@ describe("failure is always reported", () => {
   });
 
   it("a value too large to pass as an argument", () => {
-    const node = layoutNode({ task: "args", inputs: { text: JSON.stringify("y".repeat(70_000)), count: "1", blob: "" } });
+    const node = layoutNode({
+      task: "args",
+      inputs: { text: JSON.stringify("y".repeat(70_000)), count: "1", blob: "" },
+    });
     expectFailure(
       runLauncher(probe.launcher, node),
       /^args: input 'text' has 70002 bytes, more than the 65536 that pass as text \(its file is input_text_file\); the command line needs it$/,
@@ -114,20 +148,29 @@ describe("failure is always reported", () => {
 
   it("an unknown task", () => {
     const node = layoutNode({ task: "nope" });
-    expectFailure(runLauncher(probe.launcher, node), /^probe: no task 'nope' in this worker \(tasks: args, envdump, .*\)$/);
+    expectFailure(
+      runLauncher(probe.launcher, node),
+      /^probe: no task 'nope' in this worker \(tasks: args, envdump, .*\)$/,
+    );
   });
 
   it("call arguments that are not what the contract says", () => {
     const node = layoutNode({ task: "fails" });
     const cases: [string, string][] = [
       ['{"function_name": 7}', "function_name should be a path or name, not 7"],
-      ['{"function_name": "fails", "inputs": {"code": null}, "output_dir": "o", "done_path": "d", "error_path": "e"}', "inputs.code should be a path or name, not null"],
+      [
+        '{"function_name": "fails", "inputs": {"code": null}, "output_dir": "o", "done_path": "d", "error_path": "e"}',
+        "inputs.code should be a path or name, not null",
+      ],
       ["[1, 2]", "expected a JSON object, not array"],
       ["{truncated", ""],
     ];
     for (const [definition, reason] of cases) {
       writeFileSync(join(node.nodeDir, "definition"), definition);
-      const error = expectFailure(runLauncher(probe.launcher, node), /^probe: cannot read call arguments .*\/definition: /);
+      const error = expectFailure(
+        runLauncher(probe.launcher, node),
+        /^probe: cannot read call arguments .*\/definition: /,
+      );
       expect(error.split("\n")[0]).toContain(reason);
     }
   });
@@ -145,10 +188,17 @@ describe("failure is always reported", () => {
   it("jq missing: a clear error in _error beside the definition", () => {
     const node = layoutNode({ task: "fails", inputs: { code: "0" } });
     const bin = freshDir("bin-without-jq");
-    for (const tool of ["readlink"]) symlinkSync(spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim(), join(bin, tool));
+    for (const tool of ["readlink"])
+      symlinkSync(spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim(), join(bin, tool));
     const bash = spawnSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).stdout.trim();
-    const result = spawnSync(bash, [probe.launcher, node.definition], { env: { ...baseEnv(), PATH: bin, TKR_DIR: node.root }, encoding: "utf8" });
-    expectFailure(readResult(node, result.status, result.stdout, result.stderr), "probe: the launcher needs jq (to read call arguments), and jq was not found on PATH");
+    const result = spawnSync(bash, [probe.launcher, node.definition], {
+      env: { ...baseEnv(), PATH: bin, TKR_DIR: node.root },
+      encoding: "utf8",
+    });
+    expectFailure(
+      readResult(node, result.status, result.stdout, result.stderr),
+      "probe: the launcher needs jq (to read call arguments), and jq was not found on PATH",
+    );
   });
 
   it("a failure clears an earlier _done; a success clears an earlier _error", () => {
@@ -164,8 +214,12 @@ describe("failure is always reported", () => {
     const node = layoutNode({ task: "linger" });
     // SIGTERM to the launcher's process only, as a controller cancelling a task would send it,
     // once the program runs (looked for in this test's own session: pgrep -s 0).
-    const script = 'bash "$1" "$2" & pid=$!; until pgrep -s 0 -f "slee[p] 47" >/dev/null; do sleep 0.05; done; kill -TERM "$pid"; wait "$pid"';
-    const { result, session } = inOwnSession(script, [probe.launcher, node.definition], { ...baseEnv(), TKR_DIR: node.root });
+    const script =
+      'bash "$1" "$2" & pid=$!; until pgrep -s 0 -f "slee[p] 47" >/dev/null; do sleep 0.05; done; kill -TERM "$pid"; wait "$pid"';
+    const { result, session } = inOwnSession(script, [probe.launcher, node.definition], {
+      ...baseEnv(),
+      TKR_DIR: node.root,
+    });
     const outcome = readResult(node, result.status, result.stdout, result.stderr);
     expect(outcome.status).not.toBe(0);
     expect(outcome.done).toBe(false);

@@ -48,26 +48,35 @@ function runFull(task: string, text: string, onTmpfs: "outputs" | "node") {
   return { node, result: runLauncher(worker.launcher, node) };
 }
 
-describe.skipIf(refused !== undefined)(`a full disk${refused ? ` (skipped: mount -t tmpfs was refused: ${refused})` : ""}`, () => {
-  it("the program's write fails: the task names the full file system, and no partial value is left", () => {
-    const { node, result } = runFull("echo", "x".repeat(200_000), "outputs");
-    expect(result.done).toBe(false);
-    expect(result.error?.split("\n")[0]).toBe(`echo: exited with status 1; the file system of ${node.outputsDir} is full`);
-    expect(readdirSync(node.outputsDir)).toEqual([]);
-  });
+describe.skipIf(refused !== undefined)(
+  `a full disk${refused ? ` (skipped: mount -t tmpfs was refused: ${refused})` : ""}`,
+  () => {
+    it("the program's write fails: the task names the full file system, and no partial value is left", () => {
+      const { node, result } = runFull("echo", "x".repeat(200_000), "outputs");
+      expect(result.done).toBe(false);
+      expect(result.error?.split("\n")[0]).toBe(
+        `echo: exited with status 1; the file system of ${node.outputsDir} is full`,
+      );
+      expect(readdirSync(node.outputsDir)).toEqual([]);
+    });
 
-  it("the launcher's own write fails (encoding the output): names the file and the reason", () => {
-    const { node, result } = runFull("echo", "y".repeat(40_000), "outputs");
-    expect(result.done).toBe(false);
-    expect(result.error?.split("\n")[0]).toBe(`echo: cannot write ${join(node.outputsDir, "value")}: No space left on device`);
-    expect(readdirSync(node.outputsDir)).toEqual([]);
-  });
+    it("the launcher's own write fails (encoding the output): names the file and the reason", () => {
+      const { node, result } = runFull("echo", "y".repeat(40_000), "outputs");
+      expect(result.done).toBe(false);
+      expect(result.error?.split("\n")[0]).toBe(
+        `echo: cannot write ${join(node.outputsDir, "value")}: No space left on device`,
+      );
+      expect(readdirSync(node.outputsDir)).toEqual([]);
+    });
 
-  it("the node's own folder is full: the input cannot be decoded there, and _error still gets written", () => {
-    const { node, result } = runFull("echo", "z".repeat(100_000), "node");
-    expect(result.done).toBe(false);
-    expect(result.error?.split("\n")[0]).toBe(`echo: cannot write ${join(node.nodeDir, "stdin")}: No space left on device`);
-    expect(existsSync(join(node.nodeDir, "stdin"))).toBe(false);
-    expect(readdirSync(node.outputsDir)).toEqual([]);
-  });
-});
+    it("the node's own folder is full: the input cannot be decoded there, and _error still gets written", () => {
+      const { node, result } = runFull("echo", "z".repeat(100_000), "node");
+      expect(result.done).toBe(false);
+      expect(result.error?.split("\n")[0]).toBe(
+        `echo: cannot write ${join(node.nodeDir, "stdin")}: No space left on device`,
+      );
+      expect(existsSync(join(node.nodeDir, "stdin"))).toBe(false);
+      expect(readdirSync(node.outputsDir)).toEqual([]);
+    });
+  },
+);

@@ -47,7 +47,9 @@ describe("generated bash is clean", () => {
 
   it("keeps spec text (doc comments, defaults) out of the code: a $() in them never runs", async () => {
     const { shapes } = await buildFixture("shapes");
-    expect(shapes!.text).toContain("# Structured values pass as files in wire form. A doc comment with `backticks`, $(dollars) and several lines.");
+    expect(shapes!.text).toContain(
+      "# Structured values pass as files in wire form. A doc comment with `backticks`, $(dollars) and several lines.",
+    );
     // In the task table (a quoted here-document), with printf %b escapes: data, never code.
     expect(shapes!.text).toContain(String.raw`default note scalar optional "it's\x20\\"quoted\\"\\n$(not\x20run)"`);
   });
@@ -83,7 +85,9 @@ describe("structured ports, defaults, @stdio scripts", () => {
     expect(runLauncher(shapes!.launcher, good).done).toBe(true);
     const bad = layoutNode({ task: "same", inputs: { p: "{not json" } });
     const result = runLauncher(shapes!.launcher, bad);
-    expect(result.error?.split("\n")[0]).toBe("same: output 'value' is not valid JSON (structured values are written in the wire format)");
+    expect(result.error?.split("\n")[0]).toBe(
+      "same: output 'value' is not valid JSON (structured values are written in the wire format)",
+    );
   });
 });
 
@@ -93,7 +97,10 @@ describe("a shared runtime (emitter option launcher-runtime: shared)", () => {
     const out = freshDir("shared-runtime");
     mkdirSync(join(out, "probe"));
     const { workers } = collectWorkers((await import("./support.js")).lastProgram()!);
-    const text = renderLauncher(workers.find((w) => w.name === "probe")!, { specFile: "probe.tsp", runtime: "shared" });
+    const text = renderLauncher(
+      workers.find((w) => w.name === "probe")!,
+      { specFile: "probe.tsp", runtime: "shared" },
+    );
     expect(text.length).toBeLessThan(probe!.text.length / 3);
     const launcher = join(out, "probe", "main.sh");
     writeFileSync(launcher, text);

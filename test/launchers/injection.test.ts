@@ -1,7 +1,17 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildFixture, freshDir, layoutNode, nulRecords, output, python, runLauncher, type BuiltWorker, type TaskNode } from "./support.js";
+import {
+  buildFixture,
+  freshDir,
+  layoutNode,
+  nulRecords,
+  output,
+  python,
+  runLauncher,
+  type BuiltWorker,
+  type TaskNode,
+} from "./support.js";
 
 let probe: BuiltWorker;
 let scratch: string;
@@ -86,7 +96,9 @@ describe("values cannot inject", () => {
       const result = runLauncher(probe.launcher, node, { cwd: scratch });
       expect(result.error).toBeUndefined();
       // A string output loses one trailing newline (the line end programs write).
-      expect(output(node, "value").toString(), JSON.stringify(text)).toBe(wire(text.endsWith("\n") ? text.slice(0, -1) : text));
+      expect(output(node, "value").toString(), JSON.stringify(text)).toBe(
+        wire(text.endsWith("\n") ? text.slice(0, -1) : text),
+      );
     }
     expect(found()).toEqual([]);
   });

@@ -16,7 +16,11 @@ function openssl(args: string[]) {
 describe("the openssl example of the issue", () => {
   it("generates an encrypted key that opens with the passphrase and matches its public half", () => {
     const passphrase = "correct horse battery staple";
-    const node = layoutNode({ task: "genrsa", inputs: { numbits: "2048", passphrase }, outputs: ["private_key", "public_key"] });
+    const node = layoutNode({
+      task: "genrsa",
+      inputs: { numbits: "2048", passphrase },
+      outputs: ["private_key", "public_key"],
+    });
     const result = runLauncher(worker.launcher, node);
     expect(result.error).toBeUndefined();
     expect(result.status).toBe(0);

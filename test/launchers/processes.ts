@@ -63,7 +63,9 @@ export function runInSession(
     child.on("error", reject);
     if (during) void Promise.resolve(during(child.pid!)).catch(reject);
     child.on("exit", (status) => {
-      void sessionLeftovers(child.pid!).then((leftovers) => resolve({ ...readResult(node, status, "", stderr), leftovers }));
+      void sessionLeftovers(child.pid!).then((leftovers) =>
+        resolve({ ...readResult(node, status, "", stderr), leftovers }),
+      );
     });
   });
 }

@@ -5,8 +5,28 @@ import { parseTemplate } from "../../src/emitter/launcher-template.js";
 
 describe("bashQuote: spec text as one literal bash word", () => {
   const samples = [
-    "plain", "", "two words", "it's", '"double"', "$HOME", "$(touch x)", "`id`", "a\\b", "\\", "'", "''", "new\nline",
-    "tab\there", "\u0001\u007f", "*", "~", "{a,b}", "-rf", "é 😀", "!event", "a'b\"c$d`e\\f\ng",
+    "plain",
+    "",
+    "two words",
+    "it's",
+    '"double"',
+    "$HOME",
+    "$(touch x)",
+    "`id`",
+    "a\\b",
+    "\\",
+    "'",
+    "''",
+    "new\nline",
+    "tab\there",
+    "\u0001\u007f",
+    "*",
+    "~",
+    "{a,b}",
+    "-rf",
+    "é 😀",
+    "!event",
+    "a'b\"c$d`e\\f\ng",
   ];
 
   it("bash reads each back exactly (checked by real bash)", () => {
@@ -26,7 +46,13 @@ describe("parseTemplate: words and placeholders at compile time", () => {
 
   it("splits at unquoted white space, keeps quoted spaces and placeholders inside words", () => {
     expect(words("openssl genrsa -out {private_key} -passout file:{passphrase}  {numbits}")).toEqual([
-      "openssl", "genrsa", "-out", "<private_key>", "-passout", "file:<passphrase>", "<numbits>",
+      "openssl",
+      "genrsa",
+      "-out",
+      "<private_key>",
+      "-passout",
+      "file:<passphrase>",
+      "<numbits>",
     ]);
     expect(words(`tool 'a b' "c 'd'" '' x'y z'w`)).toEqual(["tool", "a b", "c 'd'", "", "xy zw"]);
     expect(words("echo '{x} and {{y}}' }}")).toEqual(["echo", "<x> and {y}", "}"]);

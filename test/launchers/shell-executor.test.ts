@@ -2,7 +2,15 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TaskLaunch } from "../../src/graph/executor.js";
 import { shellExecutor } from "../../src/graph/executors/shell.js";
-import { buildFixture, layoutNode, nulRecords, output, type BuiltWorker, type NodeSpec, type TaskNode } from "./support.js";
+import {
+  buildFixture,
+  layoutNode,
+  nulRecords,
+  output,
+  type BuiltWorker,
+  type NodeSpec,
+  type TaskNode,
+} from "./support.js";
 
 let probe: BuiltWorker;
 beforeAll(async () => {
@@ -31,7 +39,10 @@ async function run(spec: NodeSpec) {
 
 describe("started by our shell executor", () => {
   it("runs a task, the contract environment the same as when started by hand", async () => {
-    const { node, result } = await run({ task: "envdump", inputs: { text: '"x"', count: "1", ratio: "0.5", flag: "false", blob: "" } });
+    const { node, result } = await run({
+      task: "envdump",
+      inputs: { text: '"x"', count: "1", ratio: "0.5", flag: "false", blob: "" },
+    });
     expect(result).toEqual({ ok: true });
     const vars = nulRecords(output(node, "value"));
     expect(vars).toContain("function_name=envdump");

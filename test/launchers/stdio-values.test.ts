@@ -38,7 +38,7 @@ describe("a string reaches stdin byte for byte", () => {
   });
 
   it("a large value (4 MiB with every escape kind) arrives whole", () => {
-    const text = "line \"quoted\" \\ tab\t \u00e9 \u{1F600} \u0001\n".repeat(100_000);
+    const text = 'line "quoted" \\ tab\t \u00e9 \u{1F600} \u0001\n'.repeat(100_000);
     expect(received(JSON.stringify(text)).equals(Buffer.from(text))).toBe(true);
   });
 });
@@ -52,7 +52,9 @@ describe("a string that no program can receive fails the task, naming the port",
   ])("a lone surrogate in %s", (wire, lone) => {
     const { result } = run("echo", "text", wire);
     expect(result.done).toBe(false);
-    expect(result.error?.split("\n")[0]).toBe(`echo: input 'text' holds a lone surrogate (${lone}), which no UTF-8 text can carry`);
+    expect(result.error?.split("\n")[0]).toBe(
+      `echo: input 'text' holds a lone surrogate (${lone}), which no UTF-8 text can carry`,
+    );
   });
 
   it("as an argument: a lone surrogate, or NUL, which no argument can hold", () => {
@@ -96,6 +98,8 @@ describe("bc, a program that reports bad input on stderr and exits 0", () => {
   it("a syntax error fails the task with bc's message, not an empty result", () => {
     const { result } = run("calc", "expr", '"1+"');
     expect(result.done).toBe(false);
-    expect(result.error).toMatch(/^calc: output 'value' is empty and the program wrote to stderr\n--- last lines of stderr ---\n.*syntax error/);
+    expect(result.error).toMatch(
+      /^calc: output 'value' is empty and the program wrote to stderr\n--- last lines of stderr ---\n.*syntax error/,
+    );
   });
 });

@@ -104,7 +104,14 @@ export function layoutNode(spec: NodeSpec, root = freshDir("checkpoints")): Task
     logs_path: `${workflow}/logs`,
   };
   writeFileSync(join(nodeDir, "definition"), JSON.stringify(definition));
-  return { root, workflow, loc, definition: `${workflow}/${loc}/definition`, nodeDir, outputsDir: join(nodeDir, "outputs") };
+  return {
+    root,
+    workflow,
+    loc,
+    definition: `${workflow}/${loc}/definition`,
+    nodeDir,
+    outputsDir: join(nodeDir, "outputs"),
+  };
 }
 
 /** A new empty folder under test/.out/launchers/runs. */
@@ -128,16 +135,29 @@ export interface RunResult {
 export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(TKR_DIR|checkpoints_directory|function_name|done_path|error_path|output_dir|logs_path|worker_call_args_file|input_|output_)/.test(key)) continue;
+    if (
+      /^(TKR_DIR|checkpoints_directory|function_name|done_path|error_path|output_dir|logs_path|worker_call_args_file|input_|output_)/.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return env;
 }
 
 /** Runs `main.sh` with real bash, as our shell executor does: `TKR_DIR` plus the relative definition. */
-export function runLauncher(launcher: string, node: TaskNode, options: { env?: NodeJS.ProcessEnv; args?: string[]; cwd?: string } = {}): RunResult {
+export function runLauncher(
+  launcher: string,
+  node: TaskNode,
+  options: { env?: NodeJS.ProcessEnv; args?: string[]; cwd?: string } = {},
+): RunResult {
   const env = options.env ?? { ...baseEnv(), TKR_DIR: node.root };
-  const result = spawnSync("bash", [launcher, ...(options.args ?? [node.definition])], { env, cwd: options.cwd, encoding: "utf8" });
+  const result = spawnSync("bash", [launcher, ...(options.args ?? [node.definition])], {
+    env,
+    cwd: options.cwd,
+    encoding: "utf8",
+  });
   return readResult(node, result.status, result.stdout, result.stderr);
 }
 

@@ -15,7 +15,9 @@ beforeAll(async () => {
 
 describe("a fast task under @timeout", () => {
   it("succeeds every time and leaves nothing running: 120 runs, 6 at a time", async () => {
-    const nodes = Array.from({ length: 120 }, (_, i) => layoutNode({ task: "timedEcho", inputs: { text: JSON.stringify(`value ${i}`) } }));
+    const nodes = Array.from({ length: 120 }, (_, i) =>
+      layoutNode({ task: "timedEcho", inputs: { text: JSON.stringify(`value ${i}`) } }),
+    );
     const results: SessionRun[] = [];
     for (let i = 0; i < nodes.length; i += 6) {
       results.push(...(await Promise.all(nodes.slice(i, i + 6).map((node) => runInSession(worker.launcher, node)))));
@@ -23,7 +25,9 @@ describe("a fast task under @timeout", () => {
     const wrong = results.flatMap((r, i) =>
       r.status === 0 && r.done && r.error === undefined && r.leftovers.length === 0
         ? []
-        : [`run ${i}: status ${r.status}, _done ${r.done}, _error ${JSON.stringify(r.error)}, left running ${r.leftovers.join("; ")}`],
+        : [
+            `run ${i}: status ${r.status}, _done ${r.done}, _error ${JSON.stringify(r.error)}, left running ${r.leftovers.join("; ")}`,
+          ],
     );
     expect(wrong).toEqual([]);
     expect(nodes.map((n) => output(n, "value").toString())).toEqual(nodes.map((_, i) => JSON.stringify(`value ${i}`)));

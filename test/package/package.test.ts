@@ -109,7 +109,10 @@ describe("typespec-workers init from an empty folder", () => {
     const pkg = JSON.parse(readFileSync(join(where, "demo/package.json"), "utf8"));
     expect(pkg.type).toBe("module");
     const line = r.stdout.split("\n").find((l) => l.startsWith('{"loud"'));
-    expect(JSON.parse(line ?? "")).toEqual({ loud: ["TYPED WORKERS FROM TYPESPEC", "EVERY VALUE CHECKPOINTED"], total: "7" });
+    expect(JSON.parse(line ?? "")).toEqual({
+      loud: ["TYPED WORKERS FROM TYPESPEC", "EVERY VALUE CHECKPOINTED"],
+      total: "7",
+    });
     expect(existsSync(join(where, "demo/workers/text_worker/stubs.ts"))).toBe(true);
   }, 420_000);
 
@@ -117,7 +120,9 @@ describe("typespec-workers init from an empty folder", () => {
     const busy = join(dir, "busy");
     spawnSync("mkdir", ["-p", busy]);
     spawnSync("touch", [join(busy, "keep")]);
-    const r = spawnSync(process.execPath, [join(repoRoot, "dist/src/cli/bin.js"), "init", busy, "--no-install"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(repoRoot, "dist/src/cli/bin.js"), "init", busy, "--no-install"], {
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("is not empty");
     expect(readdirSync(busy)).toEqual(["keep"]);

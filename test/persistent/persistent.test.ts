@@ -9,14 +9,27 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, TaskFailedError } from "../../src/graph/index.js";
 import { t, type Task } from "../../src/runtime-contract/index.js";
 import { childEnv } from "../support/project.js";
-import { commandLine, descendants, eventually, fixtures, isAlive, launchFor, outputOf, persistentProject } from "./support.js";
+import {
+  commandLine,
+  descendants,
+  eventually,
+  fixtures,
+  isAlive,
+  launchFor,
+  outputOf,
+  persistentProject,
+} from "./support.js";
 
 /** What the tests use of the stubs generated from test/fixtures/persistent/project/main.tsp. */
 interface Stubs {
   add: Task<{ a: number; b: number }, number, "value">;
   whoami: Task<{ tag: number }, number, "value">;
   fail: Task<{ x: number }, number, "value">;
-  stats: Task<{ n: bigint; data: Uint8Array }, { count: bigint; big: bigint; ratio: number; blob: Uint8Array; label: string }, "ports">;
+  stats: Task<
+    { n: bigint; data: Uint8Array },
+    { count: bigint; big: bigint; ratio: number; blob: Uint8Array; label: string },
+    "ports"
+  >;
 }
 
 let project: string;
@@ -33,7 +46,10 @@ beforeAll(async () => {
 
 function mapGraph(s: Stubs) {
   const one = graph({ inputs: { x: t.int32 }, output: { sum: t.int32, pid: t.int32 } });
-  one.output({ sum: one.task(s.add({ a: one.inputs.x, b: one.const(100) })), pid: one.task(s.whoami({ tag: one.inputs.x })) });
+  one.output({
+    sum: one.task(s.add({ a: one.inputs.x, b: one.const(100) })),
+    pid: one.task(s.whoami({ tag: one.inputs.x })),
+  });
   const g = graph({ inputs: { xs: t.list(t.int32) }, output: { sums: t.list(t.int32), pids: t.list(t.int32) } });
   const m = g.map(one, { x: g.each(g.inputs.xs) });
   g.output({ sums: m.sum, pids: m.pid });
@@ -48,7 +64,11 @@ describe.each([
     const stubs = which === "pw" ? pw : py;
     const xs = Array.from({ length: 30 }, (_, i) => i);
     const executor = persistentExecutor({ workers, instances: 2 });
-    const result = await run(mapGraph(stubs), { xs }, { root: join(project, `runs-${which}`), executors: { default: executor } });
+    const result = await run(
+      mapGraph(stubs),
+      { xs },
+      { root: join(project, `runs-${which}`), executors: { default: executor } },
+    );
     const { sums, pids: ran } = result.value as { sums: number[]; pids: number[] };
     expect(sums).toEqual(xs.map((x) => x + 100));
     const pids = new Set(ran);
@@ -61,12 +81,19 @@ describe.each([
 
   it("carries big ints, floats, bytes and non-ASCII strings through its ports", async () => {
     const stubs = which === "pw" ? pw : py;
-    const g = graph({ inputs: { n: t.int64, data: t.bytes }, output: { count: t.int64, big: t.int64, ratio: t.float64, blob: t.bytes, label: t.string } });
+    const g = graph({
+      inputs: { n: t.int64, data: t.bytes },
+      output: { count: t.int64, big: t.int64, ratio: t.float64, blob: t.bytes, label: t.string },
+    });
     const s = g.task(stubs.stats({ n: g.inputs.n, data: g.inputs.data }));
     g.output({ count: s.count, big: s.big, ratio: s.ratio, blob: s.blob, label: s.label });
     const data = new Uint8Array([0, 255, 10, 13, 0x80]);
     const n = 3037000499n; // n² is beyond 2^53 and within int64
-    const result = await run(g, { n, data }, { root: join(project, `types-${which}`), executors: { default: persistentExecutor({ workers, instances: 1 }) } });
+    const result = await run(
+      g,
+      { n, data },
+      { root: join(project, `types-${which}`), executors: { default: persistentExecutor({ workers, instances: 1 }) } },
+    );
     const v = result.value as { count: bigint; big: bigint; ratio: number; blob: Uint8Array; label: string };
     expect(v.count).toBe(n);
     expect(v.big).toBe(n * n);
@@ -79,7 +106,11 @@ describe.each([
     const stubs = which === "pw" ? pw : py;
     const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
     g.output(g.task(stubs.fail({ x: g.inputs.x })));
-    const err = await run(g, { x: 7 }, { root: join(project, `fail-${which}`), executors: { default: persistentExecutor({ workers }) } }).then(
+    const err = await run(
+      g,
+      { x: 7 },
+      { root: join(project, `fail-${which}`), executors: { default: persistentExecutor({ workers }) } },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -97,9 +128,17 @@ describe("checkpoints and resume", () => {
     one.output(one.task(pw.add({ a: one.inputs.x, b: one.const(100) })));
     const sums = g.map(one, { x: g.each(g.inputs.xs) });
     g.output({ sums, pid: g.task(pw.whoami({ tag: g.inputs.x })) });
-    const first = await run(g, { xs: [1, 2, 3], x: 0 }, { root, workflowId: "r", executors: { default: persistentExecutor({ workers }) } });
+    const first = await run(
+      g,
+      { xs: [1, 2, 3], x: 0 },
+      { root, workflowId: "r", executors: { default: persistentExecutor({ workers }) } },
+    );
     expect(first.tasksRun).toBeGreaterThan(0);
-    const again = await run(g, { xs: [1, 2, 3], x: 0 }, { root, workflowId: "r", resume: true, executors: { default: persistentExecutor({ workers }) } });
+    const again = await run(
+      g,
+      { xs: [1, 2, 3], x: 0 },
+      { root, workflowId: "r", resume: true, executors: { default: persistentExecutor({ workers }) } },
+    );
     expect(again.value).toEqual(first.value);
     expect(again.tasksRun).toBe(0);
     expect(again.tasksCached).toBeGreaterThan(0);
@@ -119,7 +158,9 @@ describe("persistent executor, driven directly", () => {
         const crash = await ex.run(launchFor(root, worker, "crash", { code: "3" }));
         expect(crash.ok).toBe(false);
         if (crash.ok) continue;
-        expect(crash.reason).toContain(`persistent worker instance (pid ${first}) exited with status 3 while running the task`);
+        expect(crash.reason).toContain(
+          `persistent worker instance (pid ${first}) exited with status 3 while running the task`,
+        );
         if (worker === "py_worker") expect(crash.stderrTail).toContain("crashing on purpose");
         await eventually(() => !isAlive(first), "the crashed instance is gone");
 
@@ -186,7 +227,10 @@ describe("persistent executor, driven directly", () => {
     try {
       const r = await ex.run(launchFor(root, "future", "add", { a: "1", b: "1" }));
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.reason).toContain("speaks typespec-workers/persistent version 2; this controller speaks typespec-workers/persistent version 1");
+      if (!r.ok)
+        expect(r.reason).toContain(
+          "speaks typespec-workers/persistent version 2; this controller speaks typespec-workers/persistent version 1",
+        );
     } finally {
       await ex.close();
     }
@@ -194,7 +238,10 @@ describe("persistent executor, driven directly", () => {
 
   it("fails within the readiness bound when a worker never says hello, with its stderr", async () => {
     const root = join(project, "silent");
-    const ex = persistentExecutor({ commands: { silent: ["python3", join(fixtures, "silent_worker.py")] }, readyTimeoutMs: 3000 });
+    const ex = persistentExecutor({
+      commands: { silent: ["python3", join(fixtures, "silent_worker.py")] },
+      readyTimeoutMs: 3000,
+    });
     try {
       const r = await ex.run(launchFor(root, "silent", "add", { a: "1", b: "1" }));
       expect(r.ok).toBe(false);
@@ -217,28 +264,31 @@ describe("persistent executor, driven directly", () => {
 });
 
 describe("a controller stopped by a signal", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("stops every instance, every server and what they started on %s", async (signal) => {
-    copyFileSync(join(fixtures, "kv_service.ts"), join(workers, "kv_worker/main.ts"));
-    copyFileSync(join(fixtures, "kv_server.py"), join(project, "kv_server.py"));
-    const script = join(project, "stop-on-signal.ts");
-    writeFileSync(script, readFileSync(join(fixtures, "stop-on-signal.ts"), "utf8"));
-    const child = spawn(process.execPath, [script, workers, join(project, `signal-${signal}`)], {
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    // The graph's first task records the instance's child; then every instance hangs.
-    await eventually(() => out.includes("hanging"), "the run reached its hanging tasks", 30_000);
-    const below = descendants(child.pid!);
-    // Two instances, their two background processes, and the service's server.
-    expect(below.length).toBeGreaterThanOrEqual(5);
-    expect(below.some((pid) => commandLine(pid).includes("kv_server.py"))).toBe(true);
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    child.kill(signal);
-    await exited;
-    for (const pid of below) await eventually(() => !isAlive(pid), `process ${pid} started by the run is gone`);
-    expect(out).toContain("the run was stopped");
-  });
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "stops every instance, every server and what they started on %s",
+    async (signal) => {
+      copyFileSync(join(fixtures, "kv_service.ts"), join(workers, "kv_worker/main.ts"));
+      copyFileSync(join(fixtures, "kv_server.py"), join(project, "kv_server.py"));
+      const script = join(project, "stop-on-signal.ts");
+      writeFileSync(script, readFileSync(join(fixtures, "stop-on-signal.ts"), "utf8"));
+      const child = spawn(process.execPath, [script, workers, join(project, `signal-${signal}`)], {
+        env: childEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+      // The graph's first task records the instance's child; then every instance hangs.
+      await eventually(() => out.includes("hanging"), "the run reached its hanging tasks", 30_000);
+      const below = descendants(child.pid!);
+      // Two instances, their two background processes, and the service's server.
+      expect(below.length).toBeGreaterThanOrEqual(5);
+      expect(below.some((pid) => commandLine(pid).includes("kv_server.py"))).toBe(true);
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill(signal);
+      await exited;
+      for (const pid of below) await eventually(() => !isAlive(pid), `process ${pid} started by the run is gone`);
+      expect(out).toContain("the run was stopped");
+    },
+  );
 });

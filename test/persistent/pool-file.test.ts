@@ -20,12 +20,25 @@ beforeAll(async () => {
 }, 120_000);
 
 function tw(...args: string[]) {
-  return spawnSync(process.execPath, [cliPath, ...args], { cwd: project, env: childEnv, encoding: "utf8", timeout: 180_000 });
+  return spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: project,
+    env: childEnv,
+    encoding: "utf8",
+    timeout: 180_000,
+  });
 }
 
 describe("persistent and service kinds in workers.yaml", () => {
   it("runs both from the file with no flag, and status shows the kind of each task", () => {
-    const r = tw("run", "graph.ts", "-i", JSON.stringify({ xs: [1, 2, 3], text: "h\u00e9" }), "--root", "runs", "--no-progress");
+    const r = tw(
+      "run",
+      "graph.ts",
+      "-i",
+      JSON.stringify({ xs: [1, 2, 3], text: "h\u00e9" }),
+      "--root",
+      "runs",
+      "--no-progress",
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ sums: [2, 3, 4], text: "h\u00e9" });
     const runDir = /run directory: (\S+)/.exec(r.stderr)?.[1];
@@ -41,7 +54,16 @@ describe("persistent and service kinds in workers.yaml", () => {
       join(project, "bad.yaml"),
       "workers:\n  pw_worker: { kind: persistent, concurrency: 2 }\n  kv_worker: { kind: service, file: workers/kv_worker/main.ts, instances: 2 }\n",
     );
-    const r = tw("run", "graph.ts", "--config", "bad.yaml", "-i", JSON.stringify({ xs: [1], text: "x" }), "--root", "bad-runs");
+    const r = tw(
+      "run",
+      "graph.ts",
+      "--config",
+      "bad.yaml",
+      "-i",
+      JSON.stringify({ xs: [1], text: "x" }),
+      "--root",
+      "bad-runs",
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("bad.yaml:2:");
     expect(r.stderr).toContain("'concurrency' applies to kind service, not persistent");

@@ -7,7 +7,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, serviceExecutor, TaskFailedError } from "../../src/graph/index.js";
 import { defineService, t, type ServiceImpl, type Task, type WorkerDef } from "../../src/runtime-contract/index.js";
-import { commandLine, descendants, eventually, fixtures, isAlive, launchFor, outputOf, persistentProject } from "./support.js";
+import {
+  commandLine,
+  descendants,
+  eventually,
+  fixtures,
+  isAlive,
+  launchFor,
+  outputOf,
+  persistentProject,
+} from "./support.js";
 
 interface KvHandlers {
   put(inputs: { key: string; value: string }): string | Promise<string>;
@@ -53,7 +62,10 @@ beforeAll(async () => {
 }, 120_000);
 
 function putGetGraph() {
-  const g = graph({ inputs: { a: t.string, b: t.string }, output: { a: t.string, b: t.string, pid1: t.int32, pid2: t.int32 } });
+  const g = graph({
+    inputs: { a: t.string, b: t.string },
+    output: { a: t.string, b: t.string, pid1: t.int32, pid2: t.int32 },
+  });
   const ka = g.task(kv.put({ key: g.const("a"), value: g.inputs.a }));
   const kb = g.task(kv.put({ key: g.const("b"), value: g.inputs.b }));
   g.output({
@@ -68,7 +80,11 @@ function putGetGraph() {
 describe("bring your own server", () => {
   it("starts one server for all tasks controller-side and stops it when the run ends", async () => {
     const service = await loadService();
-    const result = await run(putGetGraph(), { a: "apple", b: "b\u00e9 $(x)" }, { root: join(project, "byo"), executors: { default: serviceExecutor(service) } });
+    const result = await run(
+      putGetGraph(),
+      { a: "apple", b: "b\u00e9 $(x)" },
+      { root: join(project, "byo"), executors: { default: serviceExecutor(service) } },
+    );
     const v = result.value as { a: string; b: string; pid1: number; pid2: number };
     expect(v.a).toBe("apple");
     expect(v.b).toBe("b\u00e9 $(x)");
@@ -78,7 +94,11 @@ describe("bring your own server", () => {
 
   it("runs worker-side in a persistent instance, the same file started with --persistent", async () => {
     const ex = persistentExecutor({ workers, instances: 1 });
-    const result = await run(putGetGraph(), { a: "x", b: "y" }, { root: join(project, "byo-persistent"), executors: { default: ex } });
+    const result = await run(
+      putGetGraph(),
+      { a: "x", b: "y" },
+      { root: join(project, "byo-persistent"), executors: { default: ex } },
+    );
     const v = result.value as { a: string; b: string; pid1: number };
     expect([v.a, v.b]).toEqual(["x", "y"]);
     await eventually(() => !isAlive(v.pid1), `server ${v.pid1} stopped with its instance`);
@@ -95,7 +115,9 @@ describe("bring your own server", () => {
       const crash = await ex.run(launchFor(root, "kv_worker", "crash_server", { x: "1" }));
       expect(crash.ok).toBe(false);
       if (!crash.ok) {
-        expect(crash.reason).toMatch(/crash_server: .*server 'python3 .*kv_server\.py' \(pid \d+\) exited with status 7/s);
+        expect(crash.reason).toMatch(
+          /crash_server: .*server 'python3 .*kv_server\.py' \(pid \d+\) exited with status 7/s,
+        );
         expect(crash.reason).toContain("kv_server: crashing as asked");
       }
       const pid2 = launchFor(root, "kv_worker", "server_pid", { x: "2" });
@@ -110,7 +132,11 @@ describe("bring your own server", () => {
     const service = await loadService({ KV_SERVER_ARGS: "--never-ready", KV_READY_MS: "1500" });
     const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
     g.output(g.task(kv.server_pid({ x: g.inputs.x })));
-    const err = await run(g, { x: 1 }, { root: join(project, "never"), executors: { default: serviceExecutor(service) } }).then(
+    const err = await run(
+      g,
+      { x: 1 },
+      { root: join(project, "never"), executors: { default: serviceExecutor(service) } },
+    ).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -170,7 +196,11 @@ describe("backendless", () => {
     one.output(one.task(kv.slow({ x: one.inputs.x })));
     g.output(g.map(one, { x: g.each(g.inputs.xs) }));
     const xs = [1, 2, 3, 4, 5, 6, 7, 8];
-    const result = await run(g, { xs }, { root: join(project, "backendless"), concurrency: 8, executors: { default: serviceExecutor(backendless(2)) } });
+    const result = await run(
+      g,
+      { xs },
+      { root: join(project, "backendless"), concurrency: 8, executors: { default: serviceExecutor(backendless(2)) } },
+    );
     expect(result.value).toEqual(xs);
     const most = Number(await (await fetch(`http://127.0.0.1:${port}/stats`)).text());
     expect(most).toBeGreaterThanOrEqual(1);
@@ -182,7 +212,11 @@ describe("backendless", () => {
   it("fails a task the service refuses, with the service's answer", async () => {
     const g = graph({ inputs: { v: t.string }, output: t.string });
     g.output(g.task(kv.put({ key: g.const("refuse"), value: g.inputs.v })));
-    const err = await run(g, { v: "x" }, { root: join(project, "refused"), executors: { default: serviceExecutor(backendless()) } }).then(
+    const err = await run(
+      g,
+      { v: "x" },
+      { root: join(project, "refused"), executors: { default: serviceExecutor(backendless()) } },
+    ).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

@@ -20,7 +20,12 @@ export function workersCopy(): string {
 }
 
 /** A one-output task whose input and output types follow from the descriptors given. */
-export function valueTask<P extends Record<string, TypeDesc>, D extends TypeDesc>(worker: string, name: string, inputs: P, out: D) {
+export function valueTask<P extends Record<string, TypeDesc>, D extends TypeDesc>(
+  worker: string,
+  name: string,
+  inputs: P,
+  out: D,
+) {
   return task<TsOfPorts<P>, TsOf<D>, "value">({
     worker,
     name,

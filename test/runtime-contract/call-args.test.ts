@@ -53,19 +53,47 @@ describe("call args", () => {
     ["missing function_name", (v) => delete v["function_name"], "call args: field 'function_name' is missing"],
     ["missing inputs", (v) => delete v["inputs"], "call args: field 'inputs' is missing"],
     ["missing logs_path", (v) => delete v["logs_path"], "call args: field 'logs_path' is missing"],
-    ["function_name a number", (v) => (v["function_name"] = 3), "call args: field 'function_name' must be a non-empty string, got number 3"],
-    ["function_name empty", (v) => (v["function_name"] = ""), "call args: field 'function_name' must be a non-empty string"],
-    ["inputs an array", (v) => (v["inputs"] = []), "call args: field 'inputs' must be an object of strings (port name → path), got an array"],
+    [
+      "function_name a number",
+      (v) => (v["function_name"] = 3),
+      "call args: field 'function_name' must be a non-empty string, got number 3",
+    ],
+    [
+      "function_name empty",
+      (v) => (v["function_name"] = ""),
+      "call args: field 'function_name' must be a non-empty string",
+    ],
+    [
+      "inputs an array",
+      (v) => (v["inputs"] = []),
+      "call args: field 'inputs' must be an object of strings (port name → path), got an array",
+    ],
     [
       "an input path a number",
       (v) => (v["inputs"] = { a: "x", b: 7 }),
       "call args: field 'inputs' must be an object of strings (port name → path); port 'b' is number 7",
     ],
-    ["outputs null", (v) => (v["outputs"] = null), "call args: field 'outputs' must be an object of strings (port name → path), got null"],
+    [
+      "outputs null",
+      (v) => (v["outputs"] = null),
+      "call args: field 'outputs' must be an object of strings (port name → path), got null",
+    ],
     ["output_dir missing", (v) => delete v["output_dir"], "call args: field 'output_dir' is missing"],
-    ["done_path an object", (v) => (v["done_path"] = {}), "call args: field 'done_path' must be a non-empty string (a path), got an object"],
-    ["error_path empty", (v) => (v["error_path"] = ""), "call args: field 'error_path' must be a non-empty string (a path)"],
-    ["logs_path a bool", (v) => (v["logs_path"] = false), "call args: field 'logs_path' must be a non-empty string (a path) or null, got boolean false"],
+    [
+      "done_path an object",
+      (v) => (v["done_path"] = {}),
+      "call args: field 'done_path' must be a non-empty string (a path), got an object",
+    ],
+    [
+      "error_path empty",
+      (v) => (v["error_path"] = ""),
+      "call args: field 'error_path' must be a non-empty string (a path)",
+    ],
+    [
+      "logs_path a bool",
+      (v) => (v["logs_path"] = false),
+      "call args: field 'logs_path' must be a non-empty string (a path) or null, got boolean false",
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(`names the field: ${name}`, () => {
@@ -96,7 +124,15 @@ describe("call args", () => {
   });
 
   it("has a schema that lists every field as required", () => {
-    expect(callArgsSchema.required).toEqual(["function_name", "inputs", "outputs", "output_dir", "done_path", "error_path", "logs_path"]);
+    expect(callArgsSchema.required).toEqual([
+      "function_name",
+      "inputs",
+      "outputs",
+      "output_dir",
+      "done_path",
+      "error_path",
+      "logs_path",
+    ]);
   });
 
   it("resolves paths against the root and keeps absolute ones", () => {

@@ -66,7 +66,13 @@ const vectors: Vector[] = [
   { name: "empty bytes", type: t.bytes, value: u8(""), bytes: "", py: 'b""' },
   { name: "bytes that look like JSON stay bytes", type: t.bytes, value: u8("123"), bytes: "123", py: 'b"123"' },
   { name: "empty string", type: t.string, value: "", bytes: '""', py: '""' },
-  { name: "astral character as a surrogate pair", type: t.string, value: "a😀", bytes: '"a\\ud83d\\ude00"', py: '"a\\U0001F600"' },
+  {
+    name: "astral character as a surrogate pair",
+    type: t.string,
+    value: "a😀",
+    bytes: '"a\\ud83d\\ude00"',
+    py: '"a\\U0001F600"',
+  },
   {
     name: "escapes and control characters",
     type: t.string,
@@ -79,7 +85,13 @@ const vectors: Vector[] = [
   { name: "int64 beyond 2^53", type: t.int64, value: 2n ** 53n + 1n, bytes: "9007199254740993", py: "2**53 + 1" },
   { name: "int64 min", type: t.int64, value: -(2n ** 63n), bytes: "-9223372036854775808", py: "-2**63" },
   { name: "uint64 max", type: t.uint64, value: 2n ** 64n - 1n, bytes: "18446744073709551615", py: "2**64 - 1" },
-  { name: "integer beyond 2^64", type: t.integer, value: 2n ** 70n + 1n, bytes: "1180591620717411303425", py: "2**70 + 1" },
+  {
+    name: "integer beyond 2^64",
+    type: t.integer,
+    value: 2n ** 70n + 1n,
+    bytes: "1180591620717411303425",
+    py: "2**70 + 1",
+  },
   { name: "safe int as number", type: t.int64AsNumber, value: 2 ** 53 - 1, bytes: "9007199254740991", py: "2**53 - 1" },
   { name: "negative zero", type: t.float64, value: -0, bytes: "-0.0", py: "-0.0" },
   { name: "zero", type: t.float64, value: 0, bytes: "0.0", py: "0.0" },
@@ -91,8 +103,20 @@ const vectors: Vector[] = [
   { name: "float 1e-5 is exponent", type: t.float64, value: 1e-5, bytes: "1e-05", py: "1e-5" },
   { name: "float 0.1", type: t.float64, value: 0.1, bytes: "0.1", py: "0.1" },
   { name: "float 1/3", type: t.float64, value: 1 / 3, bytes: "0.3333333333333333", py: "1/3" },
-  { name: "float 1.2345678901234568e+20", type: t.float64, value: 1.2345678901234568e20, bytes: "1.2345678901234568e+20", py: "1.2345678901234568e20" },
-  { name: "float max", type: t.float64, value: Number.MAX_VALUE, bytes: "1.7976931348623157e+308", py: "1.7976931348623157e308" },
+  {
+    name: "float 1.2345678901234568e+20",
+    type: t.float64,
+    value: 1.2345678901234568e20,
+    bytes: "1.2345678901234568e+20",
+    py: "1.2345678901234568e20",
+  },
+  {
+    name: "float max",
+    type: t.float64,
+    value: Number.MAX_VALUE,
+    bytes: "1.7976931348623157e+308",
+    py: "1.7976931348623157e308",
+  },
   { name: "float min subnormal", type: t.float64, value: 5e-324, bytes: "5e-324", py: "5e-324" },
   { name: "float -123.456", type: t.float64, value: -123.456, bytes: "-123.456", py: "-123.456" },
   { name: "empty list", type: t.list(t.int32), value: [], bytes: "[]", py: "[]" },
@@ -104,7 +128,13 @@ const vectors: Vector[] = [
       '[[{"__tkr_bytes__": true, "bytes": "YQ=="}, {"__tkr_bytes__": true, "bytes": ""}], [], [{"__tkr_bytes__": true, "bytes": "AP/+"}]]',
     py: '[[b"a", b""], [], [b"\\x00\\xff\\xfe"]]',
   },
-  { name: "optional field omitted", type: point, value: { x: 1, y: 2 }, bytes: '{"x": 1.0, "y": 2.0}', py: '{"x": 1.0, "y": 2.0}' },
+  {
+    name: "optional field omitted",
+    type: point,
+    value: { x: 1, y: 2 },
+    bytes: '{"x": 1.0, "y": 2.0}',
+    py: '{"x": 1.0, "y": 2.0}',
+  },
   {
     name: "bytes inside a struct",
     type: keyFile,
@@ -120,15 +150,51 @@ const vectors: Vector[] = [
     py: '{"b": 1, "a": 2**60}',
   },
   { name: "empty record", type: t.record(t.string), value: {}, bytes: "{}", py: "{}" },
-  { name: "record with a non-ASCII key", type: t.record(t.boolean), value: { "clé": true }, bytes: '{"cl\\u00e9": true}', py: '{"clé": True}' },
-  { name: "list of structs", type: t.list(point), value: [{ x: 0.5, y: 1e100 }], bytes: '[{"x": 0.5, "y": 1e+100}]', py: '[{"x": 0.5, "y": 1e100}]' },
+  {
+    name: "record with a non-ASCII key",
+    type: t.record(t.boolean),
+    value: { clé: true },
+    bytes: '{"cl\\u00e9": true}',
+    py: '{"clé": True}',
+  },
+  {
+    name: "list of structs",
+    type: t.list(point),
+    value: [{ x: 0.5, y: 1e100 }],
+    bytes: '[{"x": 0.5, "y": 1e+100}]',
+    py: '[{"x": 0.5, "y": 1e100}]',
+  },
   { name: "enum member", type: color, value: "g", bytes: '"g"', py: '"g"' },
   { name: "numeric literal", type: t.literal([1, 2]), value: 2, bytes: "2", py: "2" },
-  { name: "union: first variant that accepts (int)", type: t.union([t.int32, t.string]), value: 5, bytes: "5", py: "5" },
+  {
+    name: "union: first variant that accepts (int)",
+    type: t.union([t.int32, t.string]),
+    value: 5,
+    bytes: "5",
+    py: "5",
+  },
   { name: "union: second variant (string)", type: t.union([t.int32, t.string]), value: "5", bytes: '"5"', py: '"5"' },
-  { name: "nullable struct holding null", type: t.union([point, t.null], "Shape"), value: null, bytes: "null", py: "None" },
-  { name: "union with bytes: bytes raw at top level", type: t.union([t.string, t.bytes]), value: u8("raw"), bytes: "raw", py: 'b"raw"' },
-  { name: "union with bytes: string as JSON", type: t.union([t.string, t.bytes]), value: "raw", bytes: '"raw"', py: '"raw"' },
+  {
+    name: "nullable struct holding null",
+    type: t.union([point, t.null], "Shape"),
+    value: null,
+    bytes: "null",
+    py: "None",
+  },
+  {
+    name: "union with bytes: bytes raw at top level",
+    type: t.union([t.string, t.bytes]),
+    value: u8("raw"),
+    bytes: "raw",
+    py: 'b"raw"',
+  },
+  {
+    name: "union with bytes: string as JSON",
+    type: t.union([t.string, t.bytes]),
+    value: "raw",
+    bytes: '"raw"',
+    py: '"raw"',
+  },
   {
     name: "list of a union with bytes",
     type: t.list(t.union([t.int32, t.bytes])),
@@ -177,7 +243,9 @@ for line in sys.stdin:
   });
 
   it("reads what Python writes for floats in every exponent range", () => {
-    const samples = [1e-10, 1.5e-5, 0.000123, 0.5, 7, 123456.789, 9.999999999999999e15, 1e16, 2.5e16, 1e300, 3.14159, 1e21, 1e22];
+    const samples = [
+      1e-10, 1.5e-5, 0.000123, 0.5, 7, 123456.789, 9.999999999999999e15, 1e16, 2.5e16, 1e300, 3.14159, 1e21, 1e22,
+    ];
     const out = execFileSync("python3", ["-c", "import json,sys; [print(json.dumps(float(l))) for l in sys.stdin]"], {
       input: samples.map(String).join("\n") + "\n",
     });
@@ -262,7 +330,12 @@ describe("codec errors name what is wrong", () => {
     ["invalid UTF-8", t.string, "\u00ff", "not a JSON value"],
     ["trailing data", t.int32, "1 2", "extra data"],
     ["an element of the wrong type", t.list(t.int32), '[1, "2"]', 'at [1]: expected int32, got string "2"'],
-    ["a nested field of the wrong type", t.list(point), '[{"x": 1, "y": "a"}]', 'at [0].y: expected float64, got string "a"'],
+    [
+      "a nested field of the wrong type",
+      t.list(point),
+      '[{"x": 1, "y": "a"}]',
+      'at [0].y: expected float64, got string "a"',
+    ],
     ["a missing struct field", point, '{"x": 1}', "Point: required field 'y' is missing"],
     ["an unknown struct field", point, '{"x": 1, "y": 2, "z": 3}', "Point has no field 'z'"],
     ["a value outside an enum", color, '"blue"', 'expected Color, got string "blue"'],
@@ -312,7 +385,9 @@ describe("untyped values", () => {
   });
 
   it("decodes __tkr_bytes__ and __tkr_complex__ objects", () => {
-    const v = decodeUntyped(u8('{"k": [{"__tkr_bytes__": true, "bytes": "YWI="}], "c": {"__tkr_complex__": [1.0, 2.0]}}'));
+    const v = decodeUntyped(
+      u8('{"k": [{"__tkr_bytes__": true, "bytes": "YWI="}], "c": {"__tkr_complex__": [1.0, 2.0]}}'),
+    );
     expect(v).toEqual({ k: [u8("ab")], c: new Complex(1, 2) });
   });
 

@@ -34,7 +34,11 @@ async function typecheck(file: string): Promise<{ code: number; out: string }> {
     }),
   );
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [tsc, "-p", config, "--noEmit", "--strict", "--pretty", "false"], { cwd: dir });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [tsc, "-p", config, "--noEmit", "--strict", "--pretty", "false"],
+      { cwd: dir },
+    );
     return { code: 0, out: stdout };
   } catch (e) {
     const err = e as { code: number; stdout: string };

@@ -111,12 +111,20 @@ describe("worker SDK", () => {
   it("runs async handlers and writes one file per port for a port-mapped result", async () => {
     const impl = defineWorker(geo, {
       scale: ({ p }) => p,
-      stats: async ({ xs }) => ({ count: BigInt(xs.length), mean: xs.reduce((a, b) => a + b, 0) / xs.length, label: "ok" }),
+      stats: async ({ xs }) => ({
+        count: BigInt(xs.length),
+        mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+        label: "ok",
+      }),
       nothing: () => null,
     });
     const s = setup("stats", { xs: "[1, 2, 3.5]" }, ["count", "mean", "label"]);
     expect(await impl.runTask("wf/-.N1/definition", s.storage)).toBe(true);
-    expect([s.file("outputs/count"), s.file("outputs/mean"), s.file("outputs/label")]).toEqual(["3", "2.1666666666666665", '"ok"']);
+    expect([s.file("outputs/count"), s.file("outputs/mean"), s.file("outputs/label")]).toEqual([
+      "3",
+      "2.1666666666666665",
+      '"ok"',
+    ]);
   });
 
   it("writes only the ports the call args list, but checks all of them", async () => {
@@ -127,7 +135,9 @@ describe("worker SDK", () => {
     });
     const s = setup("stats", { xs: "[]" }, ["mean"]);
     expect(await impl.runTask("wf/-.N1/definition", s.storage)).toBe(false);
-    expect(s.file("_error")).toBe("stats: output 'count': expected uint64, got -1, out of range 0..18446744073709551615\n");
+    expect(s.file("_error")).toBe(
+      "stats: output 'count': expected uint64, got -1, out of range 0..18446744073709551615\n",
+    );
     expect(s.file("outputs/mean")).toBeUndefined();
   });
 
@@ -196,7 +206,12 @@ describe("worker SDK", () => {
   ];
   for (const [name, make, override, message] of failures) {
     it(`fails on ${name}`, async () => {
-      const impl = defineWorker(geo, { scale: ({ p }) => p, stats: () => ({ count: 1n, mean: 1 }), nothing: () => null, ...override });
+      const impl = defineWorker(geo, {
+        scale: ({ p }) => p,
+        stats: () => ({ count: 1n, mean: 1 }),
+        nothing: () => null,
+        ...override,
+      });
       const s = make();
       const errors: string[] = [];
       expect(await impl.runTask("wf/-.N1/definition", s.storage, { onError: (m) => errors.push(m) })).toBe(false);
@@ -235,6 +250,8 @@ describe("worker SDK", () => {
   });
 
   it("refuses a handler object without a handler for every task (when tsc was bypassed)", () => {
-    expect(() => defineWorker(geo, { scale: ({ p }: ScaleInputs) => p } as unknown as GeoHandlers)).toThrow("geo: no handler for task 'stats' (got undefined)");
+    expect(() => defineWorker(geo, { scale: ({ p }: ScaleInputs) => p } as unknown as GeoHandlers)).toThrow(
+      "geo: no handler for task 'stats' (got undefined)",
+    );
   });
 });

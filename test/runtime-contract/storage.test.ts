@@ -122,10 +122,17 @@ for (const [kind, make] of [
 
     it("globs with * inside one segment, ** across segments, sorted", async () => {
       const h = make();
-      for (const p of ["wf/-.N1/outputs/a", "wf/-.N1/outputs/b", "wf/-.N2/outputs/a", "wf/-.N8.M0.N2/outputs/value", "wf/-.N1/_done"]) {
+      for (const p of [
+        "wf/-.N1/outputs/a",
+        "wf/-.N1/outputs/b",
+        "wf/-.N2/outputs/a",
+        "wf/-.N8.M0.N2/outputs/value",
+        "wf/-.N1/_done",
+      ]) {
         h.put(p, "x");
       }
-      const rel = async (pattern: string) => (await h.storage.glob(pattern)).map((p) => p.slice(h.storage.resolve("wf").length - 2));
+      const rel = async (pattern: string) =>
+        (await h.storage.glob(pattern)).map((p) => p.slice(h.storage.resolve("wf").length - 2));
       expect(await rel("wf/*/outputs/a")).toEqual(["wf/-.N1/outputs/a", "wf/-.N2/outputs/a"]);
       expect(await rel("wf/-.N1/outputs/*")).toEqual(["wf/-.N1/outputs/a", "wf/-.N1/outputs/b"]);
       expect(await rel("wf/-.N?/_done")).toEqual(["wf/-.N1/_done"]);

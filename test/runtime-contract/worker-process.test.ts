@@ -45,7 +45,8 @@ async function start(root: string, definitionPath: string, nodeDir: string, args
     code = err.code;
     stderr = err.stderr;
   }
-  const read = (name: string) => (existsSync(join(nodeDir, name)) ? readFileSync(join(nodeDir, name), "utf8") : undefined);
+  const read = (name: string) =>
+    existsSync(join(nodeDir, name)) ? readFileSync(join(nodeDir, name), "utf8") : undefined;
   const outputs = existsSync(join(nodeDir, "outputs")) ? readdirSync(join(nodeDir, "outputs")).sort() : [];
   return { code, stderr, nodeDir, root, outputs, read };
 }
@@ -56,7 +57,8 @@ const passphrase = "correct horse";
 const keysDir = freshRoot("keys");
 
 /** The value files a producer would have written, in the Tierkreis encoding (checked by hand). */
-const stringFile = (s: string) => u8(JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+const stringFile = (s: string) =>
+  u8(JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 
 function signInputs(message: string): LayoutOptions["inputs"] {
   return { private_key: privatePem, passphrase: u8(passphrase), message: stringFile(message) };
@@ -80,10 +82,27 @@ describe("TypeScript worker as a real process", () => {
     if (!existsSync(join(pkgRoot, "dist", "src", "runtime-contract", "sdk.js"))) {
       throw new Error("dist/ is not built: run `npm run build` first");
     }
-    execFileSync("openssl", ["genrsa", "-aes256", "-passout", `pass:${passphrase}`, "-out", join(keysDir, "private.pem"), "2048"], { stdio: "ignore" });
-    execFileSync("openssl", ["rsa", "-in", join(keysDir, "private.pem"), "-passin", `pass:${passphrase}`, "-pubout", "-out", join(keysDir, "public.pem")], {
-      stdio: "ignore",
-    });
+    execFileSync(
+      "openssl",
+      ["genrsa", "-aes256", "-passout", `pass:${passphrase}`, "-out", join(keysDir, "private.pem"), "2048"],
+      { stdio: "ignore" },
+    );
+    execFileSync(
+      "openssl",
+      [
+        "rsa",
+        "-in",
+        join(keysDir, "private.pem"),
+        "-passin",
+        `pass:${passphrase}`,
+        "-pubout",
+        "-out",
+        join(keysDir, "public.pem"),
+      ],
+      {
+        stdio: "ignore",
+      },
+    );
     privatePem = readFileSync(join(keysDir, "private.pem"));
     publicPem = readFileSync(join(keysDir, "public.pem"));
   });
@@ -101,7 +120,15 @@ describe("TypeScript worker as a real process", () => {
     // Check the signature with openssl, over the UTF-8 bytes of the message.
     writeFileSync(join(keysDir, "sig.bin"), Buffer.from(JSON.parse(file), "hex"));
     writeFileSync(join(keysDir, "msg.txt"), message);
-    const verified = execFileSync("openssl", ["dgst", "-sha256", "-verify", join(keysDir, "public.pem"), "-signature", join(keysDir, "sig.bin"), join(keysDir, "msg.txt")]);
+    const verified = execFileSync("openssl", [
+      "dgst",
+      "-sha256",
+      "-verify",
+      join(keysDir, "public.pem"),
+      "-signature",
+      join(keysDir, "sig.bin"),
+      join(keysDir, "msg.txt"),
+    ]);
     expect(verified.toString()).toContain("Verified OK");
     // A log line per start and end, in the workflow log.
     const logs = readFileSync(join(run.root, "3f6c2a1e-0000-4000-8000-000000000001", "logs"), "utf8");
@@ -109,8 +136,16 @@ describe("TypeScript worker as a real process", () => {
   });
 
   it("verifies: a `value` port holding true, then false for another message", async () => {
-    const sig = execFileSync("openssl", ["dgst", "-sha256", "-sign", join(keysDir, "private.pem"), "-passin", `pass:${passphrase}`], { input: "hi" });
-    const inputs = (message: string) => ({ public_key: publicPem, signature: stringFile(sig.toString("hex")), message: stringFile(message) });
+    const sig = execFileSync(
+      "openssl",
+      ["dgst", "-sha256", "-sign", join(keysDir, "private.pem"), "-passin", `pass:${passphrase}`],
+      { input: "hi" },
+    );
+    const inputs = (message: string) => ({
+      public_key: publicPem,
+      signature: stringFile(sig.toString("hex")),
+      message: stringFile(message),
+    });
     const ok = await runWorker({ functionName: "verify", inputs: inputs("hi"), outputs: ["value"], logs: false });
     expect(ok.code).toBe(0);
     expect(ok.read("outputs/value")).toBe("true");
@@ -143,7 +178,11 @@ sys.stdout.write(json.dumps([k.encode() for k in ${JSON.stringify(keys)}], cls=E
   it("writes outputs that decode as upstream decodes them (python3 json.loads with the Tierkreis hook)", async () => {
     const sign = await runWorker({ functionName: "sign", inputs: signInputs("upstream"), outputs: ["hex_signature"] });
     expect(pythonLoads(join(sign.nodeDir, "outputs", "hex_signature"))).toMatch(/^'[0-9a-f]{512}'$/);
-    const fp = await runWorker({ functionName: "fingerprint", inputs: { keys: u8("[]"), algorithm: stringFile("md5") }, outputs: ["value"] });
+    const fp = await runWorker({
+      functionName: "fingerprint",
+      inputs: { keys: u8("[]"), algorithm: stringFile("md5") },
+      outputs: ["value"],
+    });
     expect(fp.code).toBe(0);
     expect(pythonLoads(join(fp.nodeDir, "outputs", "value"))).toBe("''");
   });
@@ -170,7 +209,10 @@ sys.stdout.write(json.dumps([k.encode() for k in ${JSON.stringify(keys)}], cls=E
         inputs: { ...signInputs("x"), message: { path: "3f6c2a1e-0000-4000-8000-000000000001/-.N7/outputs/value" } },
         outputs: ["hex_signature"],
       });
-      expectFailure(run, "sign: input 'message': no value: file not found (3f6c2a1e-0000-4000-8000-000000000001/-.N7/outputs/value)");
+      expectFailure(
+        run,
+        "sign: input 'message': no value: file not found (3f6c2a1e-0000-4000-8000-000000000001/-.N7/outputs/value)",
+      );
     });
 
     it("a required input the call args do not give", async () => {
@@ -180,29 +222,55 @@ sys.stdout.write(json.dumps([k.encode() for k in ${JSON.stringify(keys)}], cls=E
     });
 
     it("an input of the wrong type", async () => {
-      const run = await runWorker({ functionName: "sign", inputs: { ...signInputs("x"), message: u8("42") }, outputs: ["hex_signature"] });
-      expectFailure(run, "sign: input 'message': expected string, got number 42 (3f6c2a1e-0000-4000-8000-000000000001/-.N2/outputs/value)");
+      const run = await runWorker({
+        functionName: "sign",
+        inputs: { ...signInputs("x"), message: u8("42") },
+        outputs: ["hex_signature"],
+      });
+      expectFailure(
+        run,
+        "sign: input 'message': expected string, got number 42 (3f6c2a1e-0000-4000-8000-000000000001/-.N2/outputs/value)",
+      );
     });
 
     it("a handler that throws", async () => {
-      const run = await runWorker({ functionName: "sign", inputs: signInputs("please throw"), outputs: ["hex_signature"] });
+      const run = await runWorker({
+        functionName: "sign",
+        inputs: signInputs("please throw"),
+        outputs: ["hex_signature"],
+      });
       expectFailure(run, "sign: the handler threw: refusing to sign this message");
     });
 
     it("a handler that returns the wrong shape", async () => {
-      const run = await runWorker({ functionName: "sign", inputs: signInputs("please return a number"), outputs: ["hex_signature"] });
-      expectFailure(run, "sign: the handler must return an object with the output ports 'hex_signature', got number 42");
+      const run = await runWorker({
+        functionName: "sign",
+        inputs: signInputs("please return a number"),
+        outputs: ["hex_signature"],
+      });
+      expectFailure(
+        run,
+        "sign: the handler must return an object with the output ports 'hex_signature', got number 42",
+      );
     });
 
     it("a wrong passphrase (the library's error, through the handler)", async () => {
-      const run = await runWorker({ functionName: "sign", inputs: { ...signInputs("x"), passphrase: u8("wrong") }, outputs: ["hex_signature"] });
+      const run = await runWorker({
+        functionName: "sign",
+        inputs: { ...signInputs("x"), passphrase: u8("wrong") },
+        outputs: ["hex_signature"],
+      });
       expect(run.code).toBe(1);
       expect(run.read("_error")).toMatch(/^sign: the handler threw: .+\n$/);
       expect(run.outputs).toEqual([]);
     });
 
     it("an output the task does not declare", async () => {
-      const run = await runWorker({ functionName: "sign", inputs: signInputs("x"), outputs: ["hex_signature", "bogus"] });
+      const run = await runWorker({
+        functionName: "sign",
+        inputs: signInputs("x"),
+        outputs: ["hex_signature", "bogus"],
+      });
       expectFailure(run, "sign: call args ask for output 'bogus', which the task does not declare");
     });
 

@@ -75,8 +75,22 @@ describe("--slurm flags", () => {
   it("names an unknown resource, and --slurm without a worker on Slurm", () => {
     const box = sandbox("cli-flags");
     const mod = graphModule(box.root);
-    const unknown = tw("run", mod, "-e", "default=slurm", "--slurm", "colour=red", "-i", '{"text": "x"}', "--root", box.root);
-    expect([unknown.status, unknown.stderr]).toEqual([1, "error: --slurm colour=red: expected cpus|memory|time|partition|account|sbatch=<value>\n"]);
+    const unknown = tw(
+      "run",
+      mod,
+      "-e",
+      "default=slurm",
+      "--slurm",
+      "colour=red",
+      "-i",
+      '{"text": "x"}',
+      "--root",
+      box.root,
+    );
+    expect([unknown.status, unknown.stderr]).toEqual([
+      1,
+      "error: --slurm colour=red: expected cpus|memory|time|partition|account|sbatch=<value>\n",
+    ]);
     const alone = tw("run", mod, "--slurm", "time=5", "-i", '{"text": "x"}', "--root", box.root);
     expect(alone.status).toBe(1);
     expect(alone.stderr).toContain("--slurm sets the resources of workers run on Slurm: add -e <worker>=slurm");

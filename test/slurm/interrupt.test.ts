@@ -12,7 +12,6 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const cluster = startCluster();
 
 describe.skipIf(!cluster.up)("interrupting a program with jobs on Slurm", () => {
-
   it("cancels its pending and running jobs on SIGINT, and the process still dies of SIGINT", async () => {
     const box = sandbox("sigint");
     const child = spawn(

@@ -22,7 +22,10 @@ describe.skipIf(!cluster.up)("persistent worker on Slurm", () => {
       job_id: Task<{ x: number }, string, "value">;
     };
     const one = graph({ inputs: { x: t.int32 }, output: { sum: t.int32, job: t.string } });
-    one.output({ sum: one.task(stubs.add({ a: one.inputs.x, b: one.const(1000) })), job: one.task(stubs.job_id({ x: one.inputs.x })) });
+    one.output({
+      sum: one.task(stubs.add({ a: one.inputs.x, b: one.const(1000) })),
+      job: one.task(stubs.job_id({ x: one.inputs.x })),
+    });
     const g = graph({ inputs: { xs: t.list(t.int32) }, output: { sums: t.list(t.int32), jobs: t.list(t.string) } });
     const m = g.map(one, { x: g.each(g.inputs.xs) });
     g.output({ sums: m.sum, jobs: m.job });
@@ -38,7 +41,10 @@ describe.skipIf(!cluster.up)("persistent worker on Slurm", () => {
     const { sums, jobs } = result.value as { sums: number[]; jobs: string[] };
     expect(sums).toEqual(xs.map((x) => x + 1000));
     // Every task ran inside a Slurm job; two instances are at most two jobs.
-    expect(jobs.every((j) => /^\d+$/.test(j)), jobs.join(",")).toBe(true);
+    expect(
+      jobs.every((j) => /^\d+$/.test(j)),
+      jobs.join(","),
+    ).toBe(true);
     expect(new Set(jobs).size).toBeLessThanOrEqual(2);
     const left = execFileSync("squeue", ["-h", "-n", name, "-o", "%i %T"], { encoding: "utf8" }).trim();
     expect(left === "" || !/RUNNING|PENDING/.test(left), left).toBe(true);

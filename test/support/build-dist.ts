@@ -9,7 +9,10 @@ import { join } from "node:path";
 export default function buildDist(): void {
   const repo = join(import.meta.dirname, "../..");
   try {
-    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
+    execFileSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: repo,
+      stdio: "pipe",
+    });
   } catch {
     // tsc emits even when a file has a type error; the repository type-check test reports it.
   }

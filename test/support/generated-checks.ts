@@ -27,8 +27,17 @@ export async function stubsThatDoNotLoad(files: readonly string[]): Promise<File
   if (files.length === 0) return [];
   const result = await run(process.execPath, [join(repoRoot, "test/support/import-all.mjs"), ...files], repoRoot);
   if (result.code !== 0) {
-    const last = result.stderr.match(/^importing (.*)$/gm)?.at(-1)?.slice("importing ".length) ?? "(all)";
-    return [{ file: last, problem: `node exited with status ${result.code} while importing it: ${result.stderr.split("\n").slice(-8).join("\n")}` }];
+    const last =
+      result.stderr
+        .match(/^importing (.*)$/gm)
+        ?.at(-1)
+        ?.slice("importing ".length) ?? "(all)";
+    return [
+      {
+        file: last,
+        problem: `node exited with status ${result.code} while importing it: ${result.stderr.split("\n").slice(-8).join("\n")}`,
+      },
+    ];
   }
   return result.stdout
     .split("\n")
@@ -70,6 +79,8 @@ export async function strictTypeErrors(dir: string): Promise<FileProblem[]> {
 export function launchersThatDoNotParse(files: readonly string[]): FileProblem[] {
   return files.flatMap((file) => {
     const r = spawnSync("bash", ["-n", file], { encoding: "utf8", env: childEnv });
-    return r.status === 0 ? [] : [{ file: relative(repoRoot, file), problem: r.stderr || `bash -n exited ${r.status}` }];
+    return r.status === 0
+      ? []
+      : [{ file: relative(repoRoot, file), problem: r.stderr || `bash -n exited ${r.status}` }];
   });
 }

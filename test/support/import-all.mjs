@@ -9,6 +9,14 @@ for (const file of process.argv.slice(2)) {
   try {
     await import(pathToFileURL(file).href);
   } catch (error) {
-    console.log(JSON.stringify({ file, error: String(error?.stack ?? error).split("\n").slice(0, 4).join("\n") }));
+    console.log(
+      JSON.stringify({
+        file,
+        error: String(error?.stack ?? error)
+          .split("\n")
+          .slice(0, 4)
+          .join("\n"),
+      }),
+    );
   }
 }

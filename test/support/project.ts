@@ -48,6 +48,9 @@ export function projectFromFixture(name: string, tspconfig?: string): string {
   return dir;
 }
 
-export function tspCompile(dir: string, args: readonly string[] = ["--emit", "typespec-workers"]): Promise<CommandResult> {
+export function tspCompile(
+  dir: string,
+  args: readonly string[] = ["--emit", "typespec-workers"],
+): Promise<CommandResult> {
   return run(join(bin, "tsp"), ["compile", ".", ...args], dir);
 }

@@ -28,9 +28,10 @@ export async function expectDiagnosticsAt(source: string, code: string): Promise
   for (const part of parts.slice(0, -1)) positions.push((offset += part.length));
   const diagnostics = await Tester.diagnose(clean);
   const matching = diagnostics.filter((d) => d.code === code);
-  expect(matching.map((d) => d.message), `diagnostics: ${diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n")}`).toHaveLength(
-    positions.length,
-  );
+  expect(
+    matching.map((d) => d.message),
+    `diagnostics: ${diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n")}`,
+  ).toHaveLength(positions.length);
   // The tester wraps the source (imports, `using`): positions count from where our text starts.
   const at = matching.map((d) => {
     const location = getSourceLocation(d.target);

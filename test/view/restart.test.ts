@@ -69,12 +69,18 @@ describe("run model states", () => {
     };
     // No lock: a controller may be at work (upstream writes none).
     expect(read()).toEqual({ task: "running", map: "done", run: "unfinished" });
-    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x", nonce: "test" }));
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x", nonce: "test" }),
+    );
     expect(read()).toMatchObject({ task: "running", run: "running" });
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",
     }).stdout;
-    writeFileSync(join(runDir, "_lock"), JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "x", nonce: "test" }));
+    writeFileSync(
+      join(runDir, "_lock"),
+      JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "x", nonce: "test" }),
+    );
     expect(read()).toMatchObject({ task: "stopped", run: "interrupted" });
     rmSync(join(runDir, "_lock"));
     writeFileSync(join(runDir, "-", "_error"), "a task failed");

@@ -27,7 +27,20 @@ g.output(g.task(add({ a: g.inputs.a })));
 export default g;
 `,
     );
-    const r = tw("run", graph, "-i", '{"a": 1}', "-w", workers, "--root", join(dir, "runs"), "--id", "r", "--no-progress", "--report");
+    const r = tw(
+      "run",
+      graph,
+      "-i",
+      '{"a": 1}',
+      "-w",
+      workers,
+      "--root",
+      join(dir, "runs"),
+      "--id",
+      "r",
+      "--no-progress",
+      "--report",
+    );
     expect(r.status).toBe(1);
     const runDir = join(dir, "runs", "r");
     expect(r.stderr).toContain(`report: ${join(runDir, "report.html")}`);

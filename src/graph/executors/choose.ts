@@ -7,7 +7,13 @@
 import { join } from "node:path";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { findWorkerFile, launcherCandidates, nodeWorkerCandidates, registryDirs, WorkerNotFoundError } from "./find-worker.js";
+import {
+  findWorkerFile,
+  launcherCandidates,
+  nodeWorkerCandidates,
+  registryDirs,
+  WorkerNotFoundError,
+} from "./find-worker.js";
 import { inProcessExecutor } from "./in-process.js";
 import { nodeExecutor } from "./node.js";
 import { pythonExecutor } from "./python.js";

@@ -57,7 +57,10 @@ export function findWorkerFile(
 }
 
 /** Upstream's launcher lookup: `<dir>/<worker>` if it is a file, else `<dir>/<worker>/main.sh`. */
-export const launcherCandidates = (worker: string) => (dir: string) => [join(dir, worker), join(dir, worker, "main.sh")];
+export const launcherCandidates = (worker: string) => (dir: string) => [
+  join(dir, worker),
+  join(dir, worker, "main.sh"),
+];
 
 /**
  * A TypeScript (SDK) worker: built to JavaScript, or its `.ts` source, which Node (>= 22.18, 24)

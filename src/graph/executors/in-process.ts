@@ -74,7 +74,9 @@ export function isInProcessExecutor(ex: unknown): boolean {
 
 /** One worker implementation, or several keyed by worker name. */
 export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Executor {
-  const list: readonly AnyWorker[] = Array.isArray(workers) ? (workers as readonly AnyWorker[]) : [workers as AnyWorker];
+  const list: readonly AnyWorker[] = Array.isArray(workers)
+    ? (workers as readonly AnyWorker[])
+    : [workers as AnyWorker];
   const byName = new Map(list.map((w) => [w.def.name, w]));
   const roots = new Map<string, FileStorage>();
   const cache = new ValueCache();
@@ -82,7 +84,10 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
     async run(launch: TaskLaunch): Promise<TaskResult> {
       const impl = byName.get(launch.worker);
       if (!impl) {
-        return { ok: false, reason: `no in-process implementation of worker '${launch.worker}' (have: ${[...byName.keys()].join(", ")})` };
+        return {
+          ok: false,
+          reason: `no in-process implementation of worker '${launch.worker}' (have: ${[...byName.keys()].join(", ")})`,
+        };
       }
       let files = roots.get(launch.root);
       if (!files) roots.set(launch.root, (files = new FileStorage(launch.root)));
@@ -99,15 +104,24 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
       if (launch.timeoutMs !== undefined) {
         limits.push(
           new Promise((resolve) => {
-            timer = setTimeout(() => resolve({ ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}` }), launch.timeoutMs);
+            timer = setTimeout(
+              () => resolve({ ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}` }),
+              launch.timeoutMs,
+            );
           }),
         );
       }
       const result = await Promise.race([
         work.then(async (ok): Promise<TaskResult> => {
           if (ok) return { ok: true };
-          const message = await readFile(join(launch.nodeDir, "_error"), "utf8").catch(() => messages.join("; ") || "the task failed");
-          return { ok: false, reason: message.trim(), stderrTail: (await tail(errors)) ?? (messages.slice(1).join("\n") || undefined) };
+          const message = await readFile(join(launch.nodeDir, "_error"), "utf8").catch(
+            () => messages.join("; ") || "the task failed",
+          );
+          return {
+            ok: false,
+            reason: message.trim(),
+            stderrTail: (await tail(errors)) ?? (messages.slice(1).join("\n") || undefined),
+          };
         }),
         ...limits,
       ]);

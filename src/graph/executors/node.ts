@@ -27,7 +27,12 @@ export function nodeExecutor(options: NodeExecutorOptions): Executor {
       let file = found.get(launch.worker);
       try {
         if (file === undefined) {
-          file = findWorkerFile(launch.worker, dirs, nodeWorkerCandidates(launch.worker), "TypeScript worker (.js or .ts)");
+          file = findWorkerFile(
+            launch.worker,
+            dirs,
+            nodeWorkerCandidates(launch.worker),
+            "TypeScript worker (.js or .ts)",
+          );
           found.set(launch.worker, file);
         }
       } catch (e) {

@@ -106,7 +106,9 @@ export class Instance {
         } else if ((m?.type === "done" || m?.type === "failed") && this.pending && m.id === this.pending.id) {
           const p = this.pending;
           this.pending = undefined;
-          p.resolve(m.type === "done" ? { kind: "done" } : { kind: "failed", error: String(m.error ?? "the task failed") });
+          p.resolve(
+            m.type === "done" ? { kind: "done" } : { kind: "failed", error: String(m.error ?? "the task failed") },
+          );
         } else if (!m && this.pending) {
           // Stray output on the protocol channel: keep it with the task's stderr.
           this.copyToErrors(this.pending.errors, line + "\n");

@@ -36,7 +36,10 @@ export interface PersistentExecutorOptions {
 function programCandidates(worker: string, dir: string): { file: string; via: "node" | "python" }[] {
   return [
     // Node runs a .ts worker directly (type stripping), so its source is a program too.
-    ...["main.js", "main.mjs", "main.ts", "worker.js", "worker.mjs", "worker.ts"].map((f) => ({ file: join(dir, worker, f), via: "node" as const })),
+    ...["main.js", "main.mjs", "main.ts", "worker.js", "worker.mjs", "worker.ts"].map((f) => ({
+      file: join(dir, worker, f),
+      via: "node" as const,
+    })),
     { file: join(dir, `${worker}.js`), via: "node" as const },
     { file: join(dir, `${worker}.mjs`), via: "node" as const },
     { file: join(dir, worker, "main.py"), via: "python" as const },
@@ -80,7 +83,9 @@ class Pool {
   acquire(): Promise<Instance> {
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
-    const p = new Promise<Instance>((resolve, reject) => this.waiting.push((i) => (i instanceof Error ? reject(i) : resolve(i))));
+    const p = new Promise<Instance>((resolve, reject) =>
+      this.waiting.push((i) => (i instanceof Error ? reject(i) : resolve(i))),
+    );
     if (this.instances.size + this.starting < this.max) this.startOne();
     return p;
   }
@@ -206,7 +211,12 @@ export function persistentExecutor(options: PersistentExecutorOptions = {}): Per
       pool.release(instance);
 
       const stderrTail = () => readFile(errors, "utf8").then(lastLines, () => instance.tail() || undefined);
-      if (timedOut) return { ok: false, reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`, stderrTail: await stderrTail() };
+      if (timedOut)
+        return {
+          ok: false,
+          reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`,
+          stderrTail: await stderrTail(),
+        };
       if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };
       if (reply.kind === "exited") {
         return {
@@ -219,10 +229,15 @@ export function persistentExecutor(options: PersistentExecutorOptions = {}): Per
         (t) => t.trim(),
         () => undefined,
       );
-      if (written !== undefined) return { ok: false, reason: written || "the task wrote _error", stderrTail: await stderrTail() };
+      if (written !== undefined)
+        return { ok: false, reason: written || "the task wrote _error", stderrTail: await stderrTail() };
       if (reply.kind === "failed") return { ok: false, reason: reply.error, stderrTail: await stderrTail() };
       if (!(await exists(join(launch.nodeDir, "_done")))) {
-        return { ok: false, reason: "the worker replied done without marking the task done", stderrTail: await stderrTail() };
+        return {
+          ok: false,
+          reason: "the worker replied done without marking the task done",
+          stderrTail: await stderrTail(),
+        };
       }
       return { ok: true };
     },

@@ -39,7 +39,6 @@ export interface ProcessTask {
   readonly exitZeroWithoutDone: "mark" | "fail";
 }
 
-
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -93,17 +92,26 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
   }
   const { written, done } = await markers(launch.nodeDir);
   // The launcher enforces the same limit: when it stops the task first, the reason reads the same.
-  const limitReached = timedOut ? timedOutReason(launch.timeoutMs!) : outcome.code !== 0 ? launcherTimeout(written, launch) : undefined;
+  const limitReached = timedOut
+    ? timedOutReason(launch.timeoutMs!)
+    : outcome.code !== 0
+      ? launcherTimeout(written, launch)
+      : undefined;
   if (limitReached) return { ok: false, reason: limitReached, stderrTail: await stderrTail() };
   if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };
   if (outcome.code !== 0) {
     const how = outcome.signal ? `killed by signal ${outcome.signal}` : `exited with status ${outcome.code}`;
     return { ok: false, reason: written ? `${how}: ${written}` : how, stderrTail: await stderrTail() };
   }
-  if (written !== undefined) return { ok: false, reason: written || "the task wrote _error", stderrTail: await stderrTail() };
+  if (written !== undefined)
+    return { ok: false, reason: written || "the task wrote _error", stderrTail: await stderrTail() };
   if (!done) {
     if (p.exitZeroWithoutDone === "fail") {
-      return { ok: false, reason: "exited with status 0 without marking the task done", stderrTail: await stderrTail() };
+      return {
+        ok: false,
+        reason: "exited with status 0 without marking the task done",
+        stderrTail: await stderrTail(),
+      };
     }
     await open(join(launch.nodeDir, "_done"), "w").then((h) => h.close());
   }
@@ -116,7 +124,10 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
  */
 async function markers(nodeDir: string): Promise<{ done: boolean; written: string | undefined }> {
   const names = await readdir(nodeDir).catch(() => [] as string[]);
-  return { done: names.includes("_done"), written: names.includes("_error") ? await readErrorMarker(nodeDir) : undefined };
+  return {
+    done: names.includes("_done"),
+    written: names.includes("_error") ? await readErrorMarker(nodeDir) : undefined,
+  };
 }
 
 async function readErrorMarker(nodeDir: string): Promise<string | undefined> {

@@ -48,11 +48,14 @@ export function shellExecutor(options: ShellExecutorOptions): Executor & { launc
       return runProcessTask(launch, {
         ...launcherCommand(file, launch.definitionPath),
         cwd: launch.root,
-        env: { ...options.env, ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs), ...timeLimitEnv(launch) },
+        env: {
+          ...options.env,
+          ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs),
+          ...timeLimitEnv(launch),
+        },
         logs,
         exitZeroWithoutDone: "mark",
       });
     },
   };
 }
-

@@ -30,7 +30,10 @@ export function contractEnvironment(launch: TaskLaunch): Record<string, string> 
       }
     }
   }
-  return { ...contractEnv(launch.root, args, definitionFile, join(launch.root, launch.workflowId, "logs")), ...timeLimitEnv(launch) };
+  return {
+    ...contractEnv(launch.root, args, definitionFile, join(launch.root, launch.workflowId, "logs")),
+    ...timeLimitEnv(launch),
+  };
 }
 
 function readDefinition(file: string): CallArgs {

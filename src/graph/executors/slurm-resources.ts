@@ -25,7 +25,17 @@ export function mergeResources(layers: ResourceLayers): SlurmResources {
   const sbatch: string[] = [];
   for (const layer of order) {
     if (!layer) continue;
-    for (const key of ["cpus", "memory", "time", "partition", "account", "nodes", "ntasks", "ntasksPerNode", "gpus"] as const) {
+    for (const key of [
+      "cpus",
+      "memory",
+      "time",
+      "partition",
+      "account",
+      "nodes",
+      "ntasks",
+      "ntasksPerNode",
+      "gpus",
+    ] as const) {
       if (layer[key] !== undefined) (merged as Record<string, unknown>)[key] = layer[key];
     }
     if (layer.sbatch) sbatch.push(...layer.sbatch);

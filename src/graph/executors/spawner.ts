@@ -87,7 +87,10 @@ export class Spawner {
   /** Whether this request can go through the helper. */
   static accepts(r: SpawnRequest): boolean {
     const fields = [r.file, ...r.args, r.cwd, r.stdin, r.stdout, r.stderr, ...Object.entries(r.env).flat()];
-    return fields.every((f) => !f.includes(SEP) && !f.includes("\n")) && Object.keys(r.env).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+    return (
+      fields.every((f) => !f.includes(SEP) && !f.includes("\n")) &&
+      Object.keys(r.env).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    );
   }
 
   /** `perl` when perl is on the PATH (the faster helper), else `bash`. */
@@ -104,7 +107,10 @@ export class Spawner {
   private start(): ChildProcess {
     if (this.helper) return this.helper;
     const env = this.env && { ...process.env, ...this.env };
-    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], { stdio: ["pipe", "pipe", "pipe"], env });
+    const h = spawn(this.kind, [helperFiles[this.kind], String(KILL_GRACE_MS)], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env,
+    });
     h.stdout!.setEncoding("utf8");
     h.stdout!.on("data", (chunk: string) => this.onData(chunk));
     // The helper's own stderr (task stderr goes to their files): its last words, should it die.
@@ -141,10 +147,18 @@ export class Spawner {
         this.pending.delete(Number(idText));
         if (sig !== undefined) {
           // Perl helper: exact code, or the signal number.
-          p.exit(value === "-" ? { code: null, signal: signalNames.get(Number(sig)) ?? "SIGKILL" } : { code: Number(value), signal: null });
+          p.exit(
+            value === "-"
+              ? { code: null, signal: signalNames.get(Number(sig)) ?? "SIGKILL" }
+              : { code: Number(value), signal: null },
+          );
         } else {
           const status = Number(value);
-          p.exit(status > 128 && signalNames.has(status - 128) ? { code: null, signal: signalNames.get(status - 128)! } : { code: status, signal: null });
+          p.exit(
+            status > 128 && signalNames.has(status - 128)
+              ? { code: null, signal: signalNames.get(status - 128)! }
+              : { code: status, signal: null },
+          );
         }
       }
     }
@@ -184,7 +198,18 @@ export class Spawner {
     pidP.catch(() => undefined);
     this.pending.set(id, { pid, exit, fail: (e) => fail(e) });
     const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
-    const fields = [String(id), r.cwd, r.stdin, r.stdout, r.stdoutMode === "truncate" ? "w" : "a", r.stderr, String(env.length), ...env, r.file, ...r.args];
+    const fields = [
+      String(id),
+      r.cwd,
+      r.stdin,
+      r.stdout,
+      r.stdoutMode === "truncate" ? "w" : "a",
+      r.stderr,
+      String(env.length),
+      ...env,
+      r.file,
+      ...r.args,
+    ];
     h.stdin!.write(fields.join(SEP) + "\n");
     return { pid: pidP, exit: exitP };
   }

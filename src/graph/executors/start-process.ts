@@ -55,7 +55,12 @@ async function spawnProcess(req: SpawnRequest): Promise<StartedProcess> {
       await fd(req.stdout, req.stdoutMode === "truncate" ? "w" : "a"),
       await fd(req.stderr, "a"),
     ];
-    const child = spawn(req.file, req.args, { env: { ...process.env, ...req.env }, cwd: req.cwd, stdio, detached: true });
+    const child = spawn(req.file, req.args, {
+      env: { ...process.env, ...req.env },
+      cwd: req.cwd,
+      stdio,
+      detached: true,
+    });
     const exit = new Promise<ProcessExit>((resolve) => {
       child.once("error", (error) => resolve({ code: null, signal: null, error }));
       child.once("exit", (code, signal) => {
@@ -67,7 +72,10 @@ async function spawnProcess(req: SpawnRequest): Promise<StartedProcess> {
     return { pid: Promise.resolve(child.pid), exit: exit.finally(() => Promise.all(handles.map((h) => h.close()))) };
   } catch (error) {
     await Promise.all(handles.map((h) => h.close()));
-    return { pid: Promise.resolve(undefined), exit: Promise.resolve({ code: null, signal: null, error: error as Error }) };
+    return {
+      pid: Promise.resolve(undefined),
+      exit: Promise.resolve({ code: null, signal: null, error: error as Error }),
+    };
   }
 }
 
