@@ -5,6 +5,7 @@
  * one is answered with the closest known name. Also what a run directory keeps of its options
  * (`_options.json`), so that `resume` runs the rest as the start did.
  */
+import type { RunOptions } from "./controller.js";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Executor, ResumableExecutor } from "./executor.js";
@@ -21,22 +22,23 @@ export class RunOptionsError extends RunError {
 }
 
 /** The options this module checks (the controller's `RunOptions` has these and more). */
-export interface CheckedOptions {
-  readonly root?: string;
-  readonly workflowId?: string;
-  readonly name?: string;
-  readonly workers?: string | readonly string[];
-  readonly executors?: Readonly<Record<string, ExecutorChoice>>;
-  readonly executor?: Executor;
-  readonly concurrency?: number;
-  readonly timeout?: number;
-  readonly timeouts?: Readonly<Record<string, number>>;
-  readonly resume?: boolean;
-  readonly maxLoopIterations?: number;
-  readonly onEvent?: unknown;
-  readonly progress?: boolean;
-  readonly signal?: AbortSignal;
-}
+export type CheckedOptions = Pick<
+  RunOptions,
+  | "root"
+  | "workflowId"
+  | "name"
+  | "workers"
+  | "executors"
+  | "executor"
+  | "concurrency"
+  | "timeout"
+  | "timeouts"
+  | "resume"
+  | "maxLoopIterations"
+  | "onEvent"
+  | "progress"
+  | "signal"
+>;
 
 export const EXECUTOR_KINDS = ["auto", "shell", "stdio", "node", "python"] as const;
 

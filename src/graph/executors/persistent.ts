@@ -11,7 +11,7 @@ import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { exists } from "../run-files.js";
 import { findWorkerFile, registryDirs, WorkerNotFoundError } from "./find-worker.js";
 import { Instance, type InstanceCommand } from "./persistent-instance.js";
-import { formatSeconds } from "./process-task.js";
+import { timedOutReason, watchTask } from "./time-limit.js";
 
 export interface PersistentExecutorOptions {
   /** Worker folders searched for `<worker>/main.js`, `main.ts` (and the other SDK file names) or `<worker>/main.py`. */
@@ -190,31 +190,19 @@ export function persistentExecutor(options: PersistentExecutorOptions = {}): Per
         return { ok: false, reason };
       }
       const errors = join(launch.nodeDir, "errors");
-      let timedOut = false;
-      let stopped = false;
-      const stop = () => pool.discard(instance);
-      const timer =
-        launch.timeoutMs !== undefined
-          ? setTimeout(() => {
-              timedOut = true;
-              stop();
-            }, launch.timeoutMs)
-          : undefined;
-      const onAbort = () => {
-        stopped = true;
-        stop();
-      };
-      launch.signal.addEventListener("abort", onAbort, { once: true });
+      // A stopped task's instance is killed (and replaced for later tasks): it may be hung.
+      const watch = watchTask(launch, () => pool.discard(instance));
       const reply = await instance.send(launch.definitionPath, launch.root, errors);
-      clearTimeout(timer);
-      launch.signal.removeEventListener("abort", onAbort);
+      watch.done();
       pool.release(instance);
+      const timedOut = watch.timedOut();
+      const stopped = watch.stopped();
 
       const stderrTail = () => readFile(errors, "utf8").then(lastLines, () => instance.tail() || undefined);
       if (timedOut)
         return {
           ok: false,
-          reason: `timed out after ${formatSeconds(launch.timeoutMs!)}`,
+          reason: timedOutReason(launch.timeoutMs!),
           stderrTail: await stderrTail(),
         };
       if (stopped) return { ok: false, reason: "stopped: the run was stopped", stderrTail: await stderrTail() };

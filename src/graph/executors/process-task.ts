@@ -16,7 +16,7 @@ import type { TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../run-files.js";
 import { KILL_GRACE_MS } from "./spawner.js";
 import { startProcess } from "./start-process.js";
-import { formatSeconds, launcherTimeout, timedOutReason } from "./time-limit.js";
+import { formatSeconds, launcherTimeout, timedOutReason, watchTask } from "./time-limit.js";
 
 export { formatSeconds };
 
@@ -62,29 +62,16 @@ export async function runProcessTask(launch: TaskLaunch, p: ProcessTask): Promis
     stderr: errorsPath,
   });
 
-  let timedOut = false;
-  let stopped = false;
   let killTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
+  const watch = watchTask(launch, () => {
     void proc.pid.then((pid) => killGroup(pid, "SIGTERM"));
     killTimer ??= setTimeout(() => void proc.pid.then((pid) => killGroup(pid, "SIGKILL")), KILL_GRACE_MS);
-  };
-  const timer =
-    launch.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, launch.timeoutMs)
-      : undefined;
-  const onAbort = () => {
-    stopped = true;
-    stop();
-  };
-  launch.signal.addEventListener("abort", onAbort, { once: true });
+  });
   const outcome = await proc.exit;
-  clearTimeout(timer);
+  watch.done();
   clearTimeout(killTimer);
-  launch.signal.removeEventListener("abort", onAbort);
+  const timedOut = watch.timedOut();
+  const stopped = watch.stopped();
 
   const stderrTail = () => tail(errorsPath);
   if (outcome.error) {

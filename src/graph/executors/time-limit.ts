@@ -34,3 +34,40 @@ export function launcherTimeout(errorText: string | undefined, launch: TaskLaunc
   if (!m) return undefined;
   return timedOutReason(launch.timeoutMs ?? Number(m[1]) * 1000);
 }
+
+/** Why a running task was stopped, if it was: by its time limit or by the run stopping. */
+export interface TaskWatch {
+  readonly timedOut: () => boolean;
+  readonly stopped: () => boolean;
+  /** The task ended: no more stopping. */
+  readonly done: () => void;
+}
+
+/**
+ * Calls `stop` once the task's time limit passes or the run is stopped (its signal aborts), and
+ * remembers which; every executor that runs a task in a process of its own uses this.
+ */
+export function watchTask(launch: TaskLaunch, stop: () => void): TaskWatch {
+  let timedOut = false;
+  let stopped = false;
+  const timer =
+    launch.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, launch.timeoutMs)
+      : undefined;
+  const onAbort = () => {
+    stopped = true;
+    stop();
+  };
+  launch.signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    timedOut: () => timedOut,
+    stopped: () => stopped,
+    done: () => {
+      clearTimeout(timer);
+      launch.signal.removeEventListener("abort", onAbort);
+    },
+  };
+}
