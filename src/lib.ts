@@ -12,6 +12,8 @@ export interface WorkersEmitterOptions {
   "runtime-module"?: string;
   /** `inline`: each main.sh holds the launcher runtime; `shared`: it sources `<out>/launcher-runtime.sh`. */
   "launcher-runtime"?: "inline" | "shared";
+  /** Libraries (npm package names) whose interfaces are workers too; by default only the project's own are. */
+  "library-workers"?: string[];
 }
 
 const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
@@ -56,6 +58,13 @@ const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
       description:
         "`inline` (default): each `main.sh` holds the launcher runtime, one self-contained file. `shared`: the runtime is written once to `launcher-runtime.sh` beside the worker folders and each `main.sh` sources it (layout `folders` only).",
     },
+    "library-workers": {
+      type: "array",
+      items: { type: "string" },
+      nullable: true,
+      description:
+        "npm packages (TypeSpec libraries) whose interfaces are workers too, e.g. a shared library of tool wrappers. By default only interfaces in the project's own files are workers.",
+    },
   },
   required: [],
 };
@@ -73,6 +82,13 @@ export const $lib = createTypeSpecLibrary({
       severity: "error",
       messages: {
         default: paramMessage`${"kind"} name '${"name"}' is ${"length"} characters long: names become file and folder names, so at most ${"max"} characters.`,
+      },
+    },
+    "no-workers": {
+      severity: "warning",
+      messages: {
+        default:
+          "The compile emits no worker: every interface in the project's own files is a worker, and interfaces in libraries are workers only when the library is named in the emitter option `library-workers`.",
       },
     },
     "name-clash": {

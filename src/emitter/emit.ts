@@ -1,5 +1,14 @@
-import { emitFile, joinPaths, type EmitContext } from "@typespec/compiler";
-import type { WorkersEmitterOptions } from "../lib.js";
+import {
+  emitFile,
+  getSourceLocation,
+  joinPaths,
+  NoTarget,
+  type Diagnostic,
+  type DiagnosticTarget,
+  type EmitContext,
+  type Program,
+} from "@typespec/compiler";
+import { reportDiagnostic, type WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
@@ -24,9 +33,13 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   // threads start here, and load ts-morph and prettier while this thread builds the structures.
   const printsStubs = (context.options.emit ?? ["stubs"]).includes("stubs");
   if (printsStubs) startStubsPrinter();
-  const { workers, diagnostics } = collectWorkers(program);
-  // Validation has reported these; with an error the output would be incomplete, so write none.
+  const libraries = context.options["library-workers"] ?? [];
+  const { workers, diagnostics } = collectWorkers(program, { libraries });
+  // Validation has reported the project's own; library workers are checked only when emitted.
+  if (libraries.length) program.reportDiagnostics(diagnostics.filter((d) => inLibrary(program, d)));
+  // With an error the output would be incomplete, so write none.
   if (diagnostics.some((d) => d.severity === "error") || program.hasError()) return;
+  if (workers.length === 0) reportDiagnostic(program, { code: "no-workers", target: NoTarget });
 
   const layout = context.options["output-layout"] ?? "folders";
   const artifacts = new Set<Artifact>(
@@ -88,4 +101,11 @@ async function makeExecutable(path: string): Promise<void> {
   await chmod(path, 0o755).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
   });
+}
+
+/** A diagnostic about a declaration in a library's files (not reported by validation, which sees the project's workers only). */
+function inLibrary(program: Program, d: Diagnostic): boolean {
+  if (d.target === NoTarget) return false;
+  const location = getSourceLocation(d.target as DiagnosticTarget);
+  return location !== undefined && program.getSourceFileLocationContext(location.file).type === "library";
 }

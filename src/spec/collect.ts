@@ -39,17 +39,26 @@ export interface CollectedWorkers {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const cache = new WeakMap<Program, CollectedWorkers>();
+const cache = new WeakMap<Program, Map<string, CollectedWorkers>>();
+
+export interface CollectOptions {
+  /** Libraries (package names) whose interfaces are workers too (emitter option `library-workers`). */
+  readonly libraries?: readonly string[];
+}
 
 /**
- * The workers of the program and the problems found building them. Cached: validation reports
- * the diagnostics, the emitter reuses the workers.
+ * The workers of the program and the problems found building them. Cached per program and
+ * libraries: validation reports the diagnostics, the emitter reuses the workers.
  */
-export function collectWorkers(program: Program): CollectedWorkers {
-  let result = cache.get(program);
+export function collectWorkers(program: Program, options: CollectOptions = {}): CollectedWorkers {
+  const libraries = [...new Set(options.libraries ?? [])].sort();
+  const key = libraries.join("\n");
+  let byKey = cache.get(program);
+  if (!byKey) cache.set(program, (byKey = new Map()));
+  let result = byKey.get(key);
   if (!result) {
-    result = new WorkerCollector(program).collect();
-    cache.set(program, result);
+    result = new WorkerCollector(program, new Set(libraries)).collect();
+    byKey.set(key, result);
   }
   return result;
 }
@@ -64,7 +73,10 @@ class WorkerCollector {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly describer: TypeDescriber;
 
-  constructor(private readonly program: Program) {
+  constructor(
+    private readonly program: Program,
+    private readonly libraries: ReadonlySet<string>,
+  ) {
     this.describer = new TypeDescriber(program, this.diagnostics);
   }
 
@@ -95,8 +107,9 @@ class WorkerCollector {
 
   private isUserWorker(iface: Interface): boolean {
     if (isTemplateDeclaration(iface) || !iface.node) return false;
-    const file = getSourceLocation(iface).file;
-    return this.program.getSourceFileLocationContext(file).type === "project";
+    const context = this.program.getSourceFileLocationContext(getSourceLocation(iface).file);
+    if (context.type === "project") return true;
+    return context.type === "library" && this.libraries.has(context.metadata.name);
   }
 
   private worker(iface: Interface): WorkerModel {
