@@ -86,6 +86,8 @@ class Session<D, C> {
   }
 
   spawn(command: string, args: readonly string[], options: SpawnServerOptions = {}): Promise<ServerProcess> {
+    // A start that goes on after it was given up must not leave a server nobody will stop.
+    if (this.abort.signal.aborted) return Promise.reject(new ServiceError(`${this.name}: the service was stopped`));
     const child = spawn(command, [...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },

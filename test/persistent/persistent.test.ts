@@ -192,6 +192,21 @@ describe("persistent executor, driven directly", () => {
     }
   });
 
+  it("stops a task whose run was stopped while its instance was still starting", async () => {
+    const root = join(project, "abort-while-starting");
+    const ex = persistentExecutor({ workers, instances: 1 });
+    try {
+      const ac = new AbortController();
+      const hung = ex.run(launchFor(root, "pw_worker", "hang", { x: "1" }, { signal: ac.signal }));
+      ac.abort(); // the instance has not said hello yet
+      // Bounded: before the fix the task was sent after the abort and hung for ever.
+      const bound = new Promise<"hung">((r) => setTimeout(() => r("hung"), 20_000).unref());
+      expect(await Promise.race([hung, bound])).toMatchObject({ ok: false, reason: expect.stringMatching(/stopped/) });
+    } finally {
+      await ex.close();
+    }
+  });
+
   it("keeps the handlers' stdout off the protocol channel and their stderr with the task", async () => {
     const root = join(project, "noisy");
     const ex = persistentExecutor({ workers, instances: 1 });
@@ -278,13 +293,15 @@ describe("a controller stopped by a signal", () => {
       let out = "";
       child.stdout.on("data", (c: Buffer) => (out += c.toString()));
       child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+      let code: number | null | undefined;
+      const exited = new Promise<void>((r) => child.on("exit", (c) => r(void (code = c))));
       // The graph's first task records the instance's child; then every instance hangs.
       await eventually(() => out.includes("hanging"), "the run reached its hanging tasks", 30_000);
       const below = descendants(child.pid!);
       // Two instances, their two background processes, and the service's server.
       expect(below.length).toBeGreaterThanOrEqual(5);
       expect(below.some((pid) => commandLine(pid).includes("kv_server.py"))).toBe(true);
-      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      expect(code, `the run ended before it was stopped:\n${out}`).toBeUndefined();
       child.kill(signal);
       await exited;
       for (const pid of below) await eventually(() => !isAlive(pid), `process ${pid} started by the run is gone`);

@@ -61,7 +61,10 @@ export function watchTask(launch: TaskLaunch, stop: () => void): TaskWatch {
     stopped = true;
     stop();
   };
-  launch.signal.addEventListener("abort", onAbort, { once: true });
+  // The run may have stopped while the task was being started: an abort listener added now would
+  // never fire, and the task would run on (or hang) unstopped.
+  if (launch.signal.aborted) queueMicrotask(onAbort);
+  else launch.signal.addEventListener("abort", onAbort, { once: true });
   return {
     timedOut: () => timedOut,
     stopped: () => stopped,
