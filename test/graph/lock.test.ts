@@ -12,7 +12,7 @@ import { acquireRunLock, LOCK_FILE, readRunLock } from "../../src/graph/run-lock
 import { t } from "../../src/runtime-contract/index.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { add } from "./fixtures/stubs.js";
-import { isAlive, shellWorker, tempDir } from "./support.js";
+import { isAlive, stepperWorker, tempDir } from "./support.js";
 
 const repo = resolvePath(dirname(fileURLToPath(import.meta.url)), "../..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,17 +33,7 @@ function deadPid(): number {
 describe("run directory lock", () => {
   it("refuses a second controller while the first runs, and takes over after it was killed", async () => {
     const workers = tempDir();
-    // Each task records its pid, so the test can stop what the killed controller left running.
-    shellWorker(
-      workers,
-      "stepper",
-      `x=$(cat "$input_x_file")
-mkdir -p "$TKR_DIR/pids"; echo $$ > "$TKR_DIR/pids/$x"
-echo "start $x" >> "$TKR_DIR/counter"
-sleep 0.3
-echo $(( x * 10 )) > "$output_value_file"
-touch "$done_path"`,
-    );
+    stepperWorker(workers);
     const root = tempDir();
     const child = spawn(process.execPath, [join(repo, "test/graph/fixtures/resume-child.mjs"), root, "wf", workers], {
       stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, readResults, resume, run, runStatus, type RunEvent } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
-import { intTask, isAlive, shellWorker, tempDir } from "./support.js";
+import { intTask, isAlive, shellWorker, stepperWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -24,16 +24,7 @@ async function until(what: string, test: () => boolean, limitMs = 20_000) {
 describe("resume after SIGKILL", () => {
   it("does not rerun finished tasks and reruns the rest", async () => {
     const workers = tempDir();
-    shellWorker(
-      workers,
-      "stepper",
-      `x=$(cat "$input_x_file")
-mkdir -p "$TKR_DIR/pids"; echo $$ > "$TKR_DIR/pids/$x"
-echo "start $x" >> "$TKR_DIR/counter"
-sleep 0.3
-echo $(( x * 10 )) > "$output_value_file"
-touch "$done_path"`,
-    );
+    stepperWorker(workers);
     const root = tempDir();
     // Its own process group, so that the kill takes the controller and its process helper at once.
     const child = spawn(process.execPath, [join(repo, "test/graph/fixtures/resume-child.mjs"), root, "wf", workers], {

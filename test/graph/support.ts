@@ -42,3 +42,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The `stepper` worker of the kill and lock tests: each task records its pid (so a test can stop
+ * what a killed controller left running) and its start (to count reruns), takes a moment, and
+ * writes ten times its input.
+ */
+export function stepperWorker(dir: string): string {
+  return shellWorker(
+    dir,
+    "stepper",
+    `x=$(cat "$input_x_file")
+mkdir -p "$TKR_DIR/pids"; echo $$ > "$TKR_DIR/pids/$x"
+echo "start $x" >> "$TKR_DIR/counter"
+sleep 0.3
+echo $(( x * 10 )) > "$output_value_file"
+touch "$done_path"`,
+  );
+}
