@@ -1,29 +1,14 @@
 // The CLI on real run directories: run a graph module, status, results, resume; progress output.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { attachProgress, ProgressState } from "../../src/graph/index.js";
 import { tw } from "../support/cli.js";
-import { shellWorker, tempDir } from "./support.js";
+import { adderModule, shellWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-function graphModule(dir: string): string {
-  const file = join(dir, "adder.mjs");
-  writeFileSync(
-    file,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
-const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
-g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
-export default g;
-`,
-  );
-  return file;
-}
 
 describe("typespec-workers CLI", () => {
   it("prints the package's version", () => {
@@ -37,7 +22,7 @@ describe("typespec-workers CLI", () => {
     const dir = tempDir();
     const workers = join(dir, "workers");
     shellWorker(workers, "calc", `echo $(( $(cat "$input_a_file") + $(cat "$input_b_file") )) > "$output_value_file"`);
-    const mod = graphModule(dir);
+    const mod = adderModule(dir);
     const r = tw("run", mod, "-w", workers, "-i", '{"a": 2, "b": 40}', "--root", join(dir, "runs"), "--id", "one");
     expect(r.stderr).toContain("done    calc.add -.N2");
     expect([r.status, r.stdout]).toEqual([0, "42\n"]);
@@ -64,7 +49,7 @@ describe("typespec-workers CLI", () => {
 
   it("rejects bad inputs with one message per input and exit status 1", () => {
     const dir = tempDir();
-    const r = tw("run", graphModule(dir), "-i", '{"a": "x"}', "--root", join(dir, "runs"));
+    const r = tw("run", adderModule(dir), "-i", '{"a": "x"}', "--root", join(dir, "runs"));
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       "error: graph inputs rejected, nothing ran:\n  input 'a': expected int32, got string \"x\"\n  input 'b' is missing\n",
@@ -77,7 +62,7 @@ describe("typespec-workers CLI", () => {
     shellWorker(workers, "calc", `echo "cannot add today" >&2; exit 5`);
     const r = tw(
       "run",
-      graphModule(dir),
+      adderModule(dir),
       "-w",
       workers,
       "-i",

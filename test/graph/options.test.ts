@@ -1,34 +1,16 @@
 // Run options are checked before anything is written, through the API and the CLI alike: a bad
 // value is named, a wrong worker or task name gets the closest known one, and no folder is made.
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunOptionsError } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { tw } from "../support/cli.js";
-import { intTask, shellWorker, tempDir } from "./support.js";
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import { adderModule, intTask, shellWorker, tempDir } from "./support.js";
 
 const add = intTask("calc", "add", ["a", "b"] as const);
 const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
 g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
-
-function adderModule(dir: string): string {
-  const file = join(dir, "adder.mjs");
-  writeFileSync(
-    file,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
-const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
-g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
-export default g;
-`,
-  );
-  return file;
-}
 
 function setup() {
   const dir = tempDir();

@@ -1,31 +1,13 @@
 // `resume` runs the rest of a run with the options it started with (kept in `_options.json`,
 // written before the first task), unless they are given again.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve as resolvePath } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunError, SlurmExecutor, type Executor } from "../../src/graph/index.js";
 import { resumeOptions, storedOptionsText, type CheckedOptions } from "../../src/graph/run-options.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { tw } from "../support/cli.js";
-import { intTask, shellWorker, tempDir } from "./support.js";
-
-const repo = resolvePath(dirname(fileURLToPath(import.meta.url)), "../..");
-
-function adderModule(dir: string): string {
-  const file = join(dir, "adder.mjs");
-  writeFileSync(
-    file,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
-const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
-g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
-export default g;
-`,
-  );
-  return file;
-}
+import { adderModule, intTask, shellWorker, tempDir } from "./support.js";
 
 const ADD = `echo $(( $(cat "$input_a_file") + $(cat "$input_b_file") )) > "$output_value_file"`;
 

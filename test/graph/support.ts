@@ -1,7 +1,8 @@
 // Helpers for graph tests: temp folders, hand-written shell workers, a one-task stub.
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { t, task, type Task } from "../../src/runtime-contract/index.js";
 import type { TypeDesc } from "../../src/runtime-contract/types.js";
 
@@ -59,4 +60,25 @@ sleep 0.3
 echo $(( x * 10 )) > "$output_value_file"
 touch "$done_path"`,
   );
+}
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * A graph module for `typespec-workers run`: the `calc` worker's `add` on the graph inputs `a` and
+ * `b`, importing the built package by path (the module lies outside the repository).
+ */
+export function adderModule(dir: string): string {
+  const file = join(dir, "adder.mjs");
+  writeFileSync(
+    file,
+    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
+const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
+g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
+export default g;
+`,
+  );
+  return file;
 }

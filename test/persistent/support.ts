@@ -70,14 +70,7 @@ export function outputOf(launch: TaskLaunch): string {
   return readFileSync(join(launch.nodeDir, "outputs/value"), "utf8");
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from "../graph/support.js";
 
 /** Every process below `pid` (its children, theirs, ...), read from /proc. */
 export function descendants(pid: number): number[] {
