@@ -41,8 +41,9 @@ export type PortmappingDecorator = (
 /**
  * Run the task by these command lines, in order, from the generated launcher. `{port}` stands for
  * a port: a bytes, model, list or record input becomes the path of its file, a scalar input its
- * plain text, an output the path the program must write. Each line is split into words at spaces
- * when the spec is compiled; a value is always exactly one argument and is never read by a shell.
+ * plain text, an output the path the program must write; `{var.<name>}` stands for a template
+ * variable of the worker (see `@vars`). Each line is split into words at spaces when the spec is
+ * compiled; a value is always exactly one argument and is never read by a shell.
  * Write `{{` and `}}` for literal braces.
  *
  * @param lines One or more command lines.
@@ -82,6 +83,37 @@ export type ScriptDecorator = (
 ) => DecoratorValidatorCallbacks | void;
 
 /**
+ * The template variables of this worker: each property of the model is a variable that the
+ * `@command` and `@stdio` lines of its tasks name as `{var.<name>}`. A variable is a string, an
+ * integer, a float or a boolean; the property's default is its value unless the run sets one, and a
+ * variable without a default must be set by the run. A run sets `<name>` with `vars` in the worker's
+ * entry of `workers.yaml`, which reaches the launcher as the environment variable `var_<name>`. Like
+ * a port's, a variable's value is always exactly one argument (or part of one) and is never read by
+ * a shell. Programs and scripts see each variable's value as `var_<name>` too.
+ *
+ * @param variables A model whose properties are the variables, with their types, defaults and docs.
+ * @example
+ * ```typespec
+ * model SimVars {
+ *   // OpenMP threads of each run (a doc comment here is the variable's doc).
+ *   threads: int32 = 4;
+ *   precision: string = "double";
+ * }
+ *
+ * @vars(SimVars)
+ * interface legacy_sim {
+ *   @command("sim --threads {var.threads} --precision {var.precision} -i {mesh} -o {value}")
+ *   run(mesh: bytes): bytes;
+ * }
+ * ```
+ */
+export type VarsDecorator = (
+  context: DecoratorContext,
+  target: Interface,
+  variables: Model,
+) => DecoratorValidatorCallbacks | void;
+
+/**
  * Resources for running this task, or every task of this worker, on a batch scheduler. Values in
  * the executor's configuration override these.
  */
@@ -106,6 +138,7 @@ export type WorkersDecorators = {
   command: CommandDecorator;
   stdio: StdioDecorator;
   script: ScriptDecorator;
+  vars: VarsDecorator;
   resources: ResourcesDecorator;
   timeout: TimeoutDecorator;
 };

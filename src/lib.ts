@@ -145,7 +145,9 @@ export const $lib = createTypeSpecLibrary({
       messages: {
         default: paramMessage`Invalid command template: ${"reason"}`,
         empty: "@command needs at least one command line.",
-        "unknown-port": paramMessage`Command template names '{${"name"}}', which is not a port of task '${"task"}'. Ports: ${"ports"}.`,
+        "unknown-port": paramMessage`Command template names '{${"name"}}', which is not a port of task '${"task"}'${"hint"}. Ports: ${"ports"}.`,
+        "var-as-port": paramMessage`Command template names '{${"name"}}', which is not a port of task '${"task"}' but a template variable of its worker: write '{var.${"name"}}'.`,
+        "unknown-var": paramMessage`Command template names '{var.${"name"}}', which is not a template variable of worker '${"worker"}'${"hint"}. Variables (@vars): ${"vars"}.`,
       },
     },
     "shell-operator": {
@@ -172,6 +174,13 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`Task '${"task"}' has more than one of @command, @stdio and @script: choose one way to run it.`,
       },
     },
+    "invalid-var": {
+      severity: "error",
+      messages: {
+        default: paramMessage`Template variable '${"name"}' has type '${"type"}': a variable is a string, an integer, a float or a boolean (its value is one word of a command line).`,
+        optional: paramMessage`Template variable '${"name"}' is optional: a variable always has a value. Give it a default, or drop the '?' to have every run set it.`,
+      },
+    },
     "invalid-resources": {
       severity: "error",
       messages: {
@@ -195,6 +204,7 @@ export const $lib = createTypeSpecLibrary({
     script: { description: "Script path of tasks (@script)" },
     resources: { description: "Scheduler resources (@resources)" },
     timeout: { description: "Time limits (@timeout)" },
+    vars: { description: "Template variables of workers (@vars)" },
   },
 } as const);
 

@@ -18,6 +18,7 @@ import { modelProperties } from "../spec/describe-type.js";
 import { isPortmapping } from "./portmapping.js";
 import { $command, $script, $stdio } from "./launch.js";
 import { inString } from "./string-location.js";
+import { didYouMean } from "../pool/closest.js";
 
 const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
   [$command as DecoratorFunction, "@command"],
@@ -25,7 +26,14 @@ const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
   [$script as DecoratorFunction, "@script"],
 ]);
 
-export function validateLaunch(program: Program, task: TaskModel): void {
+/** The worker around a task, as far as its command lines see it. */
+export interface TemplateScope {
+  readonly worker: string;
+  /** Names of the worker's template variables (`@vars`). */
+  readonly vars: readonly string[];
+}
+
+export function validateLaunch(program: Program, task: TaskModel, scope: TemplateScope): void {
   const op = task.op;
   // Only the first launch decorator counts: a further one was reported when it was applied.
   const applications = launchApplications(task).slice(0, 1);
@@ -36,7 +44,7 @@ export function validateLaunch(program: Program, task: TaskModel): void {
     if (name === "@command") {
       for (const arg of application.args) {
         if (typeof arg.jsValue === "string")
-          checkTemplate(program, task, ports, arg.jsValue, arg.node ?? application.node ?? op);
+          checkTemplate(program, task, ports, scope, arg.jsValue, arg.node ?? application.node ?? op);
       }
     } else if (name === "@stdio") {
       if (ports.inputs.length !== 1 || ports.outputs.length !== 1) {
@@ -48,7 +56,7 @@ export function validateLaunch(program: Program, task: TaskModel): void {
       }
       const line = application.args[0];
       if (line && typeof line.jsValue === "string")
-        checkTemplate(program, task, ports, line.jsValue, line.node ?? application.node ?? op);
+        checkTemplate(program, task, ports, scope, line.jsValue, line.node ?? application.node ?? op);
     }
   }
 }
@@ -90,6 +98,7 @@ function checkTemplate(
   program: Program,
   task: TaskModel,
   ports: PortNames,
+  scope: TemplateScope,
   template: string,
   node: DiagnosticTarget,
 ): void {
@@ -106,15 +115,41 @@ function checkTemplate(
   }
   for (const placeholder of parsed.placeholders) {
     const { name, offset, end } = placeholder;
+    const target = at(offset, end);
+    if (placeholder.kind === "var") {
+      if (!scope.vars.includes(name)) {
+        reportDiagnostic(program, {
+          code: "invalid-command",
+          messageId: "unknown-var",
+          format: {
+            name,
+            worker: scope.worker,
+            hint: didYouMean(name, scope.vars),
+            vars: scope.vars.length > 0 ? scope.vars.join(", ") : "none",
+          },
+          target,
+        });
+      }
+      continue;
+    }
     const isInput = ports.inputs.includes(name);
     const isOutput = ports.outputs.includes(name);
     if (!isInput && !isOutput) {
       const all = [...ports.inputs, ...ports.outputs];
+      if (scope.vars.includes(name)) {
+        reportDiagnostic(program, {
+          code: "invalid-command",
+          messageId: "var-as-port",
+          format: { name, task: task.name },
+          target,
+        });
+        continue;
+      }
       reportDiagnostic(program, {
         code: "invalid-command",
         messageId: "unknown-port",
-        format: { name, task: task.name, ports: all.length > 0 ? all.join(", ") : "none" },
-        target: at(offset, end),
+        format: { name, task: task.name, hint: didYouMean(name, all), ports: all.length > 0 ? all.join(", ") : "none" },
+        target,
       });
     } else if (isInput && isOutput) {
       reportDiagnostic(program, {
@@ -123,7 +158,7 @@ function checkTemplate(
         format: {
           reason: `'{${name}}' is ambiguous: task '${task.name}' has an input and an output named '${name}'; rename one of them.`,
         },
-        target: at(offset, end),
+        target,
       });
     }
   }

@@ -2,7 +2,7 @@
  * A warning for shell syntax in a command line (`sort {in} > {out}`, `a | b`, `a && b`): lines are
  * split into words when the spec is compiled and no shell ever reads them, so `>` reaches the
  * program as an argument. The warning shows the same line run by `bash -c`, with the ports passed
- * as the script's arguments (never spliced into its text).
+ * as the script's arguments (never spliced into its text), template variables too.
  */
 import type { DiagnosticTarget, Program } from "@typespec/compiler";
 import { reportDiagnostic } from "../lib.js";
@@ -80,11 +80,14 @@ function unquotedWords(line: string): RawWord[] {
 function suggestion(line: string): string {
   if (line.includes("'")) return `@command("bash -c '... \\"$1\\" ...' _ {port}") (see docs/launchers.md)`;
   const ports: string[] = [];
-  const script = line.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string | undefined) => {
-    if (name === undefined) return match[0]!;
-    if (!ports.includes(name)) ports.push(name);
-    return `"$${ports.indexOf(name) + 1}"`;
-  });
+  const script = line.replace(
+    /\{\{|\}\}|\{((?:var\.)?[A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (match, name: string | undefined) => {
+      if (name === undefined) return match[0]!;
+      if (!ports.includes(name)) ports.push(name);
+      return `"$${ports.indexOf(name) + 1}"`;
+    },
+  );
   const args = ports.map((p) => ` {${p}}`).join("");
   const text = `bash -c '${script.replace(/[{}]/g, (b) => b + b)}'${ports.length ? ` _${args}` : ""}`;
   return `@command("${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}")`;

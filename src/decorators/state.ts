@@ -29,3 +29,6 @@ export const [getOwnResources, setOwnResources] = useStateMap<Operation | Interf
 
 /** `@timeout` given on a task or a worker, in seconds (see `getTimeout` for a task's effective one). */
 export const [getOwnTimeout, setOwnTimeout] = useStateMap<Operation | Interface, number>(StateKeys.timeout);
+
+/** `@vars` of a worker: the model whose properties are its template variables. */
+export const [getVarsModel, setVarsModel] = useStateMap<Interface, Model>(StateKeys.vars);

@@ -2,9 +2,10 @@
  * `worker.json`: the worker's tasks as plain JSON (ports with type descriptors, how each task is
  * launched, resources, time limits), for executors and for workers not written in TypeScript.
  * Its shape is `schema/worker.schema.json` (shipped); `formatVersion` changes when a reader would
- * misread a file, and a task's worker and name are not repeated (they are the keys around it).
+ * misread a file (a field added that an older reader may ignore, such as `vars`, does not change it),
+ * and a task's worker and name are not repeated (they are the keys around it).
  */
-import type { TaskModel, WorkerModel } from "../spec/model.js";
+import type { TaskModel, VarModel, WorkerModel } from "../spec/model.js";
 
 export const DESCRIPTOR_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
 export const DESCRIPTOR_FORMAT_VERSION = 1;
@@ -16,9 +17,19 @@ export function renderDescriptor(worker: WorkerModel): string {
     name: worker.name,
     ...(worker.doc ? { doc: worker.doc } : {}),
     spec: worker.specFile,
+    ...(worker.vars.length > 0 ? { vars: worker.vars.map(varDescriptor) } : {}),
     tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskDescriptor(task)])),
   };
   return JSON.stringify(descriptor, null, 2) + "\n";
+}
+
+function varDescriptor(v: VarModel) {
+  return {
+    name: v.name,
+    type: v.desc,
+    ...(v.default !== undefined ? { default: v.default } : {}),
+    ...(v.doc ? { doc: v.doc } : {}),
+  };
 }
 
 function taskDescriptor(task: TaskModel) {

@@ -7,19 +7,24 @@
  * - `'...'` and `"..."` group text with spaces into one word (no other meaning: no escapes, no
  *   variables); `''` is an empty word; a quote character goes inside the other kind of quotes;
  * - `{port}` stands for a port, also inside quotes and inside a word (`file:{passphrase}`);
+ * - `{var.name}` stands for a template variable of the worker (`@vars`), in the same places;
  * - `{{` and `}}` are literal braces.
  *
  * Pure TypeScript without compiler imports: the light entry (validation) loads it too.
  */
 
 export type TemplatePart =
-  { readonly kind: "text"; readonly text: string } | { readonly kind: "port"; readonly name: string };
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "port"; readonly name: string }
+  | { readonly kind: "var"; readonly name: string };
 
 export interface TemplateWord {
   readonly parts: readonly TemplatePart[];
 }
 
 export interface TemplatePlaceholder {
+  /** `{name}` is a port, `{var.name}` a template variable. */
+  readonly kind: "port" | "var";
   readonly name: string;
   /** Offset of the `{` in the template text. */
   readonly offset: number;
@@ -35,7 +40,7 @@ export type ParsedTemplate =
     }
   | { readonly ok: false; readonly reason: string; readonly offset: number };
 
-const PORT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLACEHOLDER = /^(var\.)?([A-Za-z_][A-Za-z0-9_]*)$/;
 const SPACE = /[ \t\r\n]/;
 
 export function parseTemplate(template: string): ParsedTemplate {
@@ -82,16 +87,19 @@ export function parseTemplate(template: string): ParsedTemplate {
     } else if (c === "{") {
       const close = template.indexOf("}", i + 1);
       if (close < 0) return fail(`placeholder at offset ${i} is not closed with '}'`, i);
-      const name = template.slice(i + 1, close);
-      if (!PORT_NAME.test(name)) {
+      const inside = template.slice(i + 1, close);
+      const match = PLACEHOLDER.exec(inside);
+      if (!match) {
         return fail(
-          `'{${name}}' is not a placeholder: write a port name between braces (or '{{' for a literal brace)`,
+          `'{${inside}}' is not a placeholder: write a port name or 'var.' and a variable name between braces (or '{{' for a literal brace)`,
           i,
         );
       }
+      const kind = match[1] ? "var" : "port";
+      const name = match[2]!;
       flushText();
-      (parts ??= []).push({ kind: "port", name });
-      placeholders.push({ name, offset: i, end: close + 1 });
+      (parts ??= []).push({ kind, name });
+      placeholders.push({ kind, name, offset: i, end: close + 1 });
       i = close;
     } else {
       text += c;

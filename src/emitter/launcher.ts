@@ -8,9 +8,9 @@
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
 import type { TypeDesc } from "../runtime-contract/index.js";
-import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
+import type { PortModel, TaskModel, VarModel, WorkerModel } from "../spec/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
-import { parseTemplate, type TemplateWord } from "./launcher-template.js";
+import { parseTemplate, type TemplatePart, type TemplateWord } from "./launcher-template.js";
 import { encodeValue, fromJsonValue } from "../runtime-contract/codec.js";
 import { pythonFloat, pythonString } from "../runtime-contract/json-text.js";
 
@@ -42,7 +42,8 @@ export function renderLauncher(worker: WorkerModel, options: LauncherOptions): s
     "# " + "-".repeat(93),
     "# The tasks of this worker, generated from the spec: one line each (see tkr_dispatch).",
     `tkr_main "$@" <<'${TABLE_END}'`,
-    ...worker.tasks.map((task) => taskRow(task)),
+    ...(worker.vars.length > 0 ? [varsRow(worker.vars)] : []),
+    ...worker.tasks.map((task) => taskRow(task, worker)),
     TABLE_END,
     "",
   ].join("\n");
@@ -82,6 +83,13 @@ function header(worker: WorkerModel, specFile: string): string {
     "#   ($TKR_DIR, else $checkpoints_directory, else ~/.tierkreis/checkpoints).",
     "# Needs: bash >= 4.4, jq, awk and coreutils (tail, tee, wc, readlink, sleep).",
     "#",
+    ...(worker.vars.length > 0
+      ? [
+          "# Template variables (@vars), each from $var_<name> when set, else its default:",
+          ...worker.vars.map((v) => `#   ${describeVar(v)}`),
+          "#",
+        ]
+      : []),
     "# Tasks:",
     ...worker.tasks.flatMap((task) => [
       `#   ${task.name}: ${describeLaunch(task)}`,
@@ -90,6 +98,33 @@ function header(worker: WorkerModel, specFile: string): string {
     "",
   ];
   return lines.join("\n");
+}
+
+function describeVar(v: VarModel): string {
+  const value = v.default === undefined ? "no default: the run sets it" : `default ${oneLine(String(v.default))}`;
+  return `var_${v.name}: ${varType(v)}, ${value}${v.doc ? `. ${oneLine(v.doc)}` : ""}`;
+}
+
+/** A template variable's type as the runtime checks it. */
+function varType(v: VarModel): string {
+  return v.desc.kind;
+}
+
+/**
+ * The worker's template variables, a row of the table named `@vars` (no task can have that name):
+ * `var NAME TYPE default TEXT` or `var NAME TYPE required`, the default as plain text.
+ */
+function varsRow(vars: readonly VarModel[]): string {
+  const fields = ["@vars"];
+  for (const v of vars) {
+    fields.push(
+      "var",
+      v.name,
+      varType(v),
+      ...(v.default === undefined ? ["required"] : ["default", String(v.default)]),
+    );
+  }
+  return fields.map(tableField).join(" ");
 }
 
 function describeLaunch(task: TaskModel): string {
@@ -128,12 +163,12 @@ export function isScalar(desc: TypeDesc): boolean {
  * each field escaped for printf %b. Every placeholder is resolved by the runtime into a variable's
  * value, never into bash text.
  */
-function taskRow(task: TaskModel): string {
+function taskRow(task: TaskModel, worker: WorkerModel): string {
   const fields: string[] = [task.name];
   for (const port of task.inputs) fields.push(...inputFields(port));
   for (const port of task.outputs) fields.push("out", port.name);
   if (task.timeout !== undefined) fields.push("timeout", String(task.timeout));
-  fields.push(...runFields(task));
+  fields.push(...runFields(task, worker));
   for (const port of task.outputs) fields.push(...outputFields(port));
   return fields.map(tableField).join(" ");
 }
@@ -145,12 +180,12 @@ function inputFields(port: PortModel): string[] {
   return ["default", port.name, kind, need, wireText(port.default, port.desc)];
 }
 
-function runFields(task: TaskModel): string[] {
+function runFields(task: TaskModel, worker: WorkerModel): string[] {
   const launch = task.launch;
   if (launch.kind === "command") {
     const count = launch.lines.length;
     return launch.lines.flatMap((line, i) => {
-      const words = templateWords(task, line);
+      const words = templateWords(task, worker, line);
       const label = count > 1 ? `line ${i + 1} of ${count}: ${programName(words)}` : "";
       return ["run", label, "", "", String(words.length), ...words.map(tableWord)];
     });
@@ -164,7 +199,7 @@ function runFields(task: TaskModel): string[] {
     const stdin = scalar ? "<" : `{${input.name}}`;
     const stdout = `{${output.name}}`;
     if (launch.line !== undefined) {
-      const words = templateWords(task, launch.line);
+      const words = templateWords(task, worker, launch.line);
       return [
         ...prepare,
         "run",
@@ -183,11 +218,20 @@ function runFields(task: TaskModel): string[] {
   return ["script", launch.path, "", ""];
 }
 
-/** A template word in the table's syntax: literal braces doubled, ports as `{port}`. */
+/** A template word in the table's syntax: literal braces doubled, ports as `{port}`, variables as `{var.name}`. */
 function tableWord(word: TemplateWord): string {
-  return word.parts
-    .map((part) => (part.kind === "port" ? `{${part.name}}` : part.text.replaceAll("{", "{{").replaceAll("}", "}}")))
-    .join("");
+  return word.parts.map(placeholderText).join("");
+}
+
+function placeholderText(part: TemplatePart): string {
+  switch (part.kind) {
+    case "port":
+      return `{${part.name}}`;
+    case "var":
+      return `{var.${part.name}}`;
+    case "text":
+      return part.text.replaceAll("{", "{{").replaceAll("}", "}}");
+  }
 }
 
 /** A table field: `-` for the empty text, else printf %b escapes for backslashes, spaces and controls. */
@@ -204,12 +248,15 @@ export function tableField(text: string): string {
   return out;
 }
 
-function templateWords(task: TaskModel, line: string): readonly TemplateWord[] {
+function templateWords(task: TaskModel, worker: WorkerModel, line: string): readonly TemplateWord[] {
   const parsed = parseTemplate(line);
   if (!parsed.ok)
     throw new Error(`Task '${task.name}': invalid command template ${JSON.stringify(line)}: ${parsed.reason}`);
-  for (const name of parsed.placeholders.map((p) => p.name)) {
-    if (!task.inputs.some((p) => p.name === name) && !task.outputs.some((p) => p.name === name)) {
+  for (const { kind, name } of parsed.placeholders) {
+    if (kind === "var") {
+      if (!worker.vars.some((v) => v.name === name))
+        throw new Error(`Task '${task.name}': the command template names '{var.${name}}', which is not a variable`);
+    } else if (!task.inputs.some((p) => p.name === name) && !task.outputs.some((p) => p.name === name)) {
       throw new Error(`Task '${task.name}': the command template names '{${name}}', which is not a port`);
     }
   }
@@ -218,7 +265,7 @@ function templateWords(task: TaskModel, line: string): readonly TemplateWord[] {
 
 function programName(words: readonly TemplateWord[]): string {
   const first = words[0]!.parts;
-  return first.map((p) => (p.kind === "text" ? p.text : `{${p.name}}`)).join("");
+  return first.map((p) => (p.kind === "text" ? p.text : placeholderText(p))).join("");
 }
 
 /** Checks that an output was written and stores a scalar's plain text in wire form. */

@@ -5,6 +5,7 @@
 import {
   getDoc,
   getSourceLocation,
+  getTypeName,
   isTemplateDeclaration,
   isVoidType,
   navigateProgram,
@@ -20,15 +21,17 @@ import {
 import { relative } from "node:path";
 import { t } from "../runtime-contract/index.js";
 import { createDiagnostic } from "../lib.js";
-import { portmappingModels } from "../decorators/state.js";
+import { getVarsModel, portmappingModels } from "../decorators/state.js";
 import { isPortmapping } from "../decorators/portmapping.js";
 import { getLaunchSpec } from "../decorators/launch.js";
 import { getResources, getTimeout } from "../decorators/scheduling.js";
 import { modelProperties, TypeDescriber, typeTarget } from "./describe-type.js";
-import type { PortModel, TaskModel, WorkerModel } from "./model.js";
+import type { PortModel, TaskModel, VarModel, WorkerModel } from "./model.js";
 
 /** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
 const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What a template variable may be: one word of a command line. */
+const VAR_KINDS = new Set(["string", "int", "float", "bool"]);
 /** Far below the 255 bytes a file name may have, leaving room for what is added (`.worker.json`, `input_..._file`). */
 export const MAX_NAME_LENGTH = 128;
 /** The one export name that changes what importing a module does (see `thenable-task`). */
@@ -117,7 +120,44 @@ class WorkerCollector {
     const tasks = [...iface.operations.values()].map((op) => this.task(op));
     const file = getSourceLocation(iface).file.path;
     const specFile = relative(this.program.projectRoot, file) || file;
-    return { name: iface.name, iface, doc: getDoc(this.program, iface), tasks, specFile };
+    return { name: iface.name, iface, doc: getDoc(this.program, iface), tasks, vars: this.vars(iface), specFile };
+  }
+
+  /** The worker's template variables: scalars only, each with a value unless the run must set it. */
+  private vars(iface: Interface): VarModel[] {
+    const model = getVarsModel(this.program, iface);
+    if (!model) return [];
+    const vars: VarModel[] = [];
+    for (const prop of modelProperties(model)) {
+      this.checkName("Variable", prop.name, prop);
+      const desc = this.describer.describe(prop.type, typeTarget(prop));
+      if (!desc) continue;
+      if (!VAR_KINDS.has(desc.kind)) {
+        this.reportVar("default", { name: prop.name, type: getTypeName(prop.type) }, typeTarget(prop));
+        continue;
+      }
+      if (prop.optional && prop.defaultValue === undefined) {
+        this.reportVar("optional", { name: prop.name }, prop);
+        continue;
+      }
+      const doc = getDoc(this.program, prop);
+      const value =
+        prop.defaultValue === undefined ? undefined : serializeValueAsJson(this.program, prop.defaultValue, prop.type);
+      vars.push({
+        name: prop.name,
+        desc,
+        ...(value !== undefined ? { default: value as string | number | boolean } : {}),
+        ...(doc ? { doc } : {}),
+        target: prop,
+      });
+    }
+    return vars;
+  }
+
+  private reportVar(messageId: "default" | "optional", format: Record<string, string>, target: DiagnosticTarget): void {
+    this.diagnostics.push(
+      createDiagnostic({ code: "invalid-var", messageId, format, target } as Parameters<typeof createDiagnostic>[0]),
+    );
   }
 
   private task(op: Operation): TaskModel {

@@ -36,11 +36,23 @@ export interface TaskModel {
   readonly timeout?: number;
 }
 
+/** A template variable of a worker (`@vars`): a scalar that command lines name as `{var.<name>}`. */
+export interface VarModel {
+  readonly name: string;
+  readonly desc: TypeDesc;
+  /** The default as JSON (a string, number or boolean); absent when every run must set it. */
+  readonly default?: string | number | boolean;
+  readonly doc?: string;
+  readonly target: ModelProperty;
+}
+
 export interface WorkerModel {
   readonly name: string;
   readonly iface: Interface;
   readonly doc?: string;
   readonly tasks: readonly TaskModel[];
+  /** Template variables (`@vars`), in declaration order; empty without `@vars`. */
+  readonly vars: readonly VarModel[];
   /** Spec file the interface is declared in, relative to the project root when possible. */
   readonly specFile: string;
 }

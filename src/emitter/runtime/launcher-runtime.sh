@@ -260,6 +260,33 @@ tkr_need() {
   fi
 }
 
+# tkr_var NAME int|float|string|bool [DEFAULT]: template variable NAME (`{var.NAME}`) from
+# $var_NAME when set (even empty), else its default; exported, so the program and its scripts see
+# the value the command line got. Without either its placeholder fails the task (tkr_need).
+tkr_var() {
+  local name=$1 type=$2 env=var_$1 ok=0 want
+  tkr_port_vars[var.$name]=$env
+  if [[ ! -v $env ]]; then
+    if (( $# < 3 )); then
+      tkr_unset[var.$name]="template variable '$name' has no default and $env is not set"
+      return 0
+    fi
+    printf -v "$env" '%s' "$3"
+  fi
+  local -n value=$env
+  case $type in
+    int) [[ $value =~ ^[+-]?[0-9]+$ ]] && ok=1 ;;
+    float) [[ $value =~ ^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$ ]] && ok=1 ;;
+    bool) [[ $value == true || $value == false ]] && ok=1 ;;
+    string) ok=1 ;;
+  esac
+  if (( ! ok )); then
+    case $type in int) want='an integer' ;; float) want='a number' ;; *) want='true or false' ;; esac
+    tkr_fail "template variable '$name' should be $want, but $env is '${value:0:80}'"
+  fi
+  export "${env?}"
+}
+
 # tkr_output PORT: exports output_PORT_file and removes what an earlier attempt left there, so
 # only this run's program can make the output exist.
 tkr_output() {
@@ -537,24 +564,30 @@ tkr_done() {
 #   script PATH STDIN STDOUT                        runs a script, relative to the launcher's folder
 #   check PORT written|int|float|bool|string|null|json|stdio   checks and encodes an output
 #   literal PORT COUNT TEXT WIRE...                 an output that is one of COUNT declared values
+#   var NAME TYPE default TEXT | var NAME TYPE required   a template variable (tkr_var)
+# A row named `@vars` (before the tasks; no task has that name) holds the worker's `var`
+# directives, which run first for every task.
 # A WORD (and STDIN, STDOUT) is a command-line word: `{port}` stands for the port's value (scalar
-# input) or path (other inputs, outputs), `{{` and `}}` for braces. STDIN `-` is /dev/null, `<`
+# input) or path (other inputs, outputs), `{var.NAME}` for a template variable's value, `{{` and
+# `}}` for braces. STDIN `-` is /dev/null, `<`
 # the decoded input; STDOUT `-` is the launcher's. Kept as data in a quoted here-document, so a
 # worker of thousands of tasks adds no code to read (or to shellcheck).
 
 # Reads the table on stdin and runs the task named $function_name.
 tkr_dispatch() {
-  local row='' name names=''
+  local row='' name names='' vars=''
   while IFS= read -r row; do
     name=${row%% *}
     [[ $name != "$function_name" ]] || break
+    # The worker's template variables come before the tasks: every task gets their directives.
+    if [[ $name == @vars ]]; then vars=${row#* } row=''; continue; fi
     names+=${names:+, }$name
     row=''
   done
   exec </dev/null
   if [[ -z $row ]]; then tkr_fail "no task '$function_name' in this worker (tasks: ${names:-none})"; fi
   tkr_task=$function_name
-  row=${row#* }
+  row=${vars:+$vars }${row#* }
   local -a fields=()
   local i
   read -r -a fields <<<"$row"
@@ -575,6 +608,13 @@ tkr_run_task() {
       default) tkr_input "${f[i + 1]}" "${f[i + 2]}" "${f[i + 3]}" "${f[i + 4]}"; (( i += 5 )) ;;
       out) tkr_output "${f[i + 1]}"; (( i += 2 )) ;;
       timeout) tkr_timeout=${f[i + 1]}; (( i += 2 )) ;;
+      var)
+        if [[ ${f[i + 3]} == default ]]; then
+          tkr_var "${f[i + 1]}" "${f[i + 2]}" "${f[i + 4]}"; (( i += 5 ))
+        else
+          tkr_var "${f[i + 1]}" "${f[i + 2]}"; (( i += 4 ))
+        fi
+        ;;
       stdin)
         tkr_need "${f[i + 1]}" "input_${f[i + 1]}_file"
         tkr_stdin_text "${f[i + 1]}"
@@ -654,21 +694,22 @@ tkr_stream() {
   esac
 }
 
-# tkr_expand WORD: WORD with each {port} replaced by the port's value or path, into tkr_word.
-# The value is appended as data: it is never scanned for placeholders itself.
+# tkr_expand WORD: WORD with each {port} replaced by the port's value or path, and each
+# {var.NAME} by the variable's value, into tkr_word. The value is appended as data: it is never
+# scanned for placeholders itself.
 tkr_expand() {
   local rest=$1 text token name var
-  local re='^([^{}]*)(\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\})(.*)$'
+  local re='^([^{}]*)(\{\{|\}\}|\{((var\.)?[A-Za-z_][A-Za-z0-9_]*)\})(.*)$'
   tkr_word=''
   while [[ $rest =~ $re ]]; do
-    text=${BASH_REMATCH[1]} token=${BASH_REMATCH[2]} name=${BASH_REMATCH[3]} rest=${BASH_REMATCH[4]}
+    text=${BASH_REMATCH[1]} token=${BASH_REMATCH[2]} name=${BASH_REMATCH[3]} rest=${BASH_REMATCH[5]}
     tkr_word+=$text
     case $token in
       '{{') tkr_word+='{' ;;
       '}}') tkr_word+='}' ;;
       *)
         var=${tkr_port_vars[$name]-}
-        [[ -n $var ]] || tkr_fail "launcher table: '{$name}' names no port of the task"
+        [[ -n $var ]] || tkr_fail "launcher table: '{$name}' names no port or variable of the task"
         tkr_need "$name" "$var"
         tkr_word+=${!var}
         ;;
