@@ -10,6 +10,7 @@ export {
   getOwnTimeout,
   getScriptPath,
   getStdio,
+  getVarsModel,
   isPortmapping,
   portmappingModels,
 } from "./decorators/state.js";

@@ -6,9 +6,10 @@ import { Tester } from "../support/tester.js";
 /** Another emitter reads a spec's decorators through the package's exported accessors. */
 describe("decorator state accessors", () => {
   it("read what each decorator recorded", async () => {
-    const { program, w, f, g, Out } = await Tester.compile(t.code`
+    const { program, w, f, g, Out, V } = await Tester.compile(t.code`
       @portmapping model ${t.model("Out")} { a: int32 }
-      @timeout(9) @resources(#{ cpus: 2 }) interface ${t.interface("w")} {
+      model ${t.model("V")} { n: int32 = 1 }
+      @vars(V) @timeout(9) @resources(#{ cpus: 2 }) interface ${t.interface("w")} {
         @command("tool {x}") @timeout(3) @resources(#{ memory: "1G" }) ${t.op("f")}(x: int32): Out;
         @stdio ${t.op("g")}(x: bytes): bytes;
       }`);
@@ -22,5 +23,6 @@ describe("decorator state accessors", () => {
     expect(pkg.getTimeout(program, f)).toBe(3);
     expect(pkg.getTimeout(program, g)).toBe(9);
     expect(pkg.getResources(program, f)).toEqual({ cpus: 2, memory: "1G" });
+    expect(pkg.getVarsModel(program, w)).toBe(V);
   });
 });

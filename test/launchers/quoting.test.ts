@@ -59,10 +59,11 @@ describe("parseTemplate: words and placeholders at compile time", () => {
   });
 
   it("records placeholder offsets for diagnostics", () => {
-    const parsed = parseTemplate("a {in} b{out}");
+    const parsed = parseTemplate("a {in} b{out} -n{var.n}");
     expect(parsed.ok && parsed.placeholders).toEqual([
-      { name: "in", offset: 2, end: 6 },
-      { name: "out", offset: 8, end: 13 },
+      { kind: "port", name: "in", offset: 2, end: 6 },
+      { kind: "port", name: "out", offset: 8, end: 13 },
+      { kind: "var", name: "n", offset: 16, end: 23 },
     ]);
   });
 
@@ -71,6 +72,9 @@ describe("parseTemplate: words and placeholders at compile time", () => {
     expect(parseTemplate("a {b")).toMatchObject({ ok: false, offset: 2 });
     expect(parseTemplate("a }")).toMatchObject({ ok: false, offset: 2 });
     expect(parseTemplate("a {b-c}")).toMatchObject({ ok: false, offset: 2 });
+    expect(parseTemplate("a {var.}")).toMatchObject({ ok: false, offset: 2 });
+    expect(parseTemplate("a {vars.b}")).toMatchObject({ ok: false, offset: 2 });
+    expect(parseTemplate("a {var.b.c}")).toMatchObject({ ok: false, offset: 2 });
     expect(parseTemplate("   ")).toMatchObject({ ok: false, reason: "the command line is empty" });
   });
 });

@@ -33,14 +33,7 @@ describe("template variables in launchers", () => {
   it("take their defaults when the run sets none", () => {
     const { node, result } = run("args", { var_licence: "x" });
     expect(result.error).toBeUndefined();
-    expect(nulRecords(output(node, "value"))).toEqual([
-      "plain",
-      "xplainy",
-      "plain and {braces}",
-      "4",
-      "0.5",
-      "false",
-    ]);
+    expect(nulRecords(output(node, "value"))).toEqual(["plain", "xplainy", "plain and {braces}", "4", "0.5", "false"]);
   });
 
   it("pass hostile values verbatim, as whole arguments and inside words, and nothing runs them", () => {
