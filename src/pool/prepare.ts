@@ -32,6 +32,7 @@ import { PoolConfigError } from "./pool-config-error.js";
 import { KIND_KEYS, NO_PROCESS_KEYS, type PoolConfig, type WorkerEntry, type WorkerKind } from "./config.js";
 import { markKind } from "./kind-marker.js";
 import { entryEnv, reservedEnvName } from "./pool-env.js";
+import { varProblems } from "./pool-vars.js";
 import { schemaProblems } from "./schema.js";
 
 export interface PoolContext {
@@ -98,6 +99,7 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
     }
   }
   for (const e of entries) checkEntryKeys(src, e, volumes, problems);
+  problems.push(...varProblems(src, entries, used, workers, ctx.overridden));
   if (problems.length) throw new PoolConfigError(problems);
 
   const executors: Record<string, ExecutorChoice> = {};
