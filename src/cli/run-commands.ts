@@ -136,6 +136,8 @@ export function addRunCommands(program: Command): void {
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
       // The pool file is read again only when given; otherwise the run's stored options stand.
+      if (!o.config && o.var.length)
+        throw new Error("--var on resume needs --config: the pool is read again only when its file is given");
       const pool = o.config ? await cliPool(o, undefined, used.length ? { used } : {}) : undefined;
       const flags = underPool(await runOptionsOf(o), pool);
       // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.

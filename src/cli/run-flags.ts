@@ -19,6 +19,8 @@ export interface RunFlags {
   report?: string | boolean;
   workers: string[];
   executor: string[];
+  /** `--var worker.name=value` as given. */
+  var: string[];
   slurm: string[];
   concurrency?: string;
   timeout?: string;
@@ -37,6 +39,12 @@ export function withRunFlags(c: Command): Command {
     .option(
       "-e, --executor <worker=kind>",
       "executor for a worker or 'default': auto, shell, stdio, node, slurm",
+      collect,
+      [],
+    )
+    .option(
+      "--var <worker.name=value>",
+      "template variable of a worker (or default), over the pool file's vars (repeat)",
       collect,
       [],
     )

@@ -1,7 +1,7 @@
 /**
  * The pool as the command line uses it: `--config FILE`, else `workers.yaml` found beside the
- * graph module or in the working folder; values given on the command line (`-w`, `-e`) win over
- * the file's.
+ * graph module or in the working folder; values given on the command line (`-w`, `-e`, `--var`)
+ * win over the file's.
  */
 import type { ExecutorChoice } from "../graph/executors/choose.js";
 import { defaultPoolOptions, poolOptions, type PoolOptionsContext, type PoolRunOptions } from "./index.js";
@@ -12,6 +12,8 @@ export interface PoolFlags {
   readonly workers: readonly string[];
   /** `-e worker=kind` pairs as given. */
   readonly executor?: readonly string[];
+  /** `--var worker.name=value` as given. */
+  readonly var?: readonly string[];
 }
 
 export async function cliPool(
@@ -20,8 +22,32 @@ export async function cliPool(
   ctx: Omit<PoolOptionsContext, "workers">,
 ): Promise<PoolRunOptions | undefined> {
   const overridden = (flags.executor ?? []).map((p) => p.split("=")[0]!);
-  const full = { ...ctx, overridden, ...(flags.workers.length ? { workers: flags.workers } : {}) };
-  return flags.config ? poolOptions(flags.config, full) : defaultPoolOptions(module, full);
+  const vars = varFlags(flags.var ?? []);
+  const full = {
+    ...ctx,
+    overridden,
+    ...(flags.workers.length ? { workers: flags.workers } : {}),
+    ...(vars ? { vars } : {}),
+  };
+  if (flags.config) return poolOptions(flags.config, full);
+  const found = await defaultPoolOptions(module, full);
+  // Without a file, the command line's variables make a pool of their own (every worker auto).
+  return found ?? (vars ? poolOptions({}, full) : undefined);
+}
+
+const VAR_FLAG = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** `--var worker.name=value` flags by worker and name (the last given wins); undefined for none. */
+function varFlags(flags: readonly string[]): Record<string, Record<string, string>> | undefined {
+  if (flags.length === 0) return undefined;
+  const out: Record<string, Record<string, string>> = {};
+  for (const flag of flags) {
+    const m = VAR_FLAG.exec(flag);
+    if (!m)
+      throw new Error(`--var ${JSON.stringify(flag)}: expected <worker>.<name>=<value> (or default.<name>=<value>)`);
+    (out[m[1]!] ??= {})[m[2]!] = flag.slice(m[0].length);
+  }
+  return out;
 }
 
 /** The run options with the pool under them: command-line executors and folders win. */

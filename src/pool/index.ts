@@ -23,6 +23,8 @@ export interface PoolOptionsContext {
   readonly cwd?: string;
   /** Entries the caller replaces with its own choices (command-line `-e`): not checked to start. */
   readonly overridden?: readonly string[];
+  /** Template variables over the file's (command-line `--var worker.name=value`), by worker or `default`. */
+  readonly vars?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface PoolRunOptions {
@@ -42,7 +44,7 @@ export async function poolOptions(config: string | PoolConfig, ctx: PoolOptionsC
   const [{ readPoolConfig }, { preparePool }] = await Promise.all([import("./load.js"), import("./prepare.js")]);
   const src = readPoolConfig(config, ctx.cwd);
   const used = ctx.used ?? (ctx.graph ? [...ctx.graph.tasks.values()].map((d) => d.worker) : undefined);
-  const prepared = await preparePool(src, { workers: ctx.workers, used, overridden: ctx.overridden });
+  const prepared = await preparePool(src, { workers: ctx.workers, used, overridden: ctx.overridden, vars: ctx.vars });
   return { ...prepared, source: src.name };
 }
 

@@ -26,6 +26,87 @@ export interface VarEntry {
   readonly name: string;
   readonly path: ConfigPath;
   readonly entry: WorkerEntry;
+  /** Variables given on the command line (`--var worker.name=value`), as written there. */
+  readonly cli?: Readonly<Record<string, string>>;
+}
+
+/** Where a variable of an entry was given: the command line's flag, else the file's place. */
+function placeOf(src: ConfigSource, e: VarEntry, key: string, asKey: boolean): string {
+  const raw = e.cli?.[key];
+  return raw !== undefined ? `--var ${e.name}.${key}=${raw}` : src.at([...e.path, "vars", key], asKey);
+}
+
+/**
+ * The entries with the command line's variables (`--var worker.name=value`, by worker) over the
+ * file's: a worker without an entry of its own gets a copy of the default entry. Text is read as
+ * the type the worker declares (`8` as an integer), so the same checks apply as to the file.
+ */
+export function withCommandLineVars<E extends VarEntry>(
+  entries: readonly E[],
+  given: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  dirs: readonly string[],
+): VarEntry[] {
+  const out: VarEntry[] = [...entries];
+  for (const [worker, raw] of Object.entries(given)) {
+    const declared = worker === "default" ? undefined : declaredVars(worker, dirs);
+    const typed: Record<string, VarValue> = {};
+    for (const [key, text] of Object.entries(raw))
+      typed[key] = fromText(
+        text,
+        declared?.find((v) => v.name === key),
+      );
+    const i = out.findIndex((e) => e.name === worker);
+    const base = i >= 0 ? out[i]! : out.find((e) => e.name === "default");
+    // A copy of the default entry keeps those of its variables this worker declares.
+    const inherited = Object.entries(base?.entry.vars ?? {}).filter(
+      ([k]) => i >= 0 || !declared || declared.some((v) => v.name === k),
+    );
+    const entry: VarEntry = {
+      name: worker,
+      path: i >= 0 ? base!.path : worker === "default" ? ["default"] : ["workers", worker],
+      entry: { ...(base?.entry ?? { kind: "auto" }), vars: { ...Object.fromEntries(inherited), ...typed } },
+      cli: { ...(i >= 0 ? out[i]!.cli : {}), ...raw },
+    };
+    if (i >= 0) out[i] = entry;
+    else out.push(entry);
+  }
+  return out;
+}
+
+/** Command-line variables for a worker the graph does not use, or whose entry `-e` replaces. */
+export function commandLineVarProblems(
+  given: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  used: readonly string[] | undefined,
+  overridden: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  for (const [worker, raw] of Object.entries(given)) {
+    const at = Object.entries(raw)
+      .map(([k, v]) => `--var ${worker}.${k}=${v}`)
+      .join(", ");
+    if (worker !== "default" && used && !used.includes(worker)) {
+      problems.push(`${at}: worker '${worker}' is not a worker of the graph${didYouMean(worker, used)}`);
+    } else if (overridden.includes(worker)) {
+      problems.push(
+        `${at}: -e ${worker}=... replaces the pool's entry for '${worker}', and its variables with it; give one of the two`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Command-line text as the declared type reads it; left as text where it does not fit (then reported). */
+function fromText(text: string, v: DeclaredVar | undefined): VarValue {
+  switch (v?.type.kind) {
+    case "int":
+      return /^[+-]?\d+$/.test(text) ? Number(text) : text;
+    case "float":
+      return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : text;
+    case "bool":
+      return text === "true" ? true : text === "false" ? false : text;
+    default:
+      return text;
+  }
 }
 
 /**
@@ -61,7 +142,7 @@ export function varProblems(
       const declaring = [...declaredByDefaulted].filter(([, vars]) => vars.some((v) => v.name === key));
       if (declaring.length === 0) {
         problems.push(
-          `${src.at([...fallback.path, "vars", key], true)}: default: no worker it serves declares a template variable '${key}'${didYouMean(key, unique(all))} (${declaredList(all)})`,
+          `${placeOf(src, fallback, key, true)}: default: no worker it serves declares a template variable '${key}'${didYouMean(key, unique(all))} (${declaredList(all)})`,
         );
         continue;
       }
@@ -70,7 +151,7 @@ export function varProblems(
           vars.find((v) => v.name === key)!,
           value,
         );
-        if (why) problems.push(`${src.at([...fallback.path, "vars", key])}: default: for worker '${w}', ${why}`);
+        if (why) problems.push(`${placeOf(src, fallback, key, false)}: default: for worker '${w}', ${why}`);
       }
     }
   }
@@ -79,7 +160,7 @@ export function varProblems(
     for (const v of declared) {
       if (v.default === undefined && fallback?.entry.vars?.[v.name] === undefined) {
         problems.push(
-          `${fallback ? src.at([...fallback.path, "kind"]) : src.name}: worker '${w}' needs template variable '${v.name}' (the spec gives it no default): set it under 'vars' of an entry for '${w}'`,
+          `${fallback ? src.at([...fallback.path, "kind"]) : src.name}: worker '${w}' needs template variable '${v.name}' (the spec gives it no default): set it under 'vars' of an entry for '${w}', or with --var ${w}.${v.name}=...`,
         );
       }
     }
@@ -94,17 +175,17 @@ function entryProblems(src: ConfigSource, e: VarEntry, worker: string, declared:
     const v = declared.find((d) => d.name === key);
     if (!v) {
       problems.push(
-        `${src.at([...e.path, "vars", key], true)}: ${worker}: '${key}' is not a template variable of worker '${worker}'${didYouMean(key, unique(declared))} (${declaredList(declared)})`,
+        `${placeOf(src, e, key, true)}: ${worker}: '${key}' is not a template variable of worker '${worker}'${didYouMean(key, unique(declared))} (${declaredList(declared)})`,
       );
       continue;
     }
     const why = typeProblem(v, value);
-    if (why) problems.push(`${src.at([...e.path, "vars", key])}: ${worker}: ${why}`);
+    if (why) problems.push(`${placeOf(src, e, key, false)}: ${worker}: ${why}`);
   }
   for (const v of declared) {
     if (v.default === undefined && vars[v.name] === undefined) {
       problems.push(
-        `${src.at([...e.path, e.entry.vars ? "vars" : "kind"])}: ${worker}: template variable '${v.name}' has no default in the spec: set it under 'vars'`,
+        `${src.at([...e.path, e.entry.vars ? "vars" : "kind"])}: ${worker}: template variable '${v.name}' has no default in the spec: set it under 'vars', or with --var ${worker}.${v.name}=...`,
       );
     }
   }

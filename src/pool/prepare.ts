@@ -32,7 +32,7 @@ import { PoolConfigError } from "./pool-config-error.js";
 import { KIND_KEYS, NO_PROCESS_KEYS, type PoolConfig, type WorkerEntry, type WorkerKind } from "./config.js";
 import { markKind } from "./kind-marker.js";
 import { entryEnv, reservedEnvName } from "./pool-env.js";
-import { varProblems } from "./pool-vars.js";
+import { commandLineVarProblems, varProblems, withCommandLineVars } from "./pool-vars.js";
 import { schemaProblems } from "./schema.js";
 
 export interface PoolContext {
@@ -42,6 +42,8 @@ export interface PoolContext {
   readonly used?: Iterable<string>;
   /** Entries replaced by the caller's own choices (command-line `-e`): not checked to start. */
   readonly overridden?: readonly string[];
+  /** Template variables from the command line (`--var worker.name=value`), by worker (or `default`). */
+  readonly vars?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface PreparedPool {
@@ -99,12 +101,15 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
     }
   }
   for (const e of entries) checkEntryKeys(src, e, volumes, problems);
-  problems.push(...varProblems(src, entries, used, workers, ctx.overridden));
+  // The command line's variables (`--var`) over the file's, then all checked alike.
+  problems.push(...commandLineVarProblems(ctx.vars ?? {}, used, ctx.overridden ?? []));
+  const all: Entry[] = ctx.vars ? withCommandLineVars(entries, ctx.vars, workers) : entries;
+  problems.push(...varProblems(src, all, used, workers, ctx.overridden));
   if (problems.length) throw new PoolConfigError(problems);
 
   const executors: Record<string, ExecutorChoice> = {};
   const kinds: Record<string, WorkerKind> = {};
-  for (const e of entries) {
+  for (const e of all) {
     kinds[e.name] = e.entry.kind;
     if (ctx.overridden?.includes(e.name)) continue; // Replaced: not built, not checked.
     try {
@@ -116,8 +121,8 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
   // Each worker the graph uses must be able to start with its entry: found, with its interpreter.
   for (const worker of used ?? []) {
     const over = ctx.overridden ?? [];
-    if (over.includes(worker) || (over.includes("default") && !entries.some((x) => x.name === worker))) continue;
-    const e = entries.find((x) => x.name === worker) ?? entries.find((x) => x.name === "default");
+    if (over.includes(worker) || (over.includes("default") && !all.some((x) => x.name === worker))) continue;
+    const e = all.find((x) => x.name === worker) ?? all.find((x) => x.name === "default");
     const problem = startProblem(worker, e?.entry ?? { kind: "auto" }, workers, src.dir);
     if (problem) problems.push(`${e ? src.at([...e.path, "kind"]) : src.name}: ${e ? `${e.name}: ` : ""}${problem}`);
   }

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { graph, run } from "../../src/graph/index.js";
 import { poolOptions, PoolConfigError } from "../../src/pool/index.js";
 import { t } from "../../src/runtime-contract/index.js";
+import { tw } from "../support/cli.js";
 import { EmitTester, repoRoot } from "../support/tester.js";
 import { tempDir, valueTask } from "./support.js";
 
@@ -116,11 +117,11 @@ describe("vars in workers.yaml", () => {
   it("is an error when nothing sets a variable without a default, named at the entry or the file", async () => {
     const withEntry = config(["workers:", "  settings: { kind: shell, vars: { threads: 1 } }"]);
     expect(await problems(withEntry)).toBe(
-      `${withEntry}:3:34: settings: template variable 'licence' has no default in the spec: set it under 'vars'`,
+      `${withEntry}:3:34: settings: template variable 'licence' has no default in the spec: set it under 'vars', or with --var settings.licence=...`,
     );
     const without = config([]);
     expect(await problems(without)).toBe(
-      `${without}: worker 'settings' needs template variable 'licence' (the spec gives it no default): set it under 'vars' of an entry for 'settings'`,
+      `${without}: worker 'settings' needs template variable 'licence' (the spec gives it no default): set it under 'vars' of an entry for 'settings', or with --var settings.licence=...`,
     );
   });
 
@@ -129,5 +130,69 @@ describe("vars in workers.yaml", () => {
     expect(await problems(file)).toBe(
       `${file}:2:44: default: no worker it serves declares a template variable 'treads' (did you mean 'threads'?) (declared: label, threads, ratio, flag, licence)`,
     );
+  });
+});
+
+describe("--var on the command line", () => {
+  /** A graph module running `settings.licensed`, beside a copy of the compiled worker. */
+  function project(): string {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "graph.mjs"),
+      `import { graph } from ${JSON.stringify(join(repoRoot, "dist/src/graph/index.js"))};
+import { t, task } from ${JSON.stringify(join(repoRoot, "dist/src/runtime-contract/index.js"))};
+const licensed = task({ worker: "settings", name: "licensed", inputs: [], outputs: [{ name: "value", type: t.string }], shape: "value" });
+const g = graph({ inputs: {}, output: t.string, name: "vars" });
+g.output(g.task(licensed({})));
+export default g;
+`,
+    );
+    return dir;
+  }
+  const runIn = (dir: string, ...flags: string[]) =>
+    tw("run", join(dir, "graph.mjs"), "-w", workers, "--root", join(dir, "runs"), "--no-progress", ...flags);
+
+  it("sets a variable without a pool file, passed as written", () => {
+    const dir = project();
+    const r = runIn(dir, "--var", "settings.licence=a  b; $(touch x) -rf");
+    expect(r.stderr).not.toContain("error");
+    expect(r.stdout.trim()).toBe(JSON.stringify("a  b; $(touch x) -rf"));
+    expect(existsSync(join(dir, "x"))).toBe(false);
+  });
+
+  it("wins over the file's value", () => {
+    const dir = project();
+    writeFileSync(join(dir, "workers.yaml"), "workers:\n  settings: { kind: shell, vars: { licence: from-file } }\n");
+    expect(runIn(dir).stdout.trim()).toBe(JSON.stringify("from-file"));
+    expect(runIn(dir, "--var", "settings.licence=from-flag").stdout.trim()).toBe(JSON.stringify("from-flag"));
+  });
+
+  it("is refused before anything runs: an undeclared name, a wrong type, a worker the graph does not use", () => {
+    const dir = project();
+    const r = runIn(
+      dir,
+      "--var",
+      "settings.licence=x",
+      "--var",
+      "settings.thread=2",
+      "--var",
+      "settings.flag=yes",
+      "--var",
+      "setings.threads=2",
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      "--var settings.thread=2: settings: 'thread' is not a template variable of worker 'settings' (did you mean 'threads'?)",
+    );
+    expect(r.stderr).toContain(
+      `--var settings.flag=yes: settings: template variable 'flag' is true or false, not "yes"`,
+    );
+    expect(r.stderr).toContain(
+      "--var setings.threads=2: worker 'setings' is not a worker of the graph (did you mean 'settings'?)",
+    );
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+    const malformed = runIn(dir, "--var", "threads=2");
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toContain(`--var "threads=2": expected <worker>.<name>=<value>`);
   });
 });
