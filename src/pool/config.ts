@@ -24,7 +24,7 @@ export interface WorkerEntry {
   readonly kind: WorkerKind;
   /** Environment of the program; the contract's own variables win over it. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Template variables, given to the program as `var_<name>`. */
+  /** Template variables (`@vars`, `{var.<name>}`), given to the program as `var_<name>`. */
   readonly vars?: Readonly<Record<string, string | number | boolean>>;
   /** A name under `volumes`. */
   readonly volume?: string;

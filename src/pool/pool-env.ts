@@ -1,6 +1,6 @@
 /**
  * The environment a pool entry adds to its worker's program: `env` as given, each template
- * variable as `var_<name>`, and the entry's volume as `volume_<name>` (its path). The contract's
+ * variable as `var_<name>` (which generated launchers read for `{var.<name>}`), and the entry's volume as `volume_<name>` (its path). The contract's
  * own variables are set per task after these and always win; naming one here is an error, so
  * nobody is surprised that it had no effect.
  */

@@ -29,6 +29,13 @@ describe("@vars: declaring template variables", () => {
     expect(await Tester.diagnose(SIM)).toEqual([]);
   });
 
+  it("the example of docs/worker-pool.md compiles without diagnostics", async () => {
+    const doc = readFileSync(join(repoRoot, "docs/worker-pool.md"), "utf8");
+    const example = /## Template variables[\s\S]*?```typespec\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toContain("@vars(SimVars)");
+    expect(await Tester.diagnose(example!)).toEqual([]);
+  });
+
   it("accepts an inline model", async () => {
     const source = `@vars({ n: int64 = 2 }) interface w { @command("t {var.n} {value}") f(): bytes; }`;
     expect(await Tester.diagnose(source)).toEqual([]);
