@@ -106,6 +106,15 @@ describe("template variables in launchers", () => {
     );
   });
 
+  it("are no task: a call naming the task '@vars' fails, it does not run the variables' row", () => {
+    const node = layoutNode({ task: "@vars" });
+    const result = runLauncher(worker.launcher, node);
+    expect(result.done).toBe(false);
+    expect(result.error).toBe(
+      "settings: no task '@vars' in this worker (tasks: args, environment, licensed, matching)\n",
+    );
+  });
+
   it("without a default are set by the run", () => {
     const { node, result } = run("licensed", { var_licence: "site-42" });
     expect(result.error).toBeUndefined();

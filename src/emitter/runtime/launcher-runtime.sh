@@ -569,18 +569,19 @@ tkr_done() {
 # directives, which run first for every task.
 # A WORD (and STDIN, STDOUT) is a command-line word: `{port}` stands for the port's value (scalar
 # input) or path (other inputs, outputs), `{var.NAME}` for a template variable's value, `{{` and
-# `}}` for braces. STDIN `-` is /dev/null, `<`
-# the decoded input; STDOUT `-` is the launcher's. Kept as data in a quoted here-document, so a
-# worker of thousands of tasks adds no code to read (or to shellcheck).
+# `}}` for braces. STDIN `-` is /dev/null, `<` the decoded input; STDOUT `-` is the launcher's.
+# Kept as data in a quoted here-document, so a worker of thousands of tasks adds no code to read
+# (or to shellcheck).
 
 # Reads the table on stdin and runs the task named $function_name.
 tkr_dispatch() {
   local row='' name names='' vars=''
   while IFS= read -r row; do
     name=${row%% *}
-    [[ $name != "$function_name" ]] || break
     # The worker's template variables come before the tasks: every task gets their directives.
+    # (Checked first: a call naming the task `@vars` finds no task.)
     if [[ $name == @vars ]]; then vars=${row#* } row=''; continue; fi
+    [[ $name != "$function_name" ]] || break
     names+=${names:+, }$name
     row=''
   done
