@@ -73,6 +73,15 @@ describe("template variables in launchers", () => {
     ).toEqual([]);
   });
 
+  it("with a default a shell would act on pass it verbatim", () => {
+    const { node, result, cwd } = run("trickyDefault", {});
+    expect(result.error).toBeUndefined();
+    expect(output(node, "value").toString()).toBe(
+      "-x $(touch tricky) `touch tricky` '\"; touch tricky; \\ {var.label} {{}} ${IFS}\n\tend",
+    );
+    expect(existsSync(join(cwd, "tricky"))).toBe(false);
+  });
+
   it("are exported to the program with the values its command line got, defaults included", () => {
     const { node, result } = run("environment", { var_label: "a b", var_flag: "true" });
     expect(result.error).toBeUndefined();
@@ -111,7 +120,7 @@ describe("template variables in launchers", () => {
     const result = runLauncher(worker.launcher, node);
     expect(result.done).toBe(false);
     expect(result.error).toBe(
-      "settings: no task '@vars' in this worker (tasks: args, environment, licensed, matching)\n",
+      "settings: no task '@vars' in this worker (tasks: args, environment, trickyDefault, licensed, matching)\n",
     );
   });
 

@@ -93,7 +93,7 @@ describe("vars in workers.yaml", () => {
     ]);
     const message = await problems(file);
     expect(message).toContain(
-      `${file}:7:7: settings: 'thread' is not a template variable of worker 'settings' (did you mean 'threads'?) (declared: label, threads, ratio, flag, licence)`,
+      `${file}:7:7: settings: 'thread' is not a template variable of worker 'settings' (did you mean 'threads'?) (declared: label, threads, ratio, flag, licence, tricky)`,
     );
     expect(message).toContain(`${file}:8:7: settings: 'colour' is not a template variable of worker 'settings'`);
   });
@@ -128,7 +128,7 @@ describe("vars in workers.yaml", () => {
   it("on the default entry are checked against the workers it serves", async () => {
     const file = config(["default: { kind: auto, vars: { licence: x, treads: 2 } }"]);
     expect(await problems(file)).toBe(
-      `${file}:2:44: default: no worker it serves declares a template variable 'treads' (did you mean 'threads'?) (declared: label, threads, ratio, flag, licence)`,
+      `${file}:2:44: default: no worker it serves declares a template variable 'treads' (did you mean 'threads'?) (declared: label, threads, ratio, flag, licence, tricky)`,
     );
   });
 });
