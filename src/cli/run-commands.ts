@@ -130,14 +130,15 @@ export function addRunCommands(program: Command): void {
       .argument("<run-dir>"),
   ).action(async (dir: string, o: RunFlags) => {
     await report(async () => {
+      // Refused rather than dropped: without --config the run's stored options stand, pool and all.
+      if (!o.config && o.var.length)
+        throw new Error("--var on resume needs --config: the pool is read again only when its file is given");
       const { resume } = await import("../graph/controller.js");
       const { storedOptionsOf } = await import("../graph/run-options.js");
       const { readSignature } = await import("../graph/controller.js");
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
       // The pool file is read again only when given; otherwise the run's stored options stand.
-      if (!o.config && o.var.length)
-        throw new Error("--var on resume needs --config: the pool is read again only when its file is given");
       const pool = o.config ? await cliPool(o, undefined, used.length ? { used } : {}) : undefined;
       const flags = underPool(await runOptionsOf(o), pool);
       // A run directory that kept no options (upstream's, or older) looks for workers where `run` does.

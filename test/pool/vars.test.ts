@@ -191,6 +191,9 @@ export default g;
       "--var setings.threads=2: worker 'setings' is not a worker of the graph (did you mean 'settings'?)",
     );
     expect(existsSync(join(dir, "runs"))).toBe(false);
+    const resumed = tw("resume", join(dir, "runs", "none"), "--var", "settings.licence=x");
+    expect(resumed.status).toBe(1);
+    expect(resumed.stderr).toContain("--var on resume needs --config");
     const malformed = runIn(dir, "--var", "threads=2");
     expect(malformed.status).toBe(1);
     expect(malformed.stderr).toContain(`--var "threads=2": expected <worker>.<name>=<value>`);
