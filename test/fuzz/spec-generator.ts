@@ -1,7 +1,8 @@
 /**
  * A generator of odd TypeSpec specs, from a seed: names that are reserved words in JavaScript,
  * TypeScript or bash, that the stubs use themselves, unicode and long names; every type, nested;
- * recursive models and unions; decorators in odd combinations; and mutated text.
+ * recursive models and unions; decorators in odd combinations (template variables too); and mutated
+ * text.
  *
  * `accepted` workers use only what the compiler must accept: a batch of them compiles with no
  * error, and every file it emits must load, type-check and parse. `hostile` workers add what the
@@ -106,6 +107,8 @@ interface Context {
   /** Named types declared so far, usable as types. */
   readonly named: string[];
   counter: number;
+  /** The worker's template variables (`@vars`) and their own random source, if it has any. */
+  readonly vars?: { readonly names: readonly string[]; readonly v: Random };
 }
 
 /** A portable name, odd or long or plain; unique among `taken` (compared as the file system would on macOS). */
@@ -259,7 +262,8 @@ interface Port {
 /** One worker in its own namespace: models it uses, then the interface. */
 export function generateWorker(r: Random, index: number, kind: WorkerKind, workerNames: Set<string>): string {
   const worker = portableName(r, workerNames, kind);
-  const ctx: Context = { r, kind, worker, decls: [], named: [], counter: 0 };
+  const vars = templateVars(worker, index, kind);
+  const ctx: Context = { r, kind, worker, decls: [], named: [], counter: 0, ...(vars ? { vars } : {}) };
   const depth = kind === "hostile" && r.chance(0.1) ? 70 + r.int(40) : 1 + r.int(4);
   const taskNames = new Set<string>([worker.toLowerCase()]);
   const tasks: string[] = [];
@@ -268,6 +272,7 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
   const workerDecorators = [
     r.chance(0.15) ? `@timeout(${1 + r.int(100)})` : "",
     r.chance(0.1) ? `@resources(#{ cpus: ${1 + r.int(8)}, memory: "2G" })` : "",
+    vars?.decorator ?? "",
   ];
   const ns = r.chance(0.3) ? id(`${r.pick(ODD_TYPE_NAMES)}ns${index}`) : `N${index}`;
   return [
@@ -278,6 +283,38 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
     "  }",
     "}",
   ].join("\n");
+}
+
+/** What a template variable's type and default may be: `[type, default text]`. */
+const VAR_TYPES: readonly (readonly [string, string])[] = [
+  ["int32", " = 4"],
+  ["int64", " = -9007199254740993"],
+  ["integer", ""],
+  ["float64", " = 0.5"],
+  ["boolean", " = true"],
+  ["string", ' = "fast"'],
+  ["string", ' = "a b; $(touch x) \\"\\n-x {{y}}"'],
+  ["string", ""],
+];
+const HOSTILE_VARS = ["bad: bytes", "list: string[]", "opt?: string", "`a-b`: int32 = 1", "m: Record<string>"];
+
+/**
+ * The worker's template variables, drawn from a random source of their own (seeded by the worker),
+ * so adding them left every other part of the generated specs as it was for a seed.
+ */
+function templateVars(worker: string, index: number, kind: WorkerKind) {
+  let seed = index + 1;
+  for (const c of worker) seed = (Math.imul(seed, 31) + c.codePointAt(0)!) >>> 0;
+  const v = random(seed);
+  if (!v.chance(0.25)) return undefined;
+  const taken = new Set<string>();
+  const names = Array.from({ length: 1 + v.int(3) }, () => portableName(v, taken, kind));
+  const props = names.map((n) => {
+    const [type, value] = v.pick(VAR_TYPES);
+    return `${id(n)}: ${type}${value}`;
+  });
+  if (kind === "hostile" && v.chance(0.4)) props.push(v.pick(HOSTILE_VARS));
+  return { names, v, decorator: `@vars({ ${props.join(", ")} })` };
 }
 
 function generateTask(ctx: Context, taskNames: Set<string>, depth: number): string {
@@ -322,10 +359,14 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
     (n) => !(outs.has(n) && inputs.some((p) => p.name === n)),
   );
   const placeholder = () => (usable.length > 0 ? `{${r.pick(usable)}}` : "x");
+  // Variables come from their own random source, so the ports' draws stay as they were.
+  const variable = (vars: NonNullable<Context["vars"]>) =>
+    kind === "hostile" && vars.v.chance(0.2) ? "{var.nope}" : `x{var.${vars.v.pick(vars.names)}}`;
   const line = () =>
     [
       r.pick(["tool", "sort -u", "openssl enc", "printf '%s'", `"a b"`, "'{{literal}}'"]),
       ...Array.from({ length: r.int(3) }, placeholder),
+      ...(ctx.vars?.v.chance(0.6) ? [variable(ctx.vars)] : []),
     ].join(" ");
   const decorators: string[] = [];
   switch (r.int(6)) {
