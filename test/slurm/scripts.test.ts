@@ -83,6 +83,8 @@ describe("Slurm job scripts", () => {
   const hostile = `it's $(touch pwned) "quoted" \`x\` $HOME`;
   const common = {
     jobName: "w.t@-.N1",
+    worker: "w",
+    task: "t",
     root: "/tmp/root with space",
     launcher: "/workers/w/main.sh",
     viaBash: false,
@@ -140,7 +142,7 @@ describe("Slurm job scripts", () => {
       throttle: 2,
     });
     expect(script).toContain("#SBATCH --array=0-2%2\n");
-    expect(script).toContain("first=$((SLURM_ARRAY_TASK_ID * 10 + 1))\n");
+    expect(script).toContain("\ntw_per=10\n");
     expect(spawnSync("bash", ["-n"], { input: script }).status).toBe(0);
   });
 
@@ -152,7 +154,10 @@ describe("Slurm job scripts", () => {
     for (const name of ["a", "b", "bad", "d", "e"]) {
       const node = join(dir, name);
       mkdirSync(node);
-      writeFileSync(join(node, "job.env"), renderTaskEnv({ function_name: name, done_path: join(node, "_done") }));
+      writeFileSync(
+        join(node, "job.env"),
+        renderTaskEnv({ function_name: name, done_path: join(node, "_done"), error_path: join(node, "_error") }),
+      );
       lines.push(`${node}\t${name}`);
     }
     writeFileSync(join(dir, "list"), lines.join("\n") + "\n");
