@@ -90,6 +90,7 @@ export function elementCount(job: Pick<ArrayJob, "tasks" | "tasksPerElement">): 
 export function renderSingleJob(job: SingleJob): string {
   return [
     "#!/bin/bash",
+    ...inertNote(job, job.taskEnv),
     `# One task as one Slurm job (typespec-workers). Resubmit by hand with: sbatch ${shq(job.nodeDir + "/" + JOB_SCRIPT)}`,
     ...sbatchLines(job, [`--output=${job.nodeDir}/${STDOUT_FILE}`, `--error=${job.nodeDir}/${STDERR_FILE}`]),
     "",
@@ -108,6 +109,7 @@ export function renderArrayJob(job: ArrayJob): string {
   const range = `0-${elementCount(job) - 1}${job.throttle ? `%${job.throttle}` : ""}`;
   return [
     "#!/bin/bash",
+    ...inertNote(job),
     `# Many tasks of one worker as one Slurm job array (typespec-workers): element i runs lines`,
     `# ${per}*i+1 to ${per}*i+${per} of the list, one after another. Slurm's own messages per element`,
     "# go to slurm-<i>.out beside this script.",
@@ -138,6 +140,17 @@ function sbatchLines(job: ScriptCommon, files: readonly string[]): string[] {
   // sbatch splits #SBATCH lines on blanks but honours double quotes; values were checked to hold
   // no double quote, backslash or control character (see resourceProblems / checkPathWord).
   return words.map((word) => `#SBATCH ${/\s/.test(word) ? `"${word}"` : word}`);
+}
+
+/**
+ * For shellcheck, when a value holds `$` or a backquote: it would point out that they do not
+ * expand in single quotes, which is the point.
+ */
+function inertNote(job: ScriptCommon, taskEnv: Readonly<Record<string, string>> = {}): string[] {
+  const values = [...Object.values(job.env ?? {}), ...Object.values(taskEnv), ...(job.modules ?? [])];
+  return values.some((v) => /[$`]/.test(v))
+    ? ["# shellcheck disable=SC2016 # the values below are single-quoted data: nothing in them expands"]
+    : [];
 }
 
 /** The variables the body reads (see the head of slurm-job.sh). */
