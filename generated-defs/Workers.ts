@@ -17,6 +17,8 @@ export interface Resources {
   readonly ntasksPerNode?: number;
   readonly gpus?: number;
   readonly sbatch?: readonly string[];
+  readonly launch?: "direct" | "srun" | "mpirun";
+  readonly modules?: readonly string[];
 }
 
 /**

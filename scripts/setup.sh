@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 # bash, coreutils: everywhere. jq: the generated launchers parse call args with it. openssl: the
 # example worker. shellcheck: the tests lint every generated launcher. For the tests of real parts:
 # chromium (the run viewer in a browser, driven by playwright-core; npm downloads no browser),
-# podman with runc, bubblewrap and busybox-static (container workers; see docs/worker-pool.md).
-# Slurm is installed and started by the Slurm tests themselves (scripts/slurm/start.sh).
+# podman with runc, bubblewrap and busybox-static (container workers; see docs/worker-pool.md);
+# OpenMPI (mpicc, mpirun; it brings the PMIx library Slurm's srun --mpi=pmix needs) and
+# Environment Modules for the HPC tests on Slurm (docs/slurm.md). Slurm is installed and started
+# by the Slurm tests themselves (scripts/slurm/start.sh).
 needed=()
 for tool in jq:jq openssl:openssl shellcheck:shellcheck chromium:chromium podman:podman runc:runc \
-  bwrap:bubblewrap busybox:busybox-static newuidmap:uidmap; do
+  bwrap:bubblewrap busybox:busybox-static newuidmap:uidmap mpicc:libopenmpi-dev mpirun:openmpi-bin \
+  modulecmd:environment-modules; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || needed+=("${tool#*:}")
 done
 if ((${#needed[@]} > 0)); then

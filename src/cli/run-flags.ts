@@ -50,7 +50,7 @@ export function withRunFlags(c: Command): Command {
     )
     .option(
       "--slurm <key=value>",
-      "resources of Slurm jobs: cpus, memory, time, partition, account, sbatch (repeat)",
+      "resources of Slurm jobs: cpus, memory, time, ntasks, launch, modules (repeats), sbatch (repeats), ...",
       collect,
       [],
     )
@@ -113,26 +113,26 @@ function timeoutsOf(pairs: readonly string[]): Record<string, number> {
 }
 
 /**
- * `--slurm key=value` pairs: the Slurm executor's default resources (`cpus`, `memory`, `time`,
- * `partition`, `account`; `sbatch` repeats), refused before anything runs where Slurm would refuse
- * them.
+ * `--slurm key=value` pairs: the Slurm executor's default resources (any field of a request;
+ * `sbatch` and `modules` repeat), refused before anything runs where Slurm would refuse them.
  */
 async function slurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
-  const out: { -readonly [K in keyof SlurmResources]: SlurmResources[K] } = {};
-  const sbatch: string[] = [];
+  const { RESOURCE_FIELDS } = await import("../runtime-contract/resources.js");
+  const fields: Record<string, "number" | "text" | "list"> = RESOURCE_FIELDS;
+  const out: Record<string, number | string | string[]> = {};
   for (const p of pairs) {
     const eq = p.indexOf("=");
     const [key, value] = eq > 0 ? [p.slice(0, eq), p.slice(eq + 1)] : [p, ""];
-    if (key === "cpus") out.cpus = Number(value);
-    else if (key === "memory" || key === "time" || key === "partition" || key === "account") out[key] = value;
-    else if (key === "sbatch") sbatch.push(value);
-    else throw new Error(`--slurm ${p}: expected cpus|memory|time|partition|account|sbatch=<value>`);
+    const form = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (form === "number") out[key] = Number(value);
+    else if (form === "text") out[key] = value;
+    else if (form === "list") out[key] = [...((out[key] as string[] | undefined) ?? []), value];
+    else throw new Error(`--slurm ${p}: expected ${Object.keys(fields).join("|")}=<value>`);
   }
-  if (sbatch.length) out.sbatch = sbatch;
   const { resourceProblems } = await import("../graph/executors/slurm-resources.js");
-  const problems = resourceProblems(out);
+  const problems = resourceProblems(out as SlurmResources);
   if (problems.length) throw new Error(`--slurm: ${problems.join("; ")}`);
-  return out;
+  return out as SlurmResources;
 }
 
 /** The run options the flags give (only those given). */

@@ -18,7 +18,15 @@ export { inProcessExecutor } from "./executors/in-process.js";
 export { routeExecutors } from "./executors/route.js";
 export { chooseExecutors, type ExecutorChoice } from "./executors/choose.js";
 export { WorkerNotFoundError } from "./executors/find-worker.js";
-export { slurmExecutor, SlurmExecutor, type SlurmExecutorOptions, type SlurmResources } from "./executors/slurm.js";
+export {
+  slurmExecutor,
+  SlurmExecutor,
+  slurmQueue,
+  SlurmQueue,
+  type SlurmExecutorOptions,
+  type SlurmQueueOptions,
+  type SlurmResources,
+} from "./executors/slurm.js";
 export { persistentExecutor, type PersistentExecutor, type PersistentExecutorOptions } from "./executors/persistent.js";
 export { serviceExecutor, type ServiceExecutorOptions } from "./executors/service.js";
 export { pythonExecutor, type PythonExecutorOptions } from "./executors/python.js";

@@ -40,9 +40,8 @@ export interface WorkerEntry {
   readonly engine?: ContainerEngine;
   readonly shell?: string;
   // slurm
+  /** Also how the program starts (`launch`) and the `modules` it needs: docs/slurm.md. */
   readonly resources?: SlurmResources;
-  readonly launch?: "direct" | "srun" | "mpirun";
-  readonly modules?: readonly string[];
   // persistent (docs/persistent-workers.md)
   readonly instances?: number;
   readonly start?: "lazy" | "eager";
@@ -73,8 +72,6 @@ export const KIND_KEYS: Readonly<Record<string, readonly WorkerKind[]>> = {
   engine: ["container"],
   shell: ["container"],
   resources: ["slurm"],
-  launch: ["slurm"],
-  modules: ["slurm"],
   instances: ["persistent"],
   start: ["persistent"],
   readyTimeout: ["persistent", "service"],

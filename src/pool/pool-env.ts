@@ -22,6 +22,8 @@ export function reservedEnvName(name: string): string | undefined {
   if (CONTRACT_NAMES.has(name) || /^(input|output)_.+_(file|value)$/.test(name)) {
     return `'${name}' is a variable of the worker contract, set for each task; it cannot be overridden`;
   }
+  if (name === "TW_LAUNCH")
+    return `'TW_LAUNCH' is set for each Slurm job from its resources: set 'launch' under 'resources'`;
   if (name.startsWith("var_"))
     return `'${name}' is where template variables go: set it under 'vars' as '${name.slice(4)}'`;
   if (name.startsWith("volume_")) return `'${name}' is where the entry's volume goes: set it with 'volume'`;

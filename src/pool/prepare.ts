@@ -25,6 +25,7 @@ import { pythonCommand, pythonExecutor } from "../graph/executors/python.js";
 import { shellExecutor } from "../graph/executors/shell.js";
 import { serviceExecutor } from "../graph/executors/service.js";
 import { stdioExecutor } from "../graph/executors/stdio.js";
+import type { SlurmQueue } from "../graph/executors/slurm-queue.js";
 import type { ServiceImpl } from "../runtime-contract/service.js";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
@@ -109,11 +110,12 @@ export async function preparePool(src: ConfigSource, ctx: PoolContext = {}): Pro
 
   const executors: Record<string, ExecutorChoice> = {};
   const kinds: Record<string, WorkerKind> = {};
+  const shared: Shared = {};
   for (const e of all) {
     kinds[e.name] = e.entry.kind;
     if (ctx.overridden?.includes(e.name)) continue; // Replaced: not built, not checked.
     try {
-      executors[e.name] = await executorOf(src, e, workers, volumes);
+      executors[e.name] = await executorOf(src, e, workers, volumes, shared);
     } catch (error) {
       problems.push(`${src.at([...e.path, "kind"])}: ${e.name}: ${(error as Error).message}`);
     }
@@ -217,13 +219,6 @@ function checkEntryKeys(
       `${src.at([...path, "volume"])}: ${name}: volume '${entry.volume}' is not ${declared.includes(entry.volume) ? "usable (see its own error)" : `declared under 'volumes'${didYouMean(entry.volume, declared)}`}`,
     );
   }
-  for (const key of ["launch", "modules"] as const) {
-    if (entry[key] !== undefined) {
-      problems.push(
-        `${src.at([...path, key], true)}: ${name}: '${key}' is not supported yet by the Slurm executor of this version`,
-      );
-    }
-  }
 }
 
 /** Why `worker` cannot start with `entry`, or undefined; the same search the executor makes. */
@@ -275,11 +270,17 @@ function startProblem(worker: string, entry: WorkerEntry, dirs: string[], base: 
   }
 }
 
+/** What the executors of one pool share: the Slurm entries, one line to the scheduler (one squeue poller). */
+interface Shared {
+  slurmQueue?: SlurmQueue;
+}
+
 async function executorOf(
   src: ConfigSource,
   { name, entry }: Entry,
   workers: string[],
   volumes: Record<string, string>,
+  shared: Shared,
 ): Promise<ExecutorChoice> {
   const env = entryEnv(entry, volumes);
   const only = (files: Record<string, string> | undefined) => (name === "default" ? undefined : files);
@@ -325,14 +326,15 @@ async function executorOf(
       break;
     }
     case "slurm": {
-      // One Slurm executor per entry (each polls squeue on its own: fine for a few entries).
-      const { slurmExecutor } = await import("../graph/executors/slurm.js");
+      // One Slurm executor per entry (its environment and resources), all on one queue.
+      const { slurmExecutor, slurmQueue } = await import("../graph/executors/slurm.js");
       const { resourceProblems } = await import("../graph/executors/slurm-resources.js");
       const problems = resourceProblems(entry.resources ?? {});
       if (problems.length) throw new Error(`resources: ${problems.join("; ")}`);
       ex = slurmExecutor({
         workersDir: workers[0]!,
         env,
+        queue: (shared.slurmQueue ??= slurmQueue()),
         ...(name === "default" ? { defaults: entry.resources } : { workers: { [name]: entry.resources ?? {} } }),
       });
       break;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
+import { RESOURCE_FIELDS } from "../runtime-contract/resources.js";
 
 /** From `src/pool` and from `dist/src/pool` alike. */
 const SCHEMA_CANDIDATES = ["../../schema/workers.schema.json", "../../../schema/workers.schema.json"];
@@ -41,6 +42,9 @@ function pathOf(instancePath: string): (string | number)[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
+/** Fields of a Slurm request, written beside `resources` instead of in it (`launch`, `ntasks`). */
+const RESOURCE_KEYS = Object.keys(RESOURCE_FIELDS);
+
 /** Names the schema allows beside an unknown key, for the hint (`verbose` gives the schema). */
 function siblingsOf(e: ErrorObject): string[] {
   return Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
@@ -54,7 +58,11 @@ function message(e: ErrorObject, src: ConfigSource): string {
     case "additionalProperties": {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const where = path.length ? `in ${path.join(".")}` : "at the top level";
-      return `${src.at([...path, key], true)}: unknown key '${key}' ${where}${didYouMean(key, siblingsOf(e))}`;
+      const moved = RESOURCE_KEYS.includes(key) && siblingsOf(e).includes("resources");
+      const hint = moved
+        ? ` (it belongs under 'resources': resources: { ${key}: ... })`
+        : didYouMean(key, siblingsOf(e));
+      return `${src.at([...path, key], true)}: unknown key '${key}' ${where}${hint}`;
     }
     case "propertyNames": {
       const name = (e.params as { propertyName: string }).propertyName;

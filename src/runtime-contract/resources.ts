@@ -25,9 +25,39 @@ export interface SlurmResources {
   readonly gpus?: number;
   /** Extra `sbatch` options, each one word, e.g. `["--qos=debug", "--constraint=avx2"]`. */
   readonly sbatch?: readonly string[];
+  /**
+   * How the job starts the task's program: as it is (`direct`, the default), as a job step of all
+   * the job's tasks (`srun`), or under `mpirun` with the job's task count. See docs/slurm.md.
+   */
+  readonly launch?: Launch;
+  /** Environment modules (Lmod, Environment Modules) the job loads before the program, in order. */
+  readonly modules?: readonly string[];
 }
 
-/** A problem with one field of a request: `field` names it (`sbatch` problems give the word's index). */
+/**
+ * Every field of a request and its form: a whole number, one text, or a list of words. The
+ * command line's `--slurm key=value` and the layering of requests read this table.
+ */
+export const RESOURCE_FIELDS = {
+  cpus: "number",
+  memory: "text",
+  time: "text",
+  partition: "text",
+  account: "text",
+  nodes: "number",
+  ntasks: "number",
+  ntasksPerNode: "number",
+  gpus: "number",
+  sbatch: "list",
+  launch: "text",
+  modules: "list",
+} as const satisfies Record<keyof SlurmResources, "number" | "text" | "list">;
+
+/** How a job starts a task's program. */
+export const LAUNCHES = ["direct", "srun", "mpirun"] as const;
+export type Launch = (typeof LAUNCHES)[number];
+
+/** A problem with one field of a request: `field` names it (`sbatch` and `modules` problems give the word's index). */
 export interface ResourceProblem {
   readonly field: keyof SlurmResources;
   readonly index?: number;
@@ -81,6 +111,22 @@ export function findResourceProblems(r: SlurmResources): ResourceProblem[] {
       });
     }
   }
+  if (r.launch !== undefined && !(LAUNCHES as readonly string[]).includes(r.launch)) {
+    problems.push({
+      field: "launch",
+      message: `launch ${JSON.stringify(r.launch)} is not one of ${LAUNCHES.join(", ")}`,
+    });
+  }
+  (r.modules ?? []).forEach((name, index) => {
+    // A word of a bash array in the job script, and an argument of `module load`: no option.
+    if (name.startsWith("-") || !PLAIN_WORD.test(name)) {
+      problems.push({
+        field: "modules",
+        index,
+        message: `module ${JSON.stringify(name)} must be one module name (e.g. "openmpi/4.1"), without blanks or quotes and not starting with '-'`,
+      });
+    }
+  });
   (r.sbatch ?? []).forEach((word, index) => {
     if (!word.startsWith("-") || !PLAIN_WORD.test(word)) {
       problems.push({

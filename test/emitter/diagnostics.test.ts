@@ -116,6 +116,13 @@ describe("scheduling decorators", () => {
     );
   });
 
+  it("reports a module name that cannot be loaded safely, at its word, and accepts a launch", async () => {
+    await expectDiagnosticsAt(
+      `interface w { @resources(#{ launch: "mpirun", modules: #["openmpi/4.1", ┆"-f x"] }) f(): int32; }`,
+      "typespec-workers/invalid-resources",
+    );
+  });
+
   it("reports a timeout that is not positive", async () => {
     await expectDiagnosticsAt("interface w { @timeout(┆0) f(): int32; }", "typespec-workers/invalid-timeout");
   });

@@ -65,20 +65,33 @@ touch "$done_path"`,
 const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
- * A graph module for `typespec-workers run`: the `calc` worker's `add` on the graph inputs `a` and
- * `b`, importing the built package by path (the module lies outside the repository).
+ * A graph module for `typespec-workers run` (`<dir>/<graph>.mjs`): one task, each of its inputs
+ * fed by the graph input of the same name, its `value` the graph's output. Types are names of
+ * `t` (`int32`, `string`). It imports the built package by path (the module lies outside the
+ * repository).
  */
-export function adderModule(dir: string): string {
-  const file = join(dir, "adder.mjs");
+export function taskModule(
+  dir: string,
+  graph: string,
+  op: { worker: string; task: string; inputs: Record<string, string>; output: string },
+): string {
+  const file = join(dir, `${graph}.mjs`);
+  const q = JSON.stringify;
+  const ports = Object.entries(op.inputs);
   writeFileSync(
     file,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const add = task({ worker: "calc", name: "add", inputs: [{ name: "a", type: t.int32 }, { name: "b", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
-const g = graph({ inputs: { a: t.int32, b: t.int32 }, output: t.int32, name: "adder" });
-g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));
+    `import { graph } from ${q(join(repo, "dist/src/graph/index.js"))};
+import { t, task } from ${q(join(repo, "dist/src/runtime-contract/index.js"))};
+const op = task({ worker: ${q(op.worker)}, name: ${q(op.task)}, inputs: [${ports.map(([n, type]) => `{ name: ${q(n)}, type: t.${type} }`).join(", ")}], outputs: [{ name: "value", type: t.${op.output} }], shape: "value" });
+const g = graph({ inputs: { ${ports.map(([n, type]) => `${n}: t.${type}`).join(", ")} }, output: t.${op.output}, name: ${q(graph)} });
+g.output(g.task(op({ ${ports.map(([n]) => `${n}: g.inputs.${n}`).join(", ")} })));
 export default g;
 `,
   );
   return file;
+}
+
+/** The `calc` worker's `add` on the graph inputs `a` and `b` (see taskModule). */
+export function adderModule(dir: string): string {
+  return taskModule(dir, "adder", { worker: "calc", task: "add", inputs: { a: "int32", b: "int32" }, output: "int32" });
 }

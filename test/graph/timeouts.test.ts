@@ -1,13 +1,10 @@
 // A time limit given at run time wins over the spec's @timeout, which the generated launcher also
 // enforces; and whichever of the two stops a task, the reason reads the same.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tw } from "../support/cli.js";
-import { tempDir } from "./support.js";
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import { taskModule, tempDir } from "./support.js";
 
 let dir: string;
 let workers: string;
@@ -31,17 +28,7 @@ beforeAll(() => {
   const c = tw("compile", spec, "-o", workers);
   expect(c.stderr).toBe("");
   expect(c.status).toBe(0);
-  mod = join(dir, "sleepy.mjs");
-  writeFileSync(
-    mod,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const sleepy = task({ worker: "w", name: "sleepy", inputs: [{ name: "seconds", type: t.int32 }], outputs: [{ name: "value", type: t.bytes }], shape: "value" });
-const g = graph({ inputs: { seconds: t.int32 }, output: t.bytes, name: "sleepy" });
-g.output(g.task(sleepy({ seconds: g.inputs.seconds })));
-export default g;
-`,
-  );
+  mod = taskModule(dir, "sleepy", { worker: "w", task: "sleepy", inputs: { seconds: "int32" }, output: "bytes" });
 }, 120_000);
 
 const sleep = (seconds: number, ...flags: string[]) =>

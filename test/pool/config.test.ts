@@ -86,6 +86,19 @@ describe("pool configuration", () => {
     expect(m).toContain(`${file}:8:1: unknown key 'volumse' at the top level (did you mean 'volumes'?)`);
   });
 
+  it("says that launch and modules of a Slurm entry go under resources", async () => {
+    const file = writeConfig(
+      "workers:\n  pycalc: { kind: slurm, launch: mpirun, modules: [openmpi], resources: { ntasks: 2 } }\n",
+    );
+    const m = await problems(file, { graph: twoWorkerGraph(), workers: workersCopy() });
+    expect(m).toContain(
+      `${file}:2:26: unknown key 'launch' in workers.pycalc (it belongs under 'resources': resources: { launch: ... })`,
+    );
+    expect(m).toContain(
+      `${file}:2:42: unknown key 'modules' in workers.pycalc (it belongs under 'resources': resources: { modules: ... })`,
+    );
+  });
+
   it("refuses a worker the graph does not use, naming the closest one", async () => {
     const file = writeConfig("workers:\n  pycalc: { kind: python }\n  opensl_worker: { kind: shell }\n");
     const m = await problems(file, { graph: twoWorkerGraph(), workers: workersCopy() });

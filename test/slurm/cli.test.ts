@@ -4,31 +4,18 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { taskModule } from "../graph/support.js";
 import { tw } from "../support/cli.js";
 import { sandbox, startCluster } from "./cluster.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const cluster = startCluster();
 
-/** A graph module: the sandbox launcher's `upper` task on the graph input `text`. */
-function graphModule(dir: string): string {
-  const file = join(dir, "upper.mjs");
-  writeFileSync(
-    file,
-    `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
-const upper = task({ worker: "test_worker", name: "upper", inputs: [{ name: "value", type: t.string }], outputs: [{ name: "value", type: t.string }], shape: "value" });
-const g = graph({ inputs: { text: t.string }, output: t.string, name: "upper" });
-g.output(g.task(upper({ value: g.inputs.text })));
-export default g;
-`,
-  );
-  return file;
-}
+/** A graph module: the sandbox launcher's `upper` task on the graph input `value`. */
+const graphModule = (dir: string) =>
+  taskModule(dir, "upper", { worker: "test_worker", task: "upper", inputs: { value: "string" }, output: "string" });
 
 /**
  * `typespec-workers run` of the `upper` graph with `-e <executor>` and `--slurm` resources, its jobs
@@ -42,7 +29,7 @@ function runOnSlurm(name: string, executor: string, resources: string[], text: s
     "run",
     graphModule(box.root),
     ...["-w", box.workersDir, "-e", executor, ...slurm],
-    ...["-i", JSON.stringify({ text }), "--root", box.root, "--id", "run", "--no-progress"],
+    ...["-i", JSON.stringify({ value: text }), "--root", box.root, "--id", "run", "--no-progress"],
   );
   const jobs = () =>
     execFileSync("squeue", ["-h", "-t", "all", "-o", "%k|%l|%T|%j"], { encoding: "utf8" })
@@ -83,15 +70,15 @@ describe("--slurm flags", () => {
       "--slurm",
       "colour=red",
       "-i",
-      '{"text": "x"}',
+      '{"value": "x"}',
       "--root",
       box.root,
     );
     expect([unknown.status, unknown.stderr]).toEqual([
       1,
-      "error: --slurm colour=red: expected cpus|memory|time|partition|account|sbatch=<value>\n",
+      "error: --slurm colour=red: expected cpus|memory|time|partition|account|nodes|ntasks|ntasksPerNode|gpus|sbatch|launch|modules=<value>\n",
     ]);
-    const alone = tw("run", mod, "--slurm", "time=5", "-i", '{"text": "x"}', "--root", box.root);
+    const alone = tw("run", mod, "--slurm", "time=5", "-i", '{"value": "x"}', "--root", box.root);
     expect(alone.status).toBe(1);
     expect(alone.stderr).toContain("--slurm sets the resources of workers run on Slurm: add -e <worker>=slurm");
   });

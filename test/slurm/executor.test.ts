@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TaskResult } from "../../src/graph/executor.js";
-import { SlurmExecutor, type SlurmExecutorOptions } from "../../src/graph/executors/slurm.js";
+import { SlurmExecutor, slurmQueue, type SlurmExecutorOptions } from "../../src/graph/executors/slurm.js";
 import { jobStates, liveJobs, sandbox, startCluster, waitFor } from "./cluster.js";
 
 const cluster = startCluster();
@@ -224,6 +224,29 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     await ex.close();
     expect(await result).toMatchObject({ ok: false, reason: "stopped: the executor was closed" });
     expect(liveJobs(submitted)).toEqual([]);
+  });
+
+  it("on a shared queue, close() cancels only the executor's own jobs", async () => {
+    const box = sandbox("shared-queue");
+    const queue = slurmQueue({ pollIntervalMs: 200, exitFileGraceMs: 500 });
+    expect(() => new SlurmExecutor({ workersDir: box.workersDir, queue, pollIntervalMs: 5 })).toThrow(
+      "SlurmExecutor: pollIntervalMs belong to the shared queue: set them in slurmQueue({ ... })",
+    );
+    const [a, b] = [0, 1].map(() => {
+      const ex = new SlurmExecutor({ workersDir: box.workersDir, queue, onSubmit: (id) => submitted.push(id) });
+      executors.push(ex);
+      return ex;
+    });
+    const stopped = a!.run(box.launch("sleep", "-.N1", "120"));
+    const kept = b!.run(box.launch("sleep", "-.N2", "2"));
+    await waitFor("both submissions", () => a!.outstandingJobs().length + b!.outstandingJobs().length === 2);
+    const [jobA, jobB] = [a!.outstandingJobs()[0]!, b!.outstandingJobs()[0]!];
+    await a!.close();
+    expect(await stopped).toMatchObject({ ok: false, reason: "stopped: the executor was closed" });
+    expect(liveJobs([jobA])).toEqual([]);
+    // The other executor's job was not touched, and the shared poller still serves it.
+    expect(await kept).toEqual({ ok: true });
+    expect(["COMPLETING", "COMPLETED"]).toContain(jobStates([jobB]).get(jobB));
   });
 
   it("runs a fan-out as one job array, each element with its own result", async () => {

@@ -3,7 +3,7 @@
  * refused before sbatch sees it, and job scripts that bash accepts and that keep values inert.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,7 +13,16 @@ import {
   resourceOptions,
   resourceProblems,
 } from "../../src/graph/executors/slurm-resources.js";
-import { renderArrayJob, renderSingleJob, renderTaskEnv } from "../../src/graph/executors/slurm-script.js";
+import {
+  EXIT_FILE,
+  renderArrayJob,
+  renderSingleJob,
+  renderTaskEnv,
+  SETUP_STATUS,
+  type SingleJob,
+} from "../../src/graph/executors/slurm-script.js";
+import { SlurmExecutor } from "../../src/graph/executors/slurm.js";
+import { sandbox } from "./cluster.js";
 
 describe("Slurm resources", () => {
   it("merges defaults < spec < worker < task, field by field, and accumulates sbatch words in that order", () => {
@@ -41,6 +50,20 @@ describe("Slurm resources", () => {
       "--constraint=avx2",
       "--qos=high",
     ]);
+  });
+
+  it("refuses a launch that is not direct, srun or mpirun, and module names that are not one plain word", () => {
+    expect(resourceProblems({ launch: "srun", modules: ["openmpi/4.1.4", "gcc@12"] })).toEqual([]);
+    expect(resourceProblems({ launch: "mpiexec" as "mpirun", modules: ["-f", "a b", "x'; rm -rf ~; '"] })).toEqual([
+      'launch "mpiexec" is not one of direct, srun, mpirun',
+      `module "-f" must be one module name (e.g. "openmpi/4.1"), without blanks or quotes and not starting with '-'`,
+      `module "a b" must be one module name (e.g. "openmpi/4.1"), without blanks or quotes and not starting with '-'`,
+      `module "x'; rm -rf ~; '" must be one module name (e.g. "openmpi/4.1"), without blanks or quotes and not starting with '-'`,
+    ]);
+    // Not sbatch options: the job script applies them. A later layer's modules replace earlier ones.
+    const merged = mergeResources({ spec: { launch: "mpirun", modules: ["a"] }, worker: { modules: ["b", "c"] } });
+    expect(merged).toEqual({ launch: "mpirun", modules: ["b", "c"] });
+    expect(resourceOptions(merged)).toEqual([]);
   });
 
   it("refuses values that are not Slurm notation or could break out of an #SBATCH line", () => {
@@ -83,6 +106,8 @@ describe("Slurm job scripts", () => {
   const hostile = `it's $(touch pwned) "quoted" \`x\` $HOME`;
   const common = {
     jobName: "w.t@-.N1",
+    worker: "w",
+    task: "t",
     root: "/tmp/root with space",
     launcher: "/workers/w/main.sh",
     viaBash: false,
@@ -140,7 +165,7 @@ describe("Slurm job scripts", () => {
       throttle: 2,
     });
     expect(script).toContain("#SBATCH --array=0-2%2\n");
-    expect(script).toContain("first=$((SLURM_ARRAY_TASK_ID * 10 + 1))\n");
+    expect(script).toContain("\ntw_per=10\n");
     expect(spawnSync("bash", ["-n"], { input: script }).status).toBe(0);
   });
 
@@ -152,7 +177,10 @@ describe("Slurm job scripts", () => {
     for (const name of ["a", "b", "bad", "d", "e"]) {
       const node = join(dir, name);
       mkdirSync(node);
-      writeFileSync(join(node, "job.env"), renderTaskEnv({ function_name: name, done_path: join(node, "_done") }));
+      writeFileSync(
+        join(node, "job.env"),
+        renderTaskEnv({ function_name: name, done_path: join(node, "_done"), error_path: join(node, "_error") }),
+      );
       lines.push(`${node}\t${name}`);
     }
     writeFileSync(join(dir, "list"), lines.join("\n") + "\n");
@@ -176,5 +204,128 @@ describe("Slurm job scripts", () => {
     expect(spawnSync("test", ["-e", join(dir, "bad/_done")]).status).toBe(1);
     for (const untouched of ["a", "b", "e"])
       expect(spawnSync("test", ["-e", join(dir, untouched, "_exit")]).status).toBe(1);
+  });
+
+  it("the body passes shellcheck, and so do the scripts written from it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tkr-slurm-lint-"));
+    const files = {
+      "body.sh": readFileSync(new URL("../../src/graph/executors/slurm-job.sh", import.meta.url), "utf8"),
+      "single.sh": renderSingleJob({
+        ...common,
+        launch: "mpirun",
+        modules: ["openmpi/4.1", hostile],
+        nodeDir: "/n",
+        definitionPath: "d",
+        taskEnv: { TKR_DIR: "/r" },
+      }),
+      "array.sh": renderArrayJob({ ...common, arrayDir: "/a", listFile: "/a/list", tasks: 3, tasksPerElement: 1 }),
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const r = spawnSync("shellcheck", ["-s", "bash", ...Object.keys(files)], { cwd: dir, encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+/**
+ * A one-task job script run by bash (not by Slurm): its node folder, a launcher that records that
+ * it ran and what TW_LAUNCH it was given, and how to run the script.
+ */
+function jobOnDisk(job: Partial<SingleJob>) {
+  const dir = mkdtempSync(join(tmpdir(), "tkr-slurm-setup-"));
+  const node = join(dir, "node");
+  mkdirSync(node);
+  const launcher = join(dir, "launcher.sh");
+  writeFileSync(launcher, '#!/bin/bash\nprintf "%s" "${TW_LAUNCH-unset}" >"$(dirname "$1")/ran"\n');
+  chmodSync(launcher, 0o755);
+  const script = join(dir, "job.sh");
+  writeFileSync(
+    script,
+    renderSingleJob({
+      jobName: "w.t@-.N1",
+      worker: "w",
+      task: "t",
+      root: dir,
+      launcher,
+      viaBash: false,
+      options: [],
+      nodeDir: node,
+      definitionPath: join(node, "definition"),
+      taskEnv: { done_path: join(node, "_done"), error_path: join(node, "_error") },
+      ...job,
+    }),
+  );
+  const read = (file: string) => (existsSync(join(node, file)) ? readFileSync(join(node, file), "utf8") : undefined);
+  return { dir, node, script, read };
+}
+
+/** PATH of a folder holding only links to these programs (and bash). */
+function onlyPrograms(dir: string, programs: readonly string[]): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  for (const p of ["bash", ...programs]) {
+    const where = execFileSync("bash", ["-c", 'command -v "$1"', "-", p], { encoding: "utf8" }).trim();
+    execFileSync("ln", ["-s", where, join(bin, p)]);
+  }
+  return bin;
+}
+
+describe("Slurm job set-up", () => {
+  it("tells the launcher how to start the program (TW_LAUNCH)", () => {
+    const job = jobOnDisk({ launch: "srun" });
+    execFileSync("bash", [job.script], { stdio: "ignore" });
+    expect([job.read("ran"), job.read(EXIT_FILE)]).toEqual(["srun", "0\n"]);
+  });
+
+  it("fails the task, naming the worker and the tool, when the launch tool is missing; the launcher does not run", () => {
+    const job = jobOnDisk({ launch: "mpirun" });
+    const path = onlyPrograms(job.dir, ["hostname", "mv"]);
+    const r = spawnSync(path + "/bash", [job.script], { env: { PATH: path }, encoding: "utf8" });
+    expect(r.status).toBe(SETUP_STATUS);
+    expect(job.read(EXIT_FILE)).toBe(`${SETUP_STATUS}\n`);
+    expect(job.read("_error")).toMatch(/^worker w: launch mpirun: 'mpirun' was not found on node \S+ \(PATH=.*\)\n$/);
+    expect(r.stderr).toContain("typespec-workers: w.t: worker w: launch mpirun:");
+    expect(job.read("ran")).toBeUndefined();
+  });
+
+  // A node without Lmod or Environment Modules: their files hidden by bwrap (this machine has them).
+  const bwrap = spawnSync("bash", ["-c", "command -v bwrap"]).status === 0;
+  it.skipIf(!bwrap)("fails the task, naming the worker and the modules, where the node has no module command", () => {
+    const job = jobOnDisk({ modules: ["openmpi/4.1", "hdf5"] });
+    const hide = ["/usr/share/modules", "/usr/share/lmod", "/etc/profile.d"].filter((d) => existsSync(d));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k !== "MODULESHOME" && !k.startsWith("BASH_FUNC_module")),
+    );
+    const r = spawnSync(
+      "bwrap",
+      [
+        ...["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", job.dir, job.dir],
+        ...hide.flatMap((d) => ["--tmpfs", d]),
+        ...["bash", job.script],
+      ],
+      { env, encoding: "utf8" },
+    );
+    expect(r.status).toBe(SETUP_STATUS);
+    expect(job.read("_error")).toMatch(
+      /^worker w: modules openmpi\/4\.1 hdf5 were asked for, but node \S+ has no 'module' command \(neither Lmod nor Environment Modules is set up there\)\n$/,
+    );
+    expect(job.read("ran")).toBeUndefined();
+  });
+});
+
+describe("Slurm launch", () => {
+  it("refuses srun or mpirun for a launcher not generated by typespec-workers, before anything is submitted", async () => {
+    const box = sandbox("launch-hand-written");
+    const slurm = new SlurmExecutor({
+      workersDir: box.workersDir,
+      workers: { test_worker: { launch: "mpirun" } },
+      slurmBin: "/nonexistent",
+    });
+    const r = await slurm.run(box.launch("upper", "-.N1", '"x"'));
+    expect(r).toEqual({
+      ok: false,
+      reason: `invalid Slurm request for test_worker.upper: launch mpirun needs a launcher generated by typespec-workers (it starts the program with mpirun); ${box.workersDir}/test_worker/main.sh is not one: start mpirun in it yourself and leave launch as direct`,
+    });
+    await slurm.close();
   });
 });

@@ -19,6 +19,9 @@ tkr_failed_at=''
 tkr_timeout=''        # the spec's @timeout; TW_TIMEOUT_SECONDS (the run's limit) wins over it
 tkr_timeout_run=${TW_TIMEOUT_SECONDS-}
 unset TW_TIMEOUT_SECONDS  # the run's limit is this task's, not that of launchers the program starts
+tkr_launch_mode=${TW_LAUNCH:-direct}  # how a Slurm job starts the program (docs/slurm.md, "Launch")
+unset TW_LAUNCH           # as the time limit: this task's only
+tkr_launch=()             # the words before each program: srun or mpirun and the task count
 tkr_child=''          # process (group) of the running program
 tkr_pid=$BASHPID      # the launcher itself: its traps act here only, never in a subshell
 tkr_why=''            # why the last check failed (for messages)
@@ -328,7 +331,7 @@ tkr_run() {
   (
     trap - EXIT ERR TERM INT HUP
     set +m
-    exec "$@" <"$stdin" >&"$out" 2>&"$err" {out}>&- {err}>&-
+    exec "${tkr_launch[@]}" "$@" <"$stdin" >&"$out" 2>&"$err" {out}>&- {err}>&-
   ) &
   tkr_child=$!
   if [[ -n $limit ]]; then
@@ -744,6 +747,22 @@ tkr_main() {
     tkr_fail "the launcher needs bash 4.4 or later (this is bash $BASH_VERSION)"
   fi
   shopt -s inherit_errexit
+  # srun runs the program as each of the job's tasks (a job step); mpirun starts the job's task
+  # count of ranks. In a Slurm job, the job script has checked that the tool is there.
+  case $tkr_launch_mode in
+    direct) ;;
+    srun)
+      tkr_launch=(srun)
+      if [[ -n ${SLURM_NTASKS-} ]]; then tkr_launch+=("--ntasks=$SLURM_NTASKS"); fi
+      # Slurm 22.05 to 23.02 do not hand the job's --cpus-per-task to its steps.
+      if [[ -n ${SLURM_CPUS_PER_TASK-} ]]; then tkr_launch+=("--cpus-per-task=$SLURM_CPUS_PER_TASK"); fi
+      ;;
+    mpirun)
+      tkr_launch=(mpirun)
+      if [[ -n ${SLURM_NTASKS-} ]]; then tkr_launch+=(-n "$SLURM_NTASKS"); fi
+      ;;
+    *) tkr_fail "TW_LAUNCH '$tkr_launch_mode' is not direct, srun or mpirun" ;;
+  esac
   # Port paths from the call arguments, and why a port's variable is unset (for messages).
   declare -gA tkr_inputs=() tkr_outputs=() tkr_unset=()
   # The variable each port's placeholder stands for (input_P_value, input_P_file, output_P_file).

@@ -13,7 +13,7 @@ import { constants as osConstants } from "node:os";
 import type { TaskResult } from "../executor.js";
 import type { JobStatus, SlurmCommands } from "./slurm-commands.js";
 import { judge } from "./slurm-states.js";
-import { EXIT_FILE, TIMEOUT_STATUS } from "./slurm-script.js";
+import { EXIT_FILE, SETUP_STATUS, TIMEOUT_STATUS } from "./slurm-script.js";
 
 export interface MonitorOptions {
   /** Interval of the batched scheduler query. */
@@ -184,6 +184,8 @@ export class JobMonitor {
     const job = `(Slurm job ${watch.job})`;
     let reason: string;
     if (status === 0) reason = `${marker || "the task wrote _error"} ${job}`;
+    // The job script could not set up (modules, launch tool): its reason is the whole story.
+    else if (status === SETUP_STATUS && marker) return { ok: false, reason: `${marker} ${job}`, ...this.tail(watch) };
     else if (status === TIMEOUT_STATUS && watch.timeoutSeconds !== undefined) {
       reason = `timed out after ${formatSeconds(watch.timeoutSeconds)} ${job}`;
     } else if (status > 128) reason = `killed by signal ${signalName(status - 128)} ${job}`;

@@ -3,13 +3,15 @@
  * field: the executor's `defaults`, the spec's `@resources` (written by the emitter into
  * `<workers>/<worker>/worker.json`, worker-level already merged with task-level), the executor's
  * per-worker entry, then its per-task entry (`"worker.task"`). Extra `sbatch` words accumulate in
- * that order, so a later layer can still override an earlier word (sbatch keeps the last one).
+ * that order, so a later layer can still override an earlier word (sbatch keeps the last one);
+ * `modules` is a list the later layer replaces: a site names the modules it has, whatever the spec
+ * guessed.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 // The rule set is shared with the compiler, which reports the same problems at `@resources`.
-import { resourceProblems, type SlurmResources } from "../../runtime-contract/resources.js";
+import { RESOURCE_FIELDS, resourceProblems, type SlurmResources } from "../../runtime-contract/resources.js";
 export { resourceProblems, type SlurmResources };
 
 export interface ResourceLayers {
@@ -21,30 +23,23 @@ export interface ResourceLayers {
 
 export function mergeResources(layers: ResourceLayers): SlurmResources {
   const order = [layers.defaults, layers.spec, layers.worker, layers.task];
-  const merged: { -readonly [K in keyof SlurmResources]: SlurmResources[K] } = {};
+  const merged: Record<string, unknown> = {};
   const sbatch: string[] = [];
   for (const layer of order) {
     if (!layer) continue;
-    for (const key of [
-      "cpus",
-      "memory",
-      "time",
-      "partition",
-      "account",
-      "nodes",
-      "ntasks",
-      "ntasksPerNode",
-      "gpus",
-    ] as const) {
-      if (layer[key] !== undefined) (merged as Record<string, unknown>)[key] = layer[key];
+    for (const key of Object.keys(RESOURCE_FIELDS) as (keyof SlurmResources)[]) {
+      if (key === "sbatch") sbatch.push(...(layer.sbatch ?? []));
+      else if (layer[key] !== undefined) merged[key] = layer[key];
     }
-    if (layer.sbatch) sbatch.push(...layer.sbatch);
   }
   if (sbatch.length > 0) merged.sbatch = sbatch;
-  return merged;
+  return merged as SlurmResources;
 }
 
-/** The sbatch options for a request, in a fixed order, each one word (`--cpus-per-task=2`). */
+/**
+ * The sbatch options for a request, in a fixed order, each one word (`--cpus-per-task=2`).
+ * `launch` and `modules` are not sbatch options: the job script applies them.
+ */
 export function resourceOptions(r: SlurmResources): string[] {
   const options: string[] = [];
   if (r.cpus !== undefined) options.push(`--cpus-per-task=${r.cpus}`);

@@ -1,10 +1,17 @@
 /**
- * Batch scripts for Slurm jobs: one task per job, or one task per element of a job array. The
- * script sets the contract's environment itself (so it reaches the job whatever the site's
- * `--export` policy; upstream wrote `--export=` without `#SBATCH`, so it never did), runs the
- * worker's launcher with the definition path, and records the launcher's exit status in a file of
- * the node folder. Completion is read from that file and the scheduler, never from `_done` alone.
+ * Batch scripts for Slurm jobs: one task per job, or one task per element of a job array. A script
+ * is `#SBATCH` lines, the environment and a few variables written for the job, then the fixed body
+ * `slurm-job.sh` (a real shell file, shellchecked by the tests and copied beside the compiled code
+ * by the build). The script sets the contract's environment itself (so it reaches the job whatever
+ * the site's `--export` policy; upstream wrote `--export=` without `#SBATCH`, so it never did),
+ * loads the worker's modules, runs the worker's launcher with the definition path, and records
+ * the launcher's exit status in a file of the node folder. Completion is read from that file and
+ * the scheduler, never from `_done` alone. Every value is written single-quoted: data, never code.
  */
+import { readFileSync } from "node:fs";
+import type { Launch } from "../../runtime-contract/resources.js";
+
+// The file names below are also written in slurm-job.sh.
 
 /** Name of the file, in the node folder, that holds the launcher's exit status (decimal). */
 export const EXIT_FILE = "_exit";
@@ -17,10 +24,23 @@ export const STDOUT_FILE = "stdout";
 export const STDERR_FILE = "errors";
 /** Exit status of `timeout(1)` when it stopped the launcher. */
 export const TIMEOUT_STATUS = 124;
+/** Exit status recorded for a task whose job could not set up (a module, srun or mpirun missing); `_error` says why. */
+export const SETUP_STATUS = 78;
+
+const BODY_URL = new URL("./slurm-job.sh", import.meta.url);
+let body: string | undefined;
+
+/** The fixed body of every job script. */
+export function jobScriptBody(): string {
+  return (body ??= readFileSync(BODY_URL, "utf8"));
+}
 
 export interface ScriptCommon {
   /** Job name shown by squeue. */
   readonly jobName: string;
+  /** The task's worker and name, for messages of the job script. */
+  readonly worker: string;
+  readonly task: string;
   /** Absolute checkpoints root, exported as `TKR_DIR`; also the job's working directory. */
   readonly root: string;
   /** Absolute path of the launcher. */
@@ -33,6 +53,10 @@ export interface ScriptCommon {
   readonly timeoutSeconds?: number;
   /** Environment for every task of the job (the executor's `env` option). */
   readonly env?: Readonly<Record<string, string>>;
+  /** How the launcher starts the program (default `direct`). */
+  readonly launch?: Launch;
+  /** Environment modules loaded before the launcher runs. */
+  readonly modules?: readonly string[];
 }
 
 export interface SingleJob extends ScriptCommon {
@@ -66,15 +90,17 @@ export function elementCount(job: Pick<ArrayJob, "tasks" | "tasksPerElement">): 
 export function renderSingleJob(job: SingleJob): string {
   return [
     "#!/bin/bash",
+    ...inertNote(job, job.taskEnv),
     `# One task as one Slurm job (typespec-workers). Resubmit by hand with: sbatch ${shq(job.nodeDir + "/" + JOB_SCRIPT)}`,
     ...sbatchLines(job, [`--output=${job.nodeDir}/${STDOUT_FILE}`, `--error=${job.nodeDir}/${STDERR_FILE}`]),
     "",
     ...exports(job.env),
     ...exports(job.taskEnv),
-    `node=${shq(job.nodeDir)}`,
-    `definition=${shq(job.definitionPath)}`,
+    ...variables(job),
+    `tw_node=${shq(job.nodeDir)}`,
+    `tw_definition=${shq(job.definitionPath)}`,
     "",
-    ...runAndRecord(job),
+    jobScriptBody(),
   ].join("\n");
 }
 
@@ -83,6 +109,7 @@ export function renderArrayJob(job: ArrayJob): string {
   const range = `0-${elementCount(job) - 1}${job.throttle ? `%${job.throttle}` : ""}`;
   return [
     "#!/bin/bash",
+    ...inertNote(job),
     `# Many tasks of one worker as one Slurm job array (typespec-workers): element i runs lines`,
     `# ${per}*i+1 to ${per}*i+${per} of the list, one after another. Slurm's own messages per element`,
     "# go to slurm-<i>.out beside this script.",
@@ -93,22 +120,11 @@ export function renderArrayJob(job: ArrayJob): string {
     ]),
     "",
     ...exports(job.env),
-    `list=${shq(job.listFile)}`,
-    `first=$((SLURM_ARRAY_TASK_ID * ${per} + 1))`,
-    `last=$((first + ${per} - 1))`,
-    "trap 'exit 143' TERM",
-    "while IFS=$'\\t' read -r node definition; do",
-    "  # Each task in a subshell: its own environment, stdout and stderr, and not the list on stdin.",
-    "  # A missing node folder ends only this task, which then has no exit status.",
-    "  (",
-    '    exec </dev/null >"$node/' + STDOUT_FILE + '" 2>"$node/' + STDERR_FILE + '" || exit 70',
-    `    source "$node/${JOB_ENV}"`,
-    ...runAndRecord(job)
-      .filter(Boolean)
-      .map((line) => `    ${line}`),
-    "  )",
-    'done < <(sed -n "${first},${last}p" "$list")',
+    ...variables(job),
+    `tw_list=${shq(job.listFile)}`,
+    `tw_per=${per}`,
     "",
+    jobScriptBody(),
   ].join("\n");
 }
 
@@ -126,6 +142,31 @@ function sbatchLines(job: ScriptCommon, files: readonly string[]): string[] {
   return words.map((word) => `#SBATCH ${/\s/.test(word) ? `"${word}"` : word}`);
 }
 
+/**
+ * For shellcheck, when a value holds `$` or a backquote: it would point out that they do not
+ * expand in single quotes, which is the point.
+ */
+function inertNote(job: ScriptCommon, taskEnv: Readonly<Record<string, string>> = {}): string[] {
+  const values = [...Object.values(job.env ?? {}), ...Object.values(taskEnv), ...(job.modules ?? [])];
+  return values.some((v) => /[$`]/.test(v))
+    ? ["# shellcheck disable=SC2016 # the values below are single-quoted data: nothing in them expands"]
+    : [];
+}
+
+/** The variables the body reads (see the head of slurm-job.sh). */
+function variables(job: ScriptCommon): string[] {
+  return [
+    `tw_worker=${shq(job.worker)}`,
+    `tw_task=${shq(job.task)}`,
+    `tw_launcher=${shq(job.launcher)}`,
+    `tw_via_bash=${job.viaBash ? 1 : 0}`,
+    `tw_timeout=${job.timeoutSeconds !== undefined ? shq(String(job.timeoutSeconds)) : "''"}`,
+    `tw_launch=${shq(job.launch ?? "direct")}`,
+    `tw_modules=(${(job.modules ?? []).map(shq).join(" ")})`,
+    `tw_setup_status=${SETUP_STATUS}`,
+  ];
+}
+
 /** A task's contract variables, as the `job.env` file the array script sources. */
 export function renderTaskEnv(taskEnv: Readonly<Record<string, string>>): string {
   return ["# Contract environment of one task of a job array (typespec-workers)", ...exports(taskEnv), ""].join("\n");
@@ -133,25 +174,6 @@ export function renderTaskEnv(taskEnv: Readonly<Record<string, string>>): string
 
 function exports(env: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(env ?? {}).map(([name, value]) => `export ${name}=${shq(value)}`);
-}
-
-function runAndRecord(job: ScriptCommon): string[] {
-  const launcher = `${job.viaBash ? "bash " : ""}${shq(job.launcher)}`;
-  // timeout(1) stops the launcher (TERM, then KILL 5 s later) at the task's own limit, to the
-  // second; Slurm's --time is only a backstop because it counts minutes.
-  const limit = job.timeoutSeconds !== undefined ? `timeout --kill-after=5 ${job.timeoutSeconds} ` : "";
-  return [
-    "# Stopped by Slurm (scancel, time limit): leave no exit status, so the scheduler's reason counts.",
-    "trap 'exit 143' TERM",
-    `${limit}${launcher} "$definition"`,
-    "status=$?",
-    "# As upstream's `launcher && touch _done`: a launcher that exits 0 is done even if it did not say so.",
-    '[[ $status -ne 0 || -e $done_path ]] || : >"$done_path"',
-    "# Written atomically, so a poller never reads half a number.",
-    `printf '%s\\n' "$status" >"$node/${EXIT_FILE}.tmp" && mv -f "$node/${EXIT_FILE}.tmp" "$node/${EXIT_FILE}"`,
-    'exit "$status"',
-    "",
-  ];
 }
 
 /** Quote for bash: single quotes, with embedded single quotes closed, escaped and reopened. */

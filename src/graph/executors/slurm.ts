@@ -4,13 +4,23 @@
  * system that holds the checkpoints. See `slurm-monitor.ts` for how completion is detected and
  * `slurm-resources.ts` for where resource requests come from.
  */
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { SlurmCommandError, SlurmCommands } from "./slurm-commands.js";
+import { SlurmCommandError } from "./slurm-commands.js";
 import { contractEnvironment } from "./slurm-env.js";
-import { ExitGuard } from "./slurm-exit-guard.js";
-import { JobMonitor, type JobWatch } from "./slurm-monitor.js";
+import type { JobWatch } from "./slurm-monitor.js";
+import { QUEUE_OPTIONS, SlurmQueue, type SlurmQueueOptions } from "./slurm-queue.js";
 import {
   backstopTime,
   mergeResources,
@@ -33,8 +43,9 @@ import {
 } from "./slurm-script.js";
 
 export type { SlurmResources } from "./slurm-resources.js";
+export { SlurmQueue, slurmQueue, type SlurmQueueOptions } from "./slurm-queue.js";
 
-export interface SlurmExecutorOptions {
+export interface SlurmExecutorOptions extends SlurmQueueOptions {
   /** Folder of the workers' launchers: `<workersDir>/<worker>/main.sh` (or `<workersDir>/<worker>`). */
   readonly workersDir: string;
   /** Resources for every task, overridden by the spec's `@resources` and the entries below. */
@@ -43,20 +54,12 @@ export interface SlurmExecutorOptions {
   readonly workers?: Readonly<Record<string, SlurmResources>>;
   /** Resources per task, keyed `worker.task`; override everything else. */
   readonly tasks?: Readonly<Record<string, SlurmResources>>;
-  /** Interval of the one batched scheduler query for all outstanding jobs (default 1000 ms). */
-  readonly pollIntervalMs?: number;
-  /** Fail outstanding tasks when squeue has not answered for this long (default 60 000 ms). */
-  readonly unresponsiveMs?: number;
-  /** Give up on a single sbatch/squeue/scancel call after this long (default 30 000 ms). */
-  readonly commandTimeoutMs?: number;
-  /** sbatch processes running at once (default 8); more submissions wait their turn. */
-  readonly maxConcurrentSubmissions?: number;
-  /** How long a finished job may lack its exit-status file (shared FS lag; default 5000 ms). */
-  readonly exitFileGraceMs?: number;
-  /** Notice exit-status files through file-system events between polls (default true). */
-  readonly watchFiles?: boolean;
-  /** Folder holding sbatch, squeue and scancel; default: found on PATH. */
-  readonly slurmBin?: string;
+  /**
+   * The scheduler line shared with the run's other Slurm executors (one squeue poller for all);
+   * its options (the poll interval and the others of `SlurmQueueOptions`) are then the queue's.
+   * Without it the executor makes a queue of its own from those options.
+   */
+  readonly queue?: SlurmQueue;
   /** Extra environment the job script exports for the launcher (besides `TKR_DIR`). */
   readonly env?: Readonly<Record<string, string>>;
   /** Submit `runMany` as job arrays (default true); false submits one job per task. */
@@ -71,11 +74,6 @@ export interface SlurmExecutorOptions {
    * packed together share their element's fate when it is cancelled or hits Slurm's time limit.
    */
   readonly tasksPerArrayElement?: number;
-  /**
-   * Cancel outstanding jobs (synchronously) if the process gets SIGINT, SIGTERM or SIGHUP or exits
-   * while they run (default true). See slurm-exit-guard.ts.
-   */
-  readonly cancelOnExit?: boolean;
   /** Told each job id after submission (logging, tests). */
   readonly onSubmit?: (jobId: string, launches: readonly TaskLaunch[]) => void;
 }
@@ -90,9 +88,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NOT_STARTED = "not started: the run was stopped";
 
 export class SlurmExecutor implements Executor {
-  private readonly commands: SlurmCommands;
-  private readonly monitor: JobMonitor;
-  private readonly guard: ExitGuard | undefined;
+  private readonly queue: SlurmQueue;
+  private readonly ownQueue: boolean;
+  /** This executor's watched tasks (node folder -> job), for close() and outstandingJobs(). */
+  private readonly mine = new Map<string, string>();
   /** Submissions in flight, so close() can wait for them and cancel what they submitted. */
   private readonly submitting = new Set<Promise<unknown>>();
   private closed = false;
@@ -102,28 +101,17 @@ export class SlurmExecutor implements Executor {
       if (!ENV_NAME.test(name))
         throw new Error(`SlurmExecutor: env name ${JSON.stringify(name)} is not a valid variable name`);
     }
-    this.commands = new SlurmCommands({
-      slurmBin: options.slurmBin,
-      commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
-      maxConcurrentSubmissions: Math.max(1, options.maxConcurrentSubmissions ?? 8),
-    });
-    this.monitor = new JobMonitor(this.commands, {
-      pollIntervalMs: options.pollIntervalMs ?? 1000,
-      unresponsiveMs: options.unresponsiveMs ?? 60_000,
-      exitFileGraceMs: options.exitFileGraceMs ?? 5000,
-      watchFiles: options.watchFiles ?? true,
-      onBusy: () => this.guard?.arm(),
-      onIdle: () => this.guard?.disarm(),
-    });
-    if (options.cancelOnExit ?? true) {
-      const scancel = options.slurmBin ? join(options.slurmBin, "scancel") : "scancel";
-      this.guard = new ExitGuard(scancel, () => this.monitor.outstanding());
+    const own = QUEUE_OPTIONS.filter((name) => options[name] !== undefined);
+    if (options.queue && own.length > 0) {
+      throw new Error(`SlurmExecutor: ${own.join(", ")} belong to the shared queue: set them in slurmQueue({ ... })`);
     }
+    this.ownQueue = !options.queue;
+    this.queue = options.queue ?? new SlurmQueue(options);
   }
 
   /** Ids of the jobs (and array elements) this executor is still waiting for. */
   outstandingJobs(): string[] {
-    return this.monitor.outstanding();
+    return [...new Set(this.mine.values())];
   }
 
   async run(launch: TaskLaunch): Promise<TaskResult> {
@@ -142,7 +130,7 @@ export class SlurmExecutor implements Executor {
     }
     const jobId = await this.submit(script, [launch]);
     if (typeof jobId !== "string") return jobId;
-    return this.monitor.watch({
+    return this.watch({
       key: nodeDir,
       job: jobId,
       queryId: jobId,
@@ -165,15 +153,23 @@ export class SlurmExecutor implements Executor {
     return results;
   }
 
-  /** Cancel every job still pending or running, and stop watching. */
+  /** Cancel every job of this executor still pending or running, and stop watching them. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.submitting]);
     // Let tasks whose submission just finished register (and cancel themselves, as closed).
     await new Promise((resolve) => setImmediate(resolve));
-    await this.monitor.cancelAll("stopped: the executor was closed");
-    this.monitor.dispose();
-    this.guard?.disarm();
+    // Only this executor's jobs: the queue may watch other executors' too.
+    await Promise.all(
+      [...this.mine.keys()].map((key) => this.queue.monitor.cancel(key, "stopped: the executor was closed")),
+    );
+    if (this.ownQueue) this.queue.monitor.dispose();
+  }
+
+  /** Watch a submitted job through the shared queue, as one of this executor's. */
+  private watch(watch: JobWatch): Promise<TaskResult> {
+    this.mine.set(watch.key, watch.job);
+    return this.queue.monitor.watch(watch).finally(() => this.mine.delete(watch.key));
   }
 
   private runArray(launches: readonly TaskLaunch[]): Promise<TaskResult>[] {
@@ -248,17 +244,17 @@ export class SlurmExecutor implements Executor {
         timeoutSeconds: common!.timeoutSeconds,
         signal: this.closed ? AbortSignal.abort() : launch.signal,
       };
-      void this.monitor.watch(watch).then(settle[index]);
+      void this.watch(watch).then(settle[index]);
     });
   }
 
   /** sbatch a script; the job id, or the failed result for the tasks it carries. */
   private async submit(script: string, launches: readonly TaskLaunch[]): Promise<string | TaskResult> {
-    const pending = this.commands.submit(script);
+    const pending = this.queue.commands.submit(script);
     this.submitting.add(pending);
     try {
       const jobId = await pending;
-      this.guard?.arm();
+      this.queue.submitted();
       this.options.onSubmit?.(jobId, launches);
       return jobId;
     } catch (error) {
@@ -302,6 +298,13 @@ export class SlurmExecutor implements Executor {
 
     const launcher = findLauncher(this.options.workersDir, launch.worker);
     if (!launcher.ok) return launcher;
+    const how = resources.launch ?? "direct";
+    if (how !== "direct" && !isGenerated(launcher.path)) {
+      return {
+        ok: false,
+        reason: `invalid Slurm request for ${key}: launch ${how} needs a launcher generated by typespec-workers (it starts the program with ${how}); ${launcher.path} is not one: start ${how} in it yourself and leave launch as direct`,
+      };
+    }
     let taskEnv: Record<string, string>;
     try {
       taskEnv = contractEnvironment(launch);
@@ -317,6 +320,10 @@ export class SlurmExecutor implements Executor {
       ok: true,
       common: {
         jobName: `${key}@${launch.loc}`,
+        worker: launch.worker,
+        task: launch.task,
+        launch: how,
+        ...(resources.modules?.length ? { modules: resources.modules } : {}),
         root: launch.root,
         launcher: launcher.path,
         viaBash: !launcher.executable,
@@ -332,6 +339,34 @@ export class SlurmExecutor implements Executor {
 /** Same as `new SlurmExecutor(options)`, in the style of the other executors' factories. */
 export function slurmExecutor(options: SlurmExecutorOptions): SlurmExecutor {
   return new SlurmExecutor(options);
+}
+
+const GENERATED = "# Generated by typespec-workers";
+const generated = new Map<string, boolean>();
+
+/**
+ * Whether a launcher was generated by typespec-workers (its second line says so), so that it starts
+ * its program as `TW_LAUNCH` says. A hand-written launcher would ignore it and run one copy: a
+ * wrong result without a word.
+ */
+function isGenerated(path: string): boolean {
+  let known = generated.get(path);
+  if (known !== undefined) return known;
+  const head = Buffer.alloc(512);
+  let length = 0;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      length = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Unreadable: findLauncher's run of it will say so.
+  }
+  known = head.subarray(0, length).toString("utf8").split("\n")[1]?.startsWith(GENERATED) ?? false;
+  generated.set(path, known);
+  return known;
 }
 
 /** The contract's lookup: `<dir>/<worker>` if it is a file, else `<dir>/<worker>/main.sh`. */
