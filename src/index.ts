@@ -11,7 +11,8 @@ export {
   getScriptPath,
   getStdio,
   isPortmapping,
+  isScriptWorker,
   portmappingModels,
 } from "./decorators/state.js";
-export { getLaunchSpec, type LaunchSpec } from "./decorators/launch.js";
+export { getLaunchSpec, hasLauncher, type LaunchSpec } from "./decorators/launch.js";
 export { getResources, getTimeout, type Resources } from "./decorators/scheduling.js";

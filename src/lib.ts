@@ -172,6 +172,12 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`Task '${"task"}' has more than one of @command, @stdio and @script: choose one way to run it.`,
       },
     },
+    "invalid-script": {
+      severity: "error",
+      messages: {
+        default: paramMessage`@script on worker '${"worker"}' takes no path: each of its tasks runs its own '<task>.sh'. Give a path on a task instead.`,
+      },
+    },
     "invalid-resources": {
       severity: "error",
       messages: {
@@ -193,6 +199,7 @@ export const $lib = createTypeSpecLibrary({
     command: { description: "Command-line templates of tasks (@command)" },
     stdio: { description: "stdin/stdout tasks (@stdio)" },
     script: { description: "Script path of tasks (@script)" },
+    scriptWorker: { description: "Workers whose undecorated tasks run <task>.sh (@script on an interface)" },
     resources: { description: "Scheduler resources (@resources)" },
     timeout: { description: "Time limits (@timeout)" },
   },
