@@ -13,10 +13,13 @@
  *
  *     UPDATE_FIXTURES=1 npx vitest run test/emitter/golden.test.ts
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SHARED_RUNTIME_FILE, launcherRuntime } from "../../src/emitter/launcher-runtime.js";
+import { renderSharedRuntime } from "../../src/emitter/launcher.js";
 import { repoRoot, Tester } from "../support/tester.js";
 
 const scenariosDir = join(repoRoot, "test/fixtures/golden");
@@ -87,11 +90,30 @@ describe.each(scenarios)("scenario %s", (scenario) => {
     }
   });
 
+  it("has golden launchers that shellcheck passes (following the shared runtime)", () => {
+    const launchers = expectedFiles(expectedDir).filter((f) => f.endsWith("/main.sh"));
+    if (launchers.length === 0) return;
+    // A copy with the runtime beside the worker folders, where a shared launcher sources it from.
+    const copy = mkdtempSync(join(tmpdir(), "tw-golden-"));
+    cpSync(expectedDir, copy, { recursive: true });
+    writeFileSync(join(copy, SHARED_RUNTIME_FILE), renderSharedRuntime());
+    for (const launcher of launchers) {
+      const checked = spawnSync("shellcheck", ["-x", "main.sh"], {
+        cwd: join(copy, dirname(launcher)),
+        encoding: "utf8",
+      });
+      expect(checked.stdout + checked.stderr, launcher).toBe("");
+      expect(checked.status, launcher).toBe(0);
+    }
+    rmSync(copy, { recursive: true, force: true });
+  });
+
   it("writes the shared runtime exactly when a launcher sources it", async () => {
     const outputs = await emit(dir);
     const launchers = Object.keys(outputs).filter((f) => f.endsWith("/main.sh"));
     const shared = optionsOf(dir)["launcher-runtime"] === "shared" && launchers.length > 0;
     expect(Object.hasOwn(outputs, SHARED_RUNTIME_FILE)).toBe(shared);
+    if (shared) expect(outputs[SHARED_RUNTIME_FILE]).toBe(renderSharedRuntime());
     if (shared) expect(outputs[SHARED_RUNTIME_FILE]!.endsWith(launcherRuntime())).toBe(true);
     for (const launcher of launchers) {
       expect(outputs[launcher]!.includes(`source "$tkr_runtime"`), launcher).toBe(shared);
