@@ -124,7 +124,6 @@ function describeLaunch(task: TaskModel): string {
 
 /** Text safe inside a bash comment line. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 
