@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { graph, run, RunError } from "../../src/graph/index.js";
+import { graph, routeExecutors, run, RunError, shellExecutor } from "../../src/graph/index.js";
 import { t, task } from "../../src/runtime-contract/index.js";
 import { scratchDir, tspCompile } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";
@@ -111,6 +111,16 @@ describe("auto with emitted workers", () => {
     for (const looked of ["calc/main.sh", "calc/main.ts", "calc/main.py"])
       expect(message).toContain(join(workers, looked));
     expect(message).not.toContain("tools.words");
+    expect(existsSync(join(root, "w"))).toBe(false);
+  });
+
+  it("asks a routed executor the same, and refuses a worker the route has no executor for", async () => {
+    const root = tempDir();
+    const executor = routeExecutors({ tools: shellExecutor({ workers }) });
+    const message = await refusal(run(doubledWordCount(), { text: "a" }, { root, workflowId: "w", executor }));
+    expect(message).toBe(
+      "nothing ran:\n  task calc.double cannot run: no executor for worker 'calc' (configured: tools, no default)",
+    );
     expect(existsSync(join(root, "w"))).toBe(false);
   });
 
