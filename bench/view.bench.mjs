@@ -109,7 +109,7 @@ console.log(`run of ${N} task nodes (${N / 2} done, ${N / 2} running) at ${dir}`
 {
   const t0 = performance.now();
   for (const e of readdirSync(dir))
-    if (e.startsWith("-.")) statSync(join(dir, e, "nodedef"), { throwIfNoEntry: false }) && readdirSync(join(dir, e));
+    if (e.startsWith("-.") && statSync(join(dir, e, "nodedef"), { throwIfNoEntry: false })) readdirSync(join(dir, e));
   console.log(
     `floor: one readdir and one stat per node folder ${ms(performance.now() - t0)} (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs)`,
   );

@@ -75,13 +75,28 @@ export type StdioDecorator = (
 ) => DecoratorValidatorCallbacks | void;
 
 /**
- * The program that runs this task when it has no `@command`: a path relative to the worker's
- * launcher folder. Defaults to `<task>.sh`.
+ * Run a script from the generated launcher. On a task: the script that runs it, a path relative to
+ * the worker's launcher folder (default `<task>.sh`). On a worker: every task of it that has no
+ * `@command`, `@stdio` or `@script` runs its own `<task>.sh` (give no path here).
+ *
+ * A worker gets a launcher (`main.sh`) only when one of its tasks has `@command`, `@stdio` or
+ * `@script`, or the worker has `@script`; a worker without one is implemented in code (TypeScript,
+ * Python) and run from that.
+ *
+ * @param path The script, relative to the launcher's folder or absolute (tasks only).
+ * @example
+ * ```typespec
+ * @script
+ * interface legacy_worker {
+ *   // Runs legacy_worker/prepare.sh.
+ *   prepare(input: bytes): bytes;
+ * }
+ * ```
  */
 export type ScriptDecorator = (
   context: DecoratorContext,
-  target: Operation,
-  path: string,
+  target: Interface | Operation,
+  path?: string,
 ) => DecoratorValidatorCallbacks | void;
 
 /**

@@ -12,7 +12,8 @@ export {
   getStdio,
   getVarsModel,
   isPortmapping,
+  isScriptWorker,
   portmappingModels,
 } from "./decorators/state.js";
-export { getLaunchSpec, type LaunchSpec } from "./decorators/launch.js";
+export { getLaunchSpec, hasLauncher, type LaunchSpec } from "./decorators/launch.js";
 export { getResources, getTimeout, type Resources } from "./decorators/scheduling.js";

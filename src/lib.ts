@@ -181,6 +181,12 @@ export const $lib = createTypeSpecLibrary({
         optional: paramMessage`Template variable '${"name"}' is optional: a variable always has a value. Give it a default, or drop the '?' to have every run set it.`,
       },
     },
+    "invalid-script": {
+      severity: "error",
+      messages: {
+        default: paramMessage`@script on worker '${"worker"}' takes no path: each of its tasks runs its own '<task>.sh'. Give a path on a task instead.`,
+      },
+    },
     "invalid-resources": {
       severity: "error",
       messages: {
@@ -202,6 +208,7 @@ export const $lib = createTypeSpecLibrary({
     command: { description: "Command-line templates of tasks (@command)" },
     stdio: { description: "stdin/stdout tasks (@stdio)" },
     script: { description: "Script path of tasks (@script)" },
+    scriptWorker: { description: "Workers whose undecorated tasks run <task>.sh (@script on an interface)" },
     resources: { description: "Scheduler resources (@resources)" },
     timeout: { description: "Time limits (@timeout)" },
     vars: { description: "Template variables of workers (@vars)" },

@@ -1,7 +1,16 @@
-import type { DecoratorContext, Operation, Program } from "@typespec/compiler";
+import type { DecoratorContext, Interface, Operation, Program } from "@typespec/compiler";
 import type { CommandDecorator, ScriptDecorator, StdioDecorator } from "../../generated-defs/Workers.js";
 import { reportDiagnostic } from "../lib.js";
-import { getCommandLines, getScriptPath, getStdio, setCommandLines, setScriptPath, setStdio } from "./state.js";
+import {
+  getCommandLines,
+  getScriptPath,
+  getStdio,
+  isScriptWorker,
+  setCommandLines,
+  setScriptPath,
+  setScriptWorker,
+  setStdio,
+} from "./state.js";
 import { repetition } from "./repeated.js";
 import { checkShellOperators } from "./shell-operators.js";
 
@@ -32,8 +41,28 @@ export const $stdio: StdioDecorator = (context, target, line) => {
 };
 
 export const $script: ScriptDecorator = (context, target, path) => {
+  if (target.kind === "Interface") {
+    const r = repetition(context, target, "@script");
+    if (r.kind !== "first") {
+      reportDiagnostic(context.program, {
+        code: "duplicate-decorator",
+        format: { decorator: "@script", target: target.name },
+        target: r.at,
+      });
+      return;
+    }
+    if (path !== undefined) {
+      reportDiagnostic(context.program, {
+        code: "invalid-script",
+        format: { worker: target.name },
+        target: context.getArgumentTarget(0) ?? context.decoratorTarget,
+      });
+    }
+    setScriptWorker(context.program, target);
+    return;
+  }
   if (!isFirst(context, target, "@script")) return;
-  setScriptPath(context.program, target, path);
+  setScriptPath(context.program, target, path ?? `${target.name}.sh`);
 };
 
 /** False, after reporting it, for a launch decorator that repeats or contradicts an earlier one. */
@@ -63,7 +92,23 @@ export function getLaunchSpecs(program: Program, op: Operation): LaunchSpec[] {
   return specs;
 }
 
-/** How a task is launched: its decorator, or the default script `<task>.sh`. */
-export function getLaunchSpec(program: Program, op: Operation): LaunchSpec {
-  return getLaunchSpecs(program, op)[0] ?? { kind: "script", path: `${op.name}.sh` };
+/**
+ * How the generated launcher runs a task: its decorator, else the script `<task>.sh` when its
+ * worker has a launcher, else nothing (the task is run by the worker's implementation in code).
+ */
+export function getLaunchSpec(program: Program, op: Operation): LaunchSpec | undefined {
+  const own = getLaunchSpecs(program, op)[0];
+  if (own) return own;
+  return op.interface && hasLauncher(program, op.interface) ? { kind: "script", path: `${op.name}.sh` } : undefined;
+}
+
+/**
+ * Whether a worker gets a launcher (`main.sh`): it has `@script`, or one of its tasks has
+ * `@command`, `@stdio` or `@script`. A worker without one is written in code (TypeScript, Python),
+ * and a launcher would only fail each task with a missing `<task>.sh`.
+ */
+export function hasLauncher(program: Program, worker: Interface): boolean {
+  if (isScriptWorker(program, worker)) return true;
+  for (const op of worker.operations.values()) if (getLaunchSpecs(program, op).length > 0) return true;
+  return false;
 }

@@ -24,6 +24,9 @@ export const [getStdio, setStdio] = useStateMap<Operation, string | null>(StateK
 /** `@script` path of a task. */
 export const [getScriptPath, setScriptPath] = useStateMap<Operation, string>(StateKeys.script);
 
+/** Whether a worker has `@script`: its tasks without a launch decorator run `<task>.sh`. */
+export const [isScriptWorker, setScriptWorker] = useStateSet<Interface>(StateKeys.scriptWorker);
+
 /** `@resources` given on a task or a worker, as written (see `getResources` for a task's merged ones). */
 export const [getOwnResources, setOwnResources] = useStateMap<Operation | Interface, Resources>(StateKeys.resources);
 

@@ -5,7 +5,6 @@
 
 const BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 // Control characters cannot be written readably (or safely for editors) inside '...'.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // `$` and backquotes are as literal in '...' as anywhere, but shellcheck (SC2016) suspects a

@@ -45,7 +45,7 @@ function taskDescriptor(task: TaskModel) {
     inputs: task.inputs.map(port),
     outputs: task.outputs.map(port),
     shape: task.shape,
-    launch: task.launch,
+    ...(task.launch ? { launch: task.launch } : {}),
     ...(task.resources ? { resources: task.resources } : {}),
     ...(task.timeout !== undefined ? { timeout: task.timeout } : {}),
   };

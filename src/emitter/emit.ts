@@ -13,7 +13,7 @@ import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
 import { renderDescriptor } from "./descriptor.js";
 import { pythonStubs } from "./python-stubs.js";
-import { renderLauncher, renderSharedRuntime } from "./launcher.js";
+import { needsLauncher, renderLauncher, renderSharedRuntime } from "./launcher.js";
 import { SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
@@ -74,7 +74,9 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   for (const worker of workers) {
     if (artifacts.has("descriptors"))
       files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
-    if (artifacts.has("launchers")) {
+    // A worker whose tasks say nothing of how to launch them is run from its code: a launcher
+    // would only fail every task with a missing `<task>.sh`, and `auto` would choose it.
+    if (artifacts.has("launchers") && needsLauncher(worker)) {
       files.push({
         path: inFolder(worker, "main.sh"),
         content: renderLauncher(worker, { specFile: worker.specFile, runtime }),
@@ -82,7 +84,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
       });
     }
   }
-  if (artifacts.has("launchers") && runtime === "shared" && layout === "folders" && workers.length > 0) {
+  if (artifacts.has("launchers") && runtime === "shared" && layout === "folders" && workers.some(needsLauncher)) {
     files.push({ path: joinPaths(dir, SHARED_RUNTIME_FILE), content: renderSharedRuntime() });
   }
 

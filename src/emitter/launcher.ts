@@ -8,6 +8,7 @@
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
 import type { TypeDesc } from "../runtime-contract/index.js";
+import type { LaunchSpec } from "../decorators/launch.js";
 import type { PortModel, TaskModel, VarModel, WorkerModel } from "../spec/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { parseTemplate, type TemplatePart, type TemplateWord } from "./launcher-template.js";
@@ -27,7 +28,18 @@ export interface LauncherOptions {
   readonly runtime?: "inline" | "shared";
 }
 
-/** Full bash text of `<worker>/main.sh`. Throws on a template that validation reports. */
+/**
+ * Whether a worker gets `main.sh`: its tasks say how to launch them (see `hasLauncher`, which
+ * decided it for each task's `launch`).
+ */
+export function needsLauncher(worker: WorkerModel): boolean {
+  return worker.tasks.some((task) => task.launch !== undefined);
+}
+
+/**
+ * Full bash text of `<worker>/main.sh`. Throws on a template that validation reports, and for a
+ * worker without a launcher (`needsLauncher`).
+ */
 export function renderLauncher(worker: WorkerModel, options: LauncherOptions): string {
   const shared = options.runtime === "shared";
   return [
@@ -127,8 +139,14 @@ function varsRow(vars: readonly VarModel[]): string {
   return fields.map(tableField).join(" ");
 }
 
+/** A task's launch; every task of a worker with a launcher has one. */
+function launchOf(task: TaskModel): LaunchSpec {
+  if (!task.launch) throw new Error(`Task '${task.name}' has no launch: its worker has no launcher`);
+  return task.launch;
+}
+
 function describeLaunch(task: TaskModel): string {
-  const launch = task.launch;
+  const launch = launchOf(task);
   switch (launch.kind) {
     case "command":
       return `@command ${launch.lines.map((line) => oneLine(line)).join(" ; ")}`;
@@ -141,12 +159,12 @@ function describeLaunch(task: TaskModel): string {
 
 /** Text safe inside a bash comment line. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 
 function scriptPath(task: TaskModel): string {
-  return task.launch.kind === "script" ? task.launch.path : `${task.name}.sh`;
+  const launch = launchOf(task);
+  return launch.kind === "script" ? launch.path : `${task.name}.sh`;
 }
 
 /**
@@ -181,7 +199,7 @@ function inputFields(port: PortModel): string[] {
 }
 
 function runFields(task: TaskModel, worker: WorkerModel): string[] {
-  const launch = task.launch;
+  const launch = launchOf(task);
   if (launch.kind === "command") {
     const count = launch.lines.length;
     return launch.lines.flatMap((line, i) => {

@@ -315,6 +315,8 @@ export class Graph<I, O, S extends OutputShape> {
  * Start a graph. `inputs` and `output` are type descriptors (`t.int32`, `{ ok: t.boolean }`); they
  * type the refs and check the values at run time.
  */
+// `{}`: a graph without inputs or outputs declared has none (no other type says "no ports").
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export function graph<ID extends PortTypes = {}, OD extends OutputSpec = {}>(
   spec: GraphSpec<ID, OD>,
 ): Graph<TsOfPorts<ID>, OutputOf<OD>, ShapeOf<OD>> {

@@ -288,6 +288,8 @@ class Controller {
   /** Run (or resume) holding the run directory's lock, so no other controller works in it meanwhile. */
   async start(bodyText: string, inputs: Map<string, Uint8Array>, name: string): Promise<RunOutcome<unknown>> {
     const { files } = this;
+    // A resumed run may need none of its workers again: it is checked task by task as it goes.
+    if (!(this.options.resume && (await exists(files.output(".N-1", BODY_PORT))))) this.checkTasksCanRun();
     await onFile("create", files.dir, () => mkdir(files.dir, { recursive: true }));
     const lock = await acquireRunLock(files.dir);
     try {
@@ -446,6 +448,24 @@ class Controller {
     const o = this.options;
     if (o.executor) return isInProcessExecutor(o.executor);
     return isInProcessChoice(o.executors?.[worker] ?? o.executors?.default);
+  }
+
+  /**
+   * Every task of the graph has a program to run it (as far as the executor can tell before the
+   * run), or the run stops before anything is written, naming each task and what was looked for.
+   */
+  private checkTasksCanRun(): void {
+    const check = this.executor.check?.bind(this.executor);
+    const names = check ? taskNamesOf(this.data) : undefined;
+    if (!check || !names) return;
+    const problems: string[] = [];
+    for (const name of [...names].sort()) {
+      const dot = name.indexOf(".");
+      if (dot < 0 || name.slice(0, dot) === "builtins") continue;
+      const why = check(name.slice(0, dot), name.slice(dot + 1));
+      if (why !== undefined) problems.push(`task ${name} cannot run: ${why}`);
+    }
+    if (problems.length) throw new RunError(`nothing ran:\n  ${problems.join("\n  ")}`);
   }
 
   private checkAborted(): void {

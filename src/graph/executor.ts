@@ -52,6 +52,12 @@ export interface Executor {
    * array. Optional: the controller falls back to `run` for each.
    */
   runMany?(launches: readonly TaskLaunch[]): Promise<TaskResult>[];
+  /**
+   * Why a task of a worker cannot run here (no program for it was found), naming what was looked
+   * for; undefined when it can. Asked for each task of a graph before the run starts, so a missing
+   * worker or script stops the run before anything runs. Optional.
+   */
+  check?(worker: string, task: string): string | undefined;
   /** Release resources (cancel outstanding jobs, stop child processes). */
   close?(): Promise<void>;
   /**

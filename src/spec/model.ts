@@ -30,7 +30,8 @@ export interface TaskModel {
   readonly shape: OutputShape;
   /** The declared return type (the `@portmapping` model for `ports`). */
   readonly returnType: Type;
-  readonly launch: LaunchSpec;
+  /** How the launcher runs the task; none in a worker without a launcher (run by its code). */
+  readonly launch?: LaunchSpec;
   readonly resources?: Resources;
   /** Time limit in seconds (`@timeout`). */
   readonly timeout?: number;

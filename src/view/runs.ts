@@ -22,7 +22,7 @@ export function listRuns(targets: readonly string[]): RunEntry[] {
   for (const t of targets.map((x) => resolve(x))) {
     if (isRunDir(t)) dirs.push(t);
     else {
-      let entries: string[] = [];
+      let entries: string[];
       try {
         entries = readdirSync(t);
       } catch {

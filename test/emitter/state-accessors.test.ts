@@ -24,5 +24,18 @@ describe("decorator state accessors", () => {
     expect(pkg.getTimeout(program, g)).toBe(9);
     expect(pkg.getResources(program, f)).toEqual({ cpus: 2, memory: "1G" });
     expect(pkg.getVarsModel(program, w)).toBe(V);
+    expect(pkg.hasLauncher(program, w)).toBe(true);
+    expect(pkg.isScriptWorker(program, w)).toBe(false);
+  });
+
+  it("tell a worker of scripts, and a worker without a launcher", async () => {
+    const { program, scripts, code, s, c } = await Tester.compile(t.code`
+      @script interface ${t.interface("scripts")} { ${t.op("s")}(): void; }
+      interface ${t.interface("code")} { ${t.op("c")}(): void; }`);
+    expect(pkg.isScriptWorker(program, scripts)).toBe(true);
+    expect(pkg.hasLauncher(program, scripts)).toBe(true);
+    expect(pkg.getLaunchSpec(program, s)).toEqual({ kind: "script", path: "s.sh" });
+    expect(pkg.hasLauncher(program, code)).toBe(false);
+    expect(pkg.getLaunchSpec(program, c)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
 // failure, and `KILL_SEED=<n>` replays one.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readResults, runStatus } from "../../src/graph/index.js";

@@ -33,6 +33,17 @@ describe("typespec-workers CLI", () => {
     expect(tw("results", join(dir, "runs/one")).stdout).toBe("42\n");
   });
 
+  it("refuses to start a graph whose worker is nowhere, naming the task and where it looked", () => {
+    const dir = tempDir();
+    const workers = join(dir, "workers");
+    const r = tw("run", adderModule(dir), "-w", workers, "-i", '{"a": 2, "b": 40}', "--root", join(dir, "runs"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `error: nothing ran:\n  task calc.add cannot run: worker 'calc' not found: no launcher, TypeScript worker or Python worker in the worker folders ${workers} (looked at ${workers}/calc, ${workers}/calc/main.sh,`,
+    );
+    expect(r.stdout).toBe("");
+  });
+
   it("status, results and resume refuse a folder that is not a run directory", () => {
     const dir = tempDir();
     for (const command of ["status", "results", "resume"]) {

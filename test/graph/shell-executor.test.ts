@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { graph, run, runStatus, TaskFailedError } from "../../src/graph/index.js";
+import { graph, run, RunError, runStatus, TaskFailedError } from "../../src/graph/index.js";
 import { t } from "../../src/runtime-contract/index.js";
 import { intTask, isAlive, shellWorker, tempDir } from "./support.js";
 
@@ -145,21 +145,27 @@ describe("shell executor", () => {
     expect(e.reason).toBe("exited with status 1: port a: 7 is not even");
   });
 
-  it("names the folders searched for a missing worker", async () => {
+  it("names the task and the folders searched for a missing worker, before anything is written", async () => {
     const a = tempDir();
     const b = tempDir();
-    const e = await failure(
-      run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a, b], executors: { default: "shell" } }),
+    const root = tempDir();
+    const refused = (options: Parameters<typeof run>[2]) =>
+      run(addGraph(), { a: 1, b: 2 }, { root, workflowId: "w", ...options }).then(
+        () => expect.fail("the run started"),
+        (e: unknown) => {
+          expect(e).toBeInstanceOf(RunError);
+          return (e as Error).message;
+        },
+      );
+    expect(await refused({ workers: [a, b], executors: { default: "shell" } })).toBe(
+      `nothing ran:\n  task calc.add cannot run: worker 'calc' not found: no launcher in the worker folders ${a}, ${b} (looked at ${a}/calc, ${a}/calc/main.sh, ${b}/calc, ${b}/calc/main.sh)`,
     );
-    expect(e.reason).toBe(
-      `worker 'calc' not found: no launcher in the worker folders ${a}, ${b} (looked at ${a}/calc, ${a}/calc/main.sh, ${b}/calc, ${b}/calc/main.sh)`,
-    );
-    const auto = await failure(run(addGraph(), { a: 1, b: 2 }, { root: tempDir(), workers: [a] }));
-    expect(auto.reason).toMatch(
+    expect(await refused({ workers: [a] })).toMatch(
       new RegExp(
-        `^worker 'calc' not found: no launcher or TypeScript worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js`,
+        `^nothing ran:\n  task calc.add cannot run: worker 'calc' not found: no launcher, TypeScript worker or Python worker in the worker folders ${a} \\(looked at .*calc/main.sh, .*calc/main.js.*calc/main.py\\)$`,
       ),
     );
+    expect(existsSync(join(root, "w")), "the run directory was created").toBe(false);
   });
 
   it("runs an executable launcher file directly, and values with shell syntax stay inert", async () => {

@@ -217,7 +217,7 @@ describe.skipIf(process.platform !== "linux")("the Perl helper, on Linux", () =>
   });
 
   it("stops it when the launcher itself was killed with SIGKILL", async () => {
-    const program = 'trap \"\" TERM; sleep 301 & echo $! >> pids; echo $$ >> pids; wait';
+    const program = 'trap "" TERM; sleep 301 & echo $! >> pids; echo $$ >> pids; wait';
     const { exit, left } = await leftovers(
       launcherLike(program, "until [ -s pids ]; do sleep 0.05; done; kill -KILL $$"),
       2,

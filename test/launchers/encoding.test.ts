@@ -105,6 +105,8 @@ describe("scalar outputs written as plain text are stored in the wire format", (
 
 describe("compile-time wire encoding of defaults matches Python", () => {
   it("floats and strings", () => {
+    // 12345678901234567 is not a double: the test is that we write the double it becomes as Python does.
+    // eslint-disable-next-line no-loss-of-precision
     const numbers = [2, 1.5, 1e16, 1e-7, 0.1, 1e22, 123456789.125, 5e-324, -0, 1e-4, 12345678901234567];
     const expected = python(
       "import json,sys\nfor x in sys.stdin.read().split(): print(json.dumps(float(x)))",

@@ -29,7 +29,7 @@ function hostileValues(canary: (name: string) => string): string[] {
     `two words  and\ta tab`,
     `line one\nline two\n$(touch ${canary("newline")})\n`,
     `'"'"'; touch ${canary("quotes")}; echo '`,
-    `\${IFS}\$HOME * ? [a] ~ {a,b} \\ \\n`,
+    `\${IFS}$HOME * ? [a] ~ {a,b} \\ \\n`,
     `> ${canary("redirect")} | touch ${canary("pipe")} & touch ${canary("background")}`,
     `-`,
     ``,

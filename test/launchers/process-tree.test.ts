@@ -2,7 +2,7 @@
  * Issue 9 #5: when a task ends, for any reason, nothing its program started survives. Each
  * launcher runs as the leader of a session of its own, and the test looks at that session only.
  */
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -33,7 +33,7 @@ async function runWorker(options: LayoutOptions, root = freshRoot("worker")): Pr
 
 async function start(root: string, definitionPath: string, nodeDir: string, args = [definitionPath]): Promise<Run> {
   let code = 0;
-  let stderr = "";
+  let stderr: string;
   try {
     const r = await promisify(execFile)(process.execPath, [workerFile, ...args], {
       cwd: tmpdir(), // paths must resolve against TKR_DIR, not the working directory

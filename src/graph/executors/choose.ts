@@ -2,7 +2,9 @@
  * From the run options' executor choices (`{ openssl_worker: "shell", default: "auto" }`) to one
  * executor. "auto" looks for a launcher (`<dir>/<worker>` or `<dir>/<worker>/main.sh`), then a
  * TypeScript worker (`<dir>/<worker>/main.js`, `main.ts`, ...), then a Python worker
- * (`<dir>/<worker>/main.py`), and names every place searched when none exists.
+ * (`<dir>/<worker>/main.py`), and names every place searched when none exists. The emitter writes
+ * a launcher only for a worker whose tasks say how to launch them, so a worker implemented in
+ * TypeScript or Python is found as such. `check` answers, before a run, whether a task can run.
  */
 import { join } from "node:path";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
@@ -60,7 +62,7 @@ export function chooseExecutors(
           searched.push(...e.searched);
         }
       }
-      throw new WorkerNotFoundError(worker, dirs, searched, "launcher or TypeScript worker");
+      throw new WorkerNotFoundError(worker, dirs, searched, "launcher, TypeScript worker or Python worker");
     }
     if (isImpl(c)) {
       let ex = inProcess.get(c);
@@ -70,18 +72,31 @@ export function chooseExecutors(
     return c as Executor;
   };
 
+  const executorOf = (worker: string): Executor => {
+    let ex = perWorker.get(worker);
+    if (!ex) {
+      ex = resolveChoice(worker, choices[worker] ?? choices.default ?? "auto");
+      perWorker.set(worker, ex);
+    }
+    return ex;
+  };
+
   return {
     run(launch: TaskLaunch): Promise<TaskResult> {
-      let ex = perWorker.get(launch.worker);
-      if (!ex) {
-        try {
-          ex = resolveChoice(launch.worker, choices[launch.worker] ?? choices.default ?? "auto");
-        } catch (e) {
-          return Promise.resolve({ ok: false, reason: (e as Error).message });
-        }
-        perWorker.set(launch.worker, ex);
+      let ex: Executor;
+      try {
+        ex = executorOf(launch.worker);
+      } catch (e) {
+        return Promise.resolve({ ok: false, reason: (e as Error).message });
       }
       return ex.run(launch);
+    },
+    check(worker: string, task: string): string | undefined {
+      try {
+        return executorOf(worker).check?.(worker, task);
+      } catch (e) {
+        return (e as Error).message;
+      }
     },
     async close() {
       // Executors the caller gave, and services run in-process (their servers stop with the run).

@@ -22,19 +22,27 @@ export interface NodeExecutorOptions {
 export function nodeExecutor(options: NodeExecutorOptions): Executor {
   const dirs = registryDirs(options.workers);
   const found = new Map<string, string>(Object.entries(options.files ?? {}));
+  const workerFile = (worker: string): string => {
+    let file = found.get(worker);
+    if (file === undefined) {
+      file = findWorkerFile(worker, dirs, nodeWorkerCandidates(worker), "TypeScript worker (.js or .ts)");
+      found.set(worker, file);
+    }
+    return file;
+  };
   return {
-    async run(launch: TaskLaunch): Promise<TaskResult> {
-      let file = found.get(launch.worker);
+    check(worker: string): string | undefined {
       try {
-        if (file === undefined) {
-          file = findWorkerFile(
-            launch.worker,
-            dirs,
-            nodeWorkerCandidates(launch.worker),
-            "TypeScript worker (.js or .ts)",
-          );
-          found.set(launch.worker, file);
-        }
+        workerFile(worker);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+    async run(launch: TaskLaunch): Promise<TaskResult> {
+      let file: string;
+      try {
+        file = workerFile(launch.worker);
       } catch (e) {
         return { ok: false, reason: (e as Error).message };
       }

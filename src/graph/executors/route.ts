@@ -14,6 +14,12 @@ export function routeExecutors(byWorker: Readonly<Record<string, Executor>>, fal
       }
       return ex.run(launch);
     },
+    check(worker: string, task: string): string | undefined {
+      const ex = Object.hasOwn(byWorker, worker) ? byWorker[worker] : fallback;
+      if (!ex)
+        return `no executor for worker '${worker}' (configured: ${Object.keys(byWorker).join(", ") || "none"}, no default)`;
+      return ex.check?.(worker, task);
+    },
     async close() {
       await Promise.all(all.map((e) => e.close?.()));
     },

@@ -8,6 +8,7 @@ import { parseCallArgs, type CallArgs } from "../../runtime-contract/call-args.j
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
 import { findWorkerFile, launcherCandidates, launcherCommand, registryDirs } from "./find-worker.js";
+import { missingScript } from "./launcher-scripts.js";
 import { runProcessTask } from "./process-task.js";
 import { timeLimitEnv } from "./time-limit.js";
 
@@ -35,6 +36,15 @@ export function shellExecutor(options: ShellExecutorOptions): Executor & { launc
   };
   return {
     launcher,
+    check(worker: string, task: string): string | undefined {
+      let file: string;
+      try {
+        file = launcher(worker);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return missingScript(file, task);
+    },
     async run(launch: TaskLaunch): Promise<TaskResult> {
       let file: string;
       let args: CallArgs;
