@@ -11,7 +11,7 @@ import {
 import { reportDiagnostic, type WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
-import { renderDescriptor } from "./descriptor.js";
+import { renderManifest } from "./manifest.js";
 import { pythonStubs } from "./python-stubs.js";
 import { renderLauncher, renderSharedRuntime } from "./launcher.js";
 import { SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
@@ -73,7 +73,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   const runtime = context.options["launcher-runtime"] ?? "inline";
   for (const worker of workers) {
     if (artifacts.has("descriptors"))
-      files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
+      files.push({ path: inFolder(worker, "worker.json"), content: renderManifest(worker) });
     if (artifacts.has("launchers")) {
       files.push({
         path: inFolder(worker, "main.sh"),

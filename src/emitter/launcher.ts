@@ -7,7 +7,7 @@
  * (`runtime/launcher-runtime.sh`) interprets. Values known only at run time are never spliced
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
-import type { TypeDesc } from "../runtime-contract/index.js";
+import type { ValueType } from "../runtime-contract/index.js";
 import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { parseTemplate, type TemplateWord } from "./launcher-template.js";
@@ -118,7 +118,7 @@ function scriptPath(task: TaskModel): string {
  * Inputs that pass as plain text (`input_<port>_value`, argv, stdin); the rest pass as files. A
  * union of scalars (`int32 | null`) is one too: its text is the value's (`null` for null).
  */
-export function isScalar(desc: TypeDesc): boolean {
+export function isScalar(desc: ValueType): boolean {
   if (desc.kind === "union") return desc.of.every(isScalar);
   return ["int", "float", "string", "bool", "literal", "null"].includes(desc.kind);
 }
@@ -139,10 +139,10 @@ function taskRow(task: TaskModel): string {
 }
 
 function inputFields(port: PortModel): string[] {
-  const kind = isScalar(port.desc) ? "scalar" : "file";
+  const kind = isScalar(port.valueType) ? "scalar" : "file";
   const need = port.optional ? "optional" : "required";
   if (port.default === undefined) return ["in", port.name, kind, need];
-  return ["default", port.name, kind, need, wireText(port.default, port.desc)];
+  return ["default", port.name, kind, need, wireText(port.default, port.valueType)];
 }
 
 function runFields(task: TaskModel): string[] {
@@ -159,7 +159,7 @@ function runFields(task: TaskModel): string[] {
     const input = task.inputs[0];
     const output = task.outputs[0];
     if (!input || !output) throw new Error(`@stdio task '${task.name}' needs exactly one input and one output port`);
-    const scalar = isScalar(input.desc);
+    const scalar = isScalar(input.valueType);
     const prepare = [...(scalar ? ["stdin", input.name] : []), "watch"];
     const stdin = scalar ? "<" : `{${input.name}}`;
     const stdout = `{${output.name}}`;
@@ -223,7 +223,7 @@ function programName(words: readonly TemplateWord[]): string {
 
 /** Checks that an output was written and stores a scalar's plain text in wire form. */
 function outputFields(port: PortModel): string[] {
-  const desc = port.desc;
+  const desc = port.valueType;
   switch (desc.kind) {
     case "bytes":
       return ["check", port.name, "written"];
@@ -246,7 +246,7 @@ function outputFields(port: PortModel): string[] {
 }
 
 /** A JSON value from the spec (a parameter default) in the wire format, by the runtime's own codec. */
-export function wireText(value: unknown, desc: TypeDesc): string {
+export function wireText(value: unknown, desc: ValueType): string {
   return new TextDecoder().decode(encodeValue(fromJsonValue(value, desc), desc));
 }
 

@@ -9,7 +9,7 @@
 import { builders, printer, utils } from "prettier/doc";
 
 type Doc = builders.Doc;
-import type { Expr } from "./expr.js";
+import { docLines, type Expr } from "./expr.js";
 import type { PlainConst } from "./plain-structures.js";
 
 const { group, conditionalGroup, indent, indentIfBreak, line, softline, hardline, ifBreak, join, breakParent } =
@@ -58,7 +58,7 @@ function toDoc(e: Expr): Doc {
 function objectDoc(e: Extract<Expr, { k: "object" }>): Doc {
   if (e.props.length === 0) return "{}";
   const props = e.props.map((p): Doc => [
-    p.doc ? [`/** ${p.doc} */`, hardline] : "",
+    p.doc ? [join(hardline, docLines(p.doc)), hardline] : "",
     p.value ? [p.key, ": ", toDoc(p.value)] : p.key,
   ]);
   const shouldBreak = e.expanded === true || e.props.some((p) => p.doc);

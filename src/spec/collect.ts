@@ -146,12 +146,12 @@ class WorkerCollector {
 
   private inputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, typeTarget(prop));
-    if (!desc) return undefined;
+    const valueType = this.describer.describe(prop.type, typeTarget(prop));
+    if (!valueType) return undefined;
     const port: PortModel = {
       name: prop.name,
       type: prop.type,
-      desc,
+      valueType,
       optional: prop.optional || prop.defaultValue !== undefined,
       doc: getDoc(this.program, prop),
       target: prop,
@@ -162,9 +162,9 @@ class WorkerCollector {
 
   private outputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, typeTarget(prop));
-    if (!desc) return undefined;
-    return { name: prop.name, type: prop.type, desc, optional: false, doc: getDoc(this.program, prop), target: prop };
+    const valueType = this.describer.describe(prop.type, typeTarget(prop));
+    if (!valueType) return undefined;
+    return { name: prop.name, type: prop.type, valueType, optional: false, doc: getDoc(this.program, prop), target: prop };
   }
 
   /** The single `value` port of a task whose result is not a `@portmapping` model. */
@@ -173,9 +173,9 @@ class WorkerCollector {
     // A task run for its effect still produces a value: null, as a Python function returning None.
     const signature = op.node?.signature;
     const at = signature && "returnType" in signature ? signature.returnType : op;
-    const desc = isVoidType(type) ? t.null : this.describer.describe(type, at);
-    if (!desc) return undefined;
-    return { name: "value", type, desc, optional: false, target: op };
+    const valueType = isVoidType(type) ? t.null : this.describer.describe(type, at);
+    if (!valueType) return undefined;
+    return { name: "value", type, valueType, optional: false, target: op };
   }
 
   /** Checks every `@portmapping` model, used or not, so the author hears of problems at once. */

@@ -6,13 +6,13 @@
  */
 import type { TaskModel, WorkerModel } from "../spec/model.js";
 
-export const DESCRIPTOR_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
-export const DESCRIPTOR_FORMAT_VERSION = 1;
+export const MANIFEST_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
+export const MANIFEST_FORMAT_VERSION = 1;
 
-export function renderDescriptor(worker: WorkerModel): string {
+export function renderManifest(worker: WorkerModel): string {
   const descriptor = {
-    $schema: DESCRIPTOR_SCHEMA,
-    formatVersion: DESCRIPTOR_FORMAT_VERSION,
+    $schema: MANIFEST_SCHEMA,
+    formatVersion: MANIFEST_FORMAT_VERSION,
     name: worker.name,
     ...(worker.doc ? { doc: worker.doc } : {}),
     spec: worker.specFile,
@@ -24,7 +24,7 @@ export function renderDescriptor(worker: WorkerModel): string {
 function taskDescriptor(task: TaskModel) {
   const port = (p: TaskModel["inputs"][number]) => ({
     name: p.name,
-    type: p.desc,
+    type: p.valueType,
     ...(p.optional ? { optional: true } : {}),
     ...(p.default !== undefined ? { default: p.default } : {}),
     ...(p.doc ? { doc: p.doc } : {}),
