@@ -14,7 +14,7 @@ function listFiles(dir: string, prefix = ""): string[] {
   );
 }
 
-describe.each(["openssl", "all-types"])("fixture %s", (name) => {
+describe.each(["openssl", "all-types", "test-workers"])("fixture %s", (name) => {
   it("emits the stubs checked in under expected/ (reviewed by hand)", async () => {
     const dir = projectFromFixture(name);
     const result = await tspCompile(dir);
