@@ -18,7 +18,7 @@ import { SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
-type Artifact = "stubs" | "launchers" | "descriptors" | "python";
+type Artifact = "stubs" | "launchers" | "manifests" | "python";
 
 interface OutputFile {
   readonly path: string;
@@ -43,7 +43,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
 
   const layout = context.options["output-layout"] ?? "folders";
   const artifacts = new Set<Artifact>(
-    context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]),
+    context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "manifests"]),
   );
   const stubsOptions = {
     bigints: (context.options.int64 ?? "bigint") === "bigint",
@@ -72,7 +72,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   }
   const runtime = context.options["launcher-runtime"] ?? "inline";
   for (const worker of workers) {
-    if (artifacts.has("descriptors"))
+    if (artifacts.has("manifests"))
       files.push({ path: inFolder(worker, "worker.json"), content: renderManifest(worker) });
     if (artifacts.has("launchers")) {
       files.push({

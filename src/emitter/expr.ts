@@ -1,5 +1,5 @@
 /**
- * The expressions generated stubs are made of (task descriptors, type descriptors, enum objects),
+ * The expressions generated stubs are made of (the worker's tasks, value types, enum objects),
  * as plain data. The printing thread lays them out with prettier's own layout engine; see
  * `layout.ts`. Kept to the few shapes stubs need.
  */

@@ -1,5 +1,5 @@
 /**
- * `worker.json`: the worker's tasks as plain JSON (ports with type descriptors, how each task is
+ * `worker.json`, the worker manifest: its tasks as plain JSON (ports with value types, how each task is
  * launched, resources, time limits), for executors and for workers not written in TypeScript.
  * Its shape is `schema/worker.schema.json` (shipped); `formatVersion` changes when a reader would
  * misread a file, and a task's worker and name are not repeated (they are the keys around it).
@@ -10,18 +10,18 @@ export const MANIFEST_SCHEMA = "https://typespec-workers.dev/schema/worker.schem
 export const MANIFEST_FORMAT_VERSION = 1;
 
 export function renderManifest(worker: WorkerModel): string {
-  const descriptor = {
+  const manifest = {
     $schema: MANIFEST_SCHEMA,
     formatVersion: MANIFEST_FORMAT_VERSION,
     name: worker.name,
     ...(worker.doc ? { doc: worker.doc } : {}),
     spec: worker.specFile,
-    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskDescriptor(task)])),
+    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskEntry(task)])),
   };
-  return JSON.stringify(descriptor, null, 2) + "\n";
+  return JSON.stringify(manifest, null, 2) + "\n";
 }
 
-function taskDescriptor(task: TaskModel) {
+function taskEntry(task: TaskModel) {
   const port = (p: TaskModel["inputs"][number]) => ({
     name: p.name,
     type: p.valueType,

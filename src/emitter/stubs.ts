@@ -1,6 +1,8 @@
 /**
- * Writes `stubs.ts` for one worker: its model types, a typed task factory and an inputs type per
- * task, the handler type a TypeScript implementation satisfies, and the worker descriptor.
+ * Writes `stubs.ts` for one worker: its model types, and one `const` for the worker whose tasks
+ * give each port's value type once. Everything else (task signatures, the worker's name in each
+ * task, the TypeScript types of inputs, outputs and handlers) is derived from it, at run time by
+ * `worker()` and in the type checker by the runtime's type-level helpers.
  */
 import { getDoc, type Enum, type Program, type Union } from "@typespec/compiler";
 import type { JSDocStructure, OptionalKind } from "ts-morph";

@@ -3,7 +3,7 @@
  * carries the TypeScript type of its value, so a ref of the wrong type or a misspelled port is a
  * `tsc` error. The builder records the graph in the upstream `GraphData` shape (see
  * `graph-data.ts`), plus what the upstream format does not carry: the declared types of the
- * graph's inputs and outputs and the descriptors of the tasks it calls.
+ * graph's inputs and outputs and the signatures of the tasks it calls.
  */
 import { encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
 import { parseJson, type JsonTree } from "../runtime-contract/json-text.js";
@@ -93,7 +93,7 @@ export class GraphBuildError extends Error {
 
 export class Graph<I, O, S extends OutputShape> {
   readonly data: GraphData = emptyGraphData();
-  /** Task descriptors by `<worker>.<task>`, including those of nested graphs. */
+  /** Task signatures by `<worker>.<task>`, including those of nested graphs. */
   readonly tasks = new Map<string, TaskSignature>();
   /** Refs to the graph's inputs, one per declared input. */
   readonly inputs: { readonly [K in keyof I]-?: Ref<Exclude<I[K], undefined>> };
@@ -312,7 +312,7 @@ export class Graph<I, O, S extends OutputShape> {
 }
 
 /**
- * Start a graph. `inputs` and `output` are type descriptors (`t.int32`, `{ ok: t.boolean }`); they
+ * Start a graph. `inputs` and `output` are value types (`t.int32`, `{ ok: t.boolean }`); they
  * type the refs and check the values at run time.
  */
 export function graph<ID extends PortTypes = {}, OD extends OutputSpec = {}>(

@@ -665,7 +665,7 @@ class Controller {
             if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
           break;
         } catch {
-          // No descriptor in this folder.
+          // No manifest in this folder.
         }
       }
       this.workerTimeouts.set(worker, fromSpec);

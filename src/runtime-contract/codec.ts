@@ -449,7 +449,7 @@ export function encodeUntyped(value: unknown): Uint8Array {
 }
 
 /**
- * A JSON value (for example a parameter default from a task descriptor) as the TypeScript value
+ * A JSON value (for example a parameter default from a task signature) as the TypeScript value
  * of `type`, checked like a decoded port value.
  */
 export function fromJsonValue(json: unknown, type: ValueType): unknown {

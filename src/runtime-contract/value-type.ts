@@ -166,7 +166,7 @@ export const t = {
   null: { kind: "null" } as NullType,
   any: { kind: "any" } as AnyType,
   // The builders below keep their arguments' exact types (`ListType & { of: BytesType }`) so that
-  // the graph builder can derive the TypeScript type of a value from its descriptor (`TsOf`).
+  // the graph builder and the stubs can derive the TypeScript type of a value from its value type (`TsOf`).
   list: <D extends ValueType>(of: D): ListType & { readonly of: D } => ({ kind: "list", of }),
   record: <D extends ValueType>(of: D): RecordType & { readonly of: D } => ({ kind: "record", of }),
   struct,
