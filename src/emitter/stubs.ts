@@ -4,7 +4,7 @@
  * task, the TypeScript types of inputs, outputs and handlers) is derived from it, at run time by
  * `worker()` and in the type checker by the runtime's type-level helpers.
  */
-import { getDoc, type Enum, type Program, type Union } from "@typespec/compiler";
+import type { Enum, Program, Union } from "@typespec/compiler";
 import type { JSDocStructure, OptionalKind } from "ts-morph";
 import type { ValueType } from "../runtime-contract/index.js";
 import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
@@ -14,6 +14,7 @@ import { array, asConst, call, json, object, objectKey, str, text, type Expr, ty
 import type { PlainConst, PlainStatement, StubsFile, TypeRef } from "./plain-structures.js";
 import { propertyKey, TsTypeWriter, type NamedDeclaration } from "./ts-types.js";
 import { isBindable, NameScope, typeIdentifier } from "./ts-names.js";
+import { docText } from "../spec/doc-text.js";
 
 export interface StubsOptions {
   readonly bigints: boolean;
@@ -96,7 +97,7 @@ class StubsWriter {
       this.types.write(task.returnType);
       props.push({ key: "output", value: this.valueType(task.outputs[0]!.valueType) });
     } else {
-      props.push({ key: "outputs", value: this.ports(task.outputs), doc: getDoc(this.program, task.returnType) });
+      props.push({ key: "outputs", value: this.ports(task.outputs), doc: docText(this.program, task.returnType) });
     }
     return object(props, true);
   }
@@ -139,11 +140,7 @@ class StubsWriter {
       case "literal":
         return call(`${t}.literal`, json(type.values), ...(type.name ? [str(type.name)] : []));
       case "union":
-        return call(
-          `${t}.union`,
-          array(type.of.map((d) => this.valueType(d))),
-          ...(type.name ? [str(type.name)] : []),
-        );
+        return call(`${t}.union`, array(type.of.map((d) => this.valueType(d))), ...(type.name ? [str(type.name)] : []));
       case "struct": {
         const known = this.structNames.get(type);
         if (known) return text(known);
@@ -179,13 +176,13 @@ class StubsWriter {
             kind: "Interface",
             name: declaration.name,
             isExported: true,
-            docs: docs(getDoc(this.program, declaration.docSource)),
+            docs: docs(docText(this.program, declaration.docSource)),
             typeParameters: declaration.params.map((name) => ({ name })),
             properties: [...declaration.model.properties.values()].map((p) => ({
               name: propertyKey(p.name),
               type: this.types.write(p.type),
               hasQuestionToken: p.optional,
-              docs: docs(getDoc(this.program, p)),
+              docs: docs(docText(this.program, p)),
             })),
             extends: declaration.model.baseModel ? [this.types.write(declaration.model.baseModel)] : [],
           },
@@ -208,17 +205,17 @@ class StubsWriter {
             members.map((m) => ({
               key: objectKey(m.name),
               value: json(m.value ?? m.name),
-              doc: getDoc(this.program, m),
+              doc: docText(this.program, m),
             })),
           ),
         ),
-        { docs: docs(getDoc(this.program, type)) },
+        { docs: docs(docText(this.program, type)) },
       ),
       {
         kind: "TypeAlias",
         name,
         isExported: true,
-        docs: docs(getDoc(this.program, type)),
+        docs: docs(docText(this.program, type)),
         type: `(typeof ${name})[keyof typeof ${name}]`,
       },
     ];
@@ -230,7 +227,7 @@ class StubsWriter {
       kind: "TypeAlias",
       name,
       isExported: true,
-      docs: docs(getDoc(this.program, type)),
+      docs: docs(docText(this.program, type)),
       type: text,
     };
   }

@@ -3,7 +3,6 @@
  * libraries), with its operations as tasks.
  */
 import {
-  getDoc,
   getSourceLocation,
   isTemplateDeclaration,
   isVoidType,
@@ -26,6 +25,7 @@ import { getLaunchSpec } from "../decorators/launch.js";
 import { getResources, getTimeout } from "../decorators/scheduling.js";
 import { modelProperties, TypeDescriber, typeTarget } from "./describe-type.js";
 import type { PortModel, TaskModel, WorkerModel } from "./model.js";
+import { docText } from "./doc-text.js";
 
 /** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
 const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -117,7 +117,7 @@ class WorkerCollector {
     const tasks = [...iface.operations.values()].map((op) => this.task(op));
     const file = getSourceLocation(iface).file.path;
     const specFile = relative(this.program.projectRoot, file) || file;
-    return { name: iface.name, iface, doc: getDoc(this.program, iface), tasks, specFile };
+    return { name: iface.name, iface, doc: docText(this.program, iface), tasks, specFile };
   }
 
   private task(op: Operation): TaskModel {
@@ -133,7 +133,7 @@ class WorkerCollector {
     return {
       name: op.name,
       op,
-      doc: getDoc(this.program, op),
+      doc: docText(this.program, op),
       inputs: inputs.filter((p): p is PortModel => p !== undefined),
       outputs: outputs.filter((p): p is PortModel => p !== undefined),
       shape: portmapped ? "ports" : "value",
@@ -153,7 +153,7 @@ class WorkerCollector {
       type: prop.type,
       valueType,
       optional: prop.optional || prop.defaultValue !== undefined,
-      doc: getDoc(this.program, prop),
+      doc: docText(this.program, prop),
       target: prop,
     };
     if (prop.defaultValue === undefined) return port;
@@ -164,7 +164,14 @@ class WorkerCollector {
     this.checkName("Port", prop.name, prop);
     const valueType = this.describer.describe(prop.type, typeTarget(prop));
     if (!valueType) return undefined;
-    return { name: prop.name, type: prop.type, valueType, optional: false, doc: getDoc(this.program, prop), target: prop };
+    return {
+      name: prop.name,
+      type: prop.type,
+      valueType,
+      optional: false,
+      doc: docText(this.program, prop),
+      target: prop,
+    };
   }
 
   /** The single `value` port of a task whose result is not a `@portmapping` model. */

@@ -144,7 +144,9 @@ export class TypeDescriber {
       case "Tuple":
         return this.unsupported(type, target, ": use a list (T[]) or a model with named properties");
       case "TemplateParameter":
-        return this.unsupported(type, target, ": a template parameter must be bound to a type");
+        // Only a generic operation (`z<T>(c: C<T>)`, as upstream's IDL allows) reaches one: its
+        // values are taken as they come, encoded and decoded untyped as upstream does.
+        return t.any;
       default:
         return this.unsupported(type, target, "");
     }

@@ -110,3 +110,29 @@ describe("bad input", () => {
     expect(existsSync(join(dir, "tsp-output"))).toBe(false);
   });
 });
+
+describe("doc comments", () => {
+  it("keep inline tags such as {@link x}, which TypeSpec's parser takes for block tags", async () => {
+    const { outputs } = await EmitTester.compile(`
+      /** A point; see {@link Other | the other}. */
+      model P { /** Uses {@link y}. */ x: int32; }
+      /** The worker, see {@link P}. */
+      interface linkw {
+        /**
+         * Does it, see {@link x}.
+         * @param a The {@link a} input.
+         */
+        go(a: P, @doc("Explicit {") b: string): int32;
+      }`);
+    const stubs = outputs["linkw/stubs.ts"]!;
+    expect(stubs).toContain("/** A point; see {@link Other | the other}. */\nexport interface P {");
+    expect(stubs).toContain("  /** Uses {@link y}. */\n  x: number;");
+    expect(stubs).toContain("/** The worker, see {@link P}. */\nexport const linkw");
+    expect(stubs).toContain("  /** Does it, see {@link x}. */\n  go: {");
+    expect(stubs).toContain("      /** The {@link a} input. */\n      a: pType,");
+    expect(stubs).toContain("      /** Explicit { */\n      b: t.string,");
+    const manifest = JSON.parse(outputs["linkw/worker.json"]!);
+    expect(manifest.doc).toBe("The worker, see {@link P}.");
+    expect(manifest.tasks.go.inputs[0].doc).toBe("The {@link a} input.");
+  });
+});
