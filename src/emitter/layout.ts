@@ -20,22 +20,18 @@ const { willBreak } = utils;
 const PRINT_OPTIONS = { printWidth: 80, tabWidth: 2, useTabs: false } as const;
 
 /**
- * A top-level `const` statement as prettier lays out an assignment. Usually "fluid": the type
- * arguments break first if the left side does not fit, then the right side moves to the next line
- * if even its start does not fit. With several type arguments of which one is itself generic
- * (`Task<I, Record<string, T>, "value">`), prettier takes "break-lhs": the right side never moves.
+ * A top-level `const` statement as prettier lays out an assignment ("fluid"): the right side moves
+ * to the next line only if even its start does not fit.
  */
 export function layoutConst(c: PlainConst): string {
-  const typeDoc: Doc = c.type
-    ? [": ", c.type.name, group(["<", indent([softline, join([",", line], [...c.type.args])]), softline, ">"])]
-    : "";
-  const left: Doc = [c.exported ? "export const " : "const ", c.name, typeDoc];
-  const right = toDoc(c.init);
-  const complexType = c.type !== undefined && c.type.args.length > 1 && c.type.args.some((a) => a.includes("<"));
+  const left: Doc = [c.exported ? "export const " : "const ", c.name];
   const id = Symbol("assignment");
-  const statement = complexType
-    ? group([left, " =", " ", group(right)])
-    : group([group(left), " =", group(indent(line), { id }), indentIfBreak(right, { groupId: id })]);
+  const statement = group([
+    group(left),
+    " =",
+    group(indent(line), { id }),
+    indentIfBreak(toDoc(c.init), { groupId: id }),
+  ]);
   return printer.printDocToString([statement, ";"], PRINT_OPTIONS).formatted;
 }
 

@@ -11,7 +11,7 @@ import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
 import { THENABLE } from "../spec/collect.js";
 import { structModel } from "../spec/describe-type.js";
 import { array, asConst, call, json, object, objectKey, str, text, type Expr, type Prop } from "./expr.js";
-import type { PlainConst, PlainStatement, StubsFile, TypeRef } from "./plain-structures.js";
+import type { PlainConst, PlainStatement, StubsFile } from "./plain-structures.js";
 import { propertyKey, TsTypeWriter, type NamedDeclaration } from "./ts-types.js";
 import { isBindable, NameScope, typeIdentifier } from "./ts-names.js";
 import { docText } from "../spec/doc-text.js";
@@ -147,9 +147,11 @@ class StubsWriter {
         const fields = type.fields.map((f) =>
           call(`${t}.field`, str(f.name), this.valueType(f.type), ...(f.optional ? [text("true")] : [])),
         );
-        // A named model's struct is typed by its declared interface, which keeps its name and docs.
+        // A named model's struct is typed by its declared interface, which keeps its name and docs
+        // (an object type as a type argument would take prettier layouts the fast path does not know).
         const model = structModel(type);
-        const typeArg = model?.name ? `<${this.types.write(model)}>` : "";
+        const tsType = model?.name ? this.types.write(model) : undefined;
+        const typeArg = tsType && !tsType.includes("{") ? `<${tsType}>` : "";
         const name = this.scope.reserve(typeIdentifier(`${lowerFirst(type.name)}Type`));
         this.structNames.set(type, name);
         this.structStatements.push(
@@ -236,14 +238,13 @@ class StubsWriter {
 function constant(
   name: string,
   init: Expr,
-  options: { exported?: boolean; type?: TypeRef; docs?: OptionalKind<JSDocStructure>[] } = {},
+  options: { exported?: boolean; docs?: OptionalKind<JSDocStructure>[] } = {},
 ): PlainConst {
   return {
     kind: "Const",
     name,
     init,
     exported: options.exported ?? true,
-    type: options.type,
     docs: options.docs ?? [],
   };
 }

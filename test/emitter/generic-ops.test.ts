@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, run } from "../../src/graph/index.js";
-import { defineWorker, type AnyWorkerStub } from "../../src/runtime-contract/index.js";
+import { defineWorker, type AnyWorkerStub, type Task } from "../../src/runtime-contract/index.js";
 import { strictTypeErrors, stubsThatDoNotLoad } from "../support/generated-checks.js";
 import { bin, run as runCommand, scratchDir } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";
@@ -52,7 +52,8 @@ describe("a generic operation", () => {
       z: ({ c }: { c: unknown }) => c,
     } as never);
     const g = graph({ inputs: { c: z.inputs[0]!.type }, output: z.outputs[0]!.type });
-    g.output(g.task((testNamespace.tasks.z as unknown as (i: object) => never)({ c: g.inputs.c })));
+    const zTask = testNamespace.tasks.z as unknown as Task<{ c: unknown }, unknown, "value">;
+    g.output(g.task(zTask({ c: g.inputs.c })));
     const c = {
       a: [1n, 2n ** 70n],
       b: { name: { k: "v" }, age: 7 },
