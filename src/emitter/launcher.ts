@@ -226,6 +226,7 @@ function outputFields(port: PortModel): string[] {
   const desc = port.valueType;
   switch (desc.kind) {
     case "bytes":
+    case "any": // untyped: JSON or raw bytes, as upstream writes a value without a declared type
       return ["check", port.name, "written"];
     case "int":
     case "float":
