@@ -101,7 +101,7 @@ export const $lib = createTypeSpecLibrary({
       severity: "warning",
       messages: {
         default:
-          "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
+          "A task named 'then' makes its worker's `tasks` object thenable: awaiting that object (or returning it from an async function) would call the task instead. Take the task from it directly (`worker.tasks.then`).",
       },
     },
     "empty-portmapping": {

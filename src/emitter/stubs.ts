@@ -22,7 +22,7 @@ export interface StubsOptions {
 }
 
 /** What stubs may import from the runtime. */
-const HELPERS = ["t", "worker", "optional"] as const;
+const HELPERS = ["optional", "t", "worker"] as const;
 
 /**
  * The structure of `stubs.ts`: plain data, printed and formatted by `print-stubs.ts` (on another
