@@ -22,34 +22,34 @@ type Known<D> =
     : D extends { kind: "any" }
       ? unknown
       : D extends { kind: "int"; big: true }
-  ? bigint
-  : D extends { kind: "int"; big: false }
-    ? number
-    : D extends { kind: "int" }
-      ? number | bigint
-      : D extends { kind: "float" }
-        ? number
-        : D extends { kind: "string" }
-          ? string
-          : D extends { kind: "bytes" }
-            ? Uint8Array
-            : D extends { kind: "bool" }
-              ? boolean
-              : D extends { kind: "null" }
-                ? null
-                : D extends { kind: "list"; of: infer E }
-                  ? TsOf<E>[]
-                  : D extends { kind: "record"; of: infer E }
-                    ? Record<string, TsOf<E>>
-                    : D extends { kind: "struct"; fields: infer F extends readonly StructField[] }
-                      ? FieldsOf<F>
-                      : D extends { kind: "literal"; values: readonly (infer V)[] }
-                        ? V
-                        : D extends { kind: "union"; of: readonly (infer U)[] }
-                          ? TsOf<U>
-                          : D extends ValueType
-                            ? unknown
-                            : never;
+        ? bigint
+        : D extends { kind: "int"; big: false }
+          ? number
+          : D extends { kind: "int" }
+            ? number | bigint
+            : D extends { kind: "float" }
+              ? number
+              : D extends { kind: "string" }
+                ? string
+                : D extends { kind: "bytes" }
+                  ? Uint8Array
+                  : D extends { kind: "bool" }
+                    ? boolean
+                    : D extends { kind: "null" }
+                      ? null
+                      : D extends { kind: "list"; of: infer E }
+                        ? TsOf<E>[]
+                        : D extends { kind: "record"; of: infer E }
+                          ? Record<string, TsOf<E>>
+                          : D extends { kind: "struct"; fields: infer F extends readonly StructField[] }
+                            ? FieldsOf<F>
+                            : D extends { kind: "literal"; values: readonly (infer V)[] }
+                              ? V
+                              : D extends { kind: "union"; of: readonly (infer U)[] }
+                                ? TsOf<U>
+                                : D extends ValueType
+                                  ? unknown
+                                  : never;
 
 /** A record of value types (graph inputs, or the ports of a graph's output). */
 export type PortTypes = Readonly<Record<string, ValueType>>;

@@ -125,10 +125,7 @@ export type TypedStruct<T> = StructType & { readonly [tsType]: T };
  * interface the stubs declare (it keeps its name and docs); written without a type argument it is
  * derived from the fields.
  */
-function struct<const F extends readonly StructField[]>(
-  name: string,
-  fields: F,
-): StructType & { readonly fields: F };
+function struct<const F extends readonly StructField[]>(name: string, fields: F): StructType & { readonly fields: F };
 function struct<T>(name: string, fields: readonly StructField[]): TypedStruct<T>;
 function struct(name: string, fields: readonly StructField[]): StructType {
   return { kind: "struct", name, fields };

@@ -25,7 +25,12 @@ export function shellWorker(
 }
 
 /** A task taking int32 inputs and giving one int32 `value`, for hand-written workers. */
-export function intTask<K extends string>(worker: string, name: string, inputs: readonly K[], out: ValueType = t.int32) {
+export function intTask<K extends string>(
+  worker: string,
+  name: string,
+  inputs: readonly K[],
+  out: ValueType = t.int32,
+) {
   return task<Record<K, number>, number, "value">({
     worker,
     name,
