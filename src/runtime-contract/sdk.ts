@@ -49,13 +49,13 @@ type Handler = (inputs: Record<string, unknown>) => unknown;
 
 /** Bind a worker's stub to its handlers. `NoInfer` makes the stub alone decide the handler types. */
 export function defineWorker<W extends AnyWorkerStub>(def: W, handlers: NoInfer<Handlers<W>>): WorkerImpl<Handlers<W>> {
-  const byName = new Map<string, { desc: TaskSignature; handler: Handler }>();
-  for (const [key, { signature: desc }] of Object.entries(def.tasks)) {
+  const byName = new Map<string, { signature: TaskSignature; handler: Handler }>();
+  for (const [key, { signature }] of Object.entries(def.tasks)) {
     const handler = (handlers as Record<string, unknown>)[key];
     if (typeof handler !== "function") {
       throw new TypeError(`${def.name}: no handler for task '${key}' (got ${describeValue(handler)})`);
     }
-    byName.set(desc.name, { desc, handler: (inputs) => (handler as Handler).call(handlers, inputs) });
+    byName.set(signature.name, { signature, handler: (inputs) => (handler as Handler).call(handlers, inputs) });
   }
 
   const impl: WorkerImpl<Handlers<W>> = {
@@ -91,7 +91,7 @@ export function defineWorker<W extends AnyWorkerStub>(def: W, handlers: NoInfer<
           throw new TaskError(`${def.name}: no task named '${fn}' (the worker has: ${known})`);
         }
         await log(args, `${label}: started`);
-        await runOne(entry.desc, entry.handler, args, storage);
+        await runOne(entry.signature, entry.handler, args, storage);
         await storage.markDone(args.done_path);
         await log(args, `${label}: done`);
         return true;
