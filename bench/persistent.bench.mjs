@@ -38,8 +38,8 @@ const workers = join(project, "workers");
 copyFileSync(join(repo, "test/fixtures/persistent/pw_worker.ts"), join(workers, "pw_worker/main.ts"));
 copyFileSync(join(repo, "test/fixtures/persistent/py_worker/main.py"), join(workers, "py_worker/main.py"));
 const stubs = {
-  pw: await import(join(workers, "pw_worker/stubs.ts")),
-  py: await import(join(workers, "py_worker/stubs.ts")),
+  pw: (await import(join(workers, "pw_worker/stubs.ts"))).pwWorker.tasks,
+  py: (await import(join(workers, "py_worker/stubs.ts"))).pyWorker.tasks,
 };
 const tsImpl = (await import(join(workers, "pw_worker/main.ts"))).default;
 

@@ -29,27 +29,18 @@ const { values: opts, positionals } = parseArgs({
 });
 const dist = (p) => import(pathToFileURL(join(resolve(opts.dist), p)).href);
 const { graph, run, inProcessExecutor } = await dist("src/graph/index.js");
-const { t, task, worker } = await dist("src/runtime-contract/index.js");
+const { t, worker } = await dist("src/runtime-contract/index.js");
 const { defineWorker } = await dist("src/runtime-contract/sdk.js");
 const N = Number(opts.tasks);
 const C = Number(opts.concurrency);
 const REPEAT = Number(opts.repeat);
 
-const copy = task({
-  worker: "bench_worker",
-  name: "copy",
-  inputs: [{ name: "x", type: t.int32 }],
-  outputs: [{ name: "value", type: t.int32 }],
-  shape: "value",
+const benchWorker = worker("bench_worker", {
+  copy: { inputs: { x: t.int32 }, output: t.int32 },
+  inc: { inputs: { x: t.int32 }, output: t.int32 },
 });
-const inc = task({
-  worker: "bench_worker",
-  name: "inc",
-  inputs: [{ name: "x", type: t.int32 }],
-  outputs: [{ name: "value", type: t.int32 }],
-  shape: "value",
-});
-const benchImpl = defineWorker(worker("bench_worker", { copy, inc }), { copy: ({ x }) => x, inc: ({ x }) => x + 1 });
+const { copy, inc } = benchWorker.tasks;
+const benchImpl = defineWorker(benchWorker, { copy: ({ x }) => x, inc: ({ x }) => x + 1 });
 
 function fanOutGraph() {
   const body = graph({ inputs: { x: t.int32 }, output: t.int32 });

@@ -3,9 +3,12 @@
 // checkpointed under examples/runs/<run>.
 import { graph, run } from "typespec-workers/graph";
 import { t } from "typespec-workers/runtime";
-import authWorker from "./auth_worker/main.ts";
-import { sign, verify } from "./workers/auth_worker/stubs.ts";
-import { genrsa } from "./workers/openssl_worker/stubs.ts";
+import authImpl from "./auth_worker/main.ts";
+import { authWorker } from "./workers/auth_worker/stubs.ts";
+import { opensslWorker } from "./workers/openssl_worker/stubs.ts";
+
+const { sign, verify } = authWorker.tasks;
+const { genrsa } = opensslWorker.tasks;
 
 const g = graph({ inputs: { message: t.string }, output: t.boolean, name: "signing" });
 const passphrase = g.const(new TextEncoder().encode("dummypassphrase"));
@@ -22,7 +25,7 @@ const result = await run(
   {
     root: `${here}runs`,
     workers: `${here}workers`,
-    executors: { openssl_worker: "shell", auth_worker: authWorker },
+    executors: { openssl_worker: "shell", auth_worker: authImpl },
     progress: true,
   },
 );

@@ -2,7 +2,9 @@
 // parallel, then add the counts with `jq add`.
 import { graph, run } from "typespec-workers/graph";
 import { t } from "typespec-workers/runtime";
-import { sum, word_count } from "./workers/text_worker/stubs.ts";
+import { textWorker } from "./workers/text_worker/stubs.ts";
+
+const { sum, word_count } = textWorker.tasks;
 
 const countOne = graph({ inputs: { text: t.string }, output: t.int32, name: "count-one" });
 countOne.output(countOne.task(word_count({ text: countOne.inputs.text })));

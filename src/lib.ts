@@ -7,7 +7,7 @@ export interface WorkersEmitterOptions {
   /** How 64-bit and unbounded integers (`int64`, `uint64`, `integer`) appear in TypeScript. */
   int64?: "bigint" | "number";
   /** What to write for each worker. */
-  emit?: ("stubs" | "launchers" | "descriptors" | "python")[];
+  emit?: ("stubs" | "launchers" | "manifests" | "python")[];
   /** Module that generated stubs import the runtime from. */
   "runtime-module"?: string;
   /** `inline`: each main.sh holds the launcher runtime; `shared`: it sources `<out>/launcher-runtime.sh`. */
@@ -38,11 +38,11 @@ const EmitterOptionsSchema: JSONSchemaType<WorkersEmitterOptions> = {
     },
     emit: {
       type: "array",
-      items: { type: "string", enum: ["stubs", "launchers", "descriptors", "python"] },
+      items: { type: "string", enum: ["stubs", "launchers", "manifests", "python"] },
       uniqueItems: true,
       nullable: true,
       description:
-        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `descriptors` (`worker.json`), `python` (`stubs.py`, Tierkreis's Python stubs). Default: the first three (`folders`) or stubs (`flat`).",
+        "What to write for each worker: `stubs` (`stubs.ts`), `launchers` (`main.sh`), `manifests` (`worker.json`, the worker manifest), `python` (`stubs.py`, Tierkreis's Python stubs). Default: the first three (`folders`) or stubs (`flat`).",
     },
     "runtime-module": {
       type: "string",
@@ -101,7 +101,7 @@ export const $lib = createTypeSpecLibrary({
       severity: "warning",
       messages: {
         default:
-          "Task 'then' is exported from its stubs as 'then_': a module exporting a function named 'then' is a promise to `await import()`, which would never finish.",
+          "A task named 'then' makes its worker's `tasks` object thenable: awaiting that object (or returning it from an async function) would call the task instead. Take the task from it directly (`worker.tasks.then`).",
       },
     },
     "empty-portmapping": {

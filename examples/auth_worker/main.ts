@@ -3,9 +3,9 @@
 // speaks the worker contract; imported, it runs in-process.
 import { createPrivateKey, createSign, createVerify } from "node:crypto";
 import { defineWorker, runIfMain } from "typespec-workers/runtime";
-import { auth_worker } from "../workers/auth_worker/stubs.ts";
+import { authWorker } from "../workers/auth_worker/stubs.ts";
 
-const authWorker = defineWorker(auth_worker, {
+const impl = defineWorker(authWorker, {
   sign: ({ private_key, passphrase, message }) => {
     const key = createPrivateKey({ key: Buffer.from(private_key), passphrase: Buffer.from(passphrase) });
     return { hex_signature: createSign("sha256").update(message).sign(key, "hex") };
@@ -14,5 +14,5 @@ const authWorker = defineWorker(auth_worker, {
     createVerify("sha256").update(message).verify(Buffer.from(public_key), signature, "hex"),
 });
 
-export default authWorker;
-await runIfMain(import.meta.url, authWorker);
+export default impl;
+await runIfMain(import.meta.url, impl);

@@ -4,7 +4,7 @@ import { compileBareSpec, errorsOf } from "../tierkreis/bare-spec.js";
 
 /**
  * `typespec-workers compile <spec>`: compiles a spec file as it is, including a bare Tierkreis
- * `schema.tsp` (no `import`, no `using`), and writes the workers' stubs, launchers and descriptors.
+ * `schema.tsp` (no `import`, no `using`), and writes the workers' stubs, launchers and manifests.
  */
 export function addCompileCommand(program: Command): void {
   program
@@ -21,7 +21,7 @@ export function addCompileCommand(program: Command): void {
         outputDir: opts.outputDir,
         noEmit: !opts.emit,
         // Tierkreis's Python stubs too: a bare spec is a Tierkreis worker's spec.
-        emitterOptions: { int64: opts.int64, emit: ["stubs", "launchers", "descriptors", "python"] },
+        emitterOptions: { int64: opts.int64, emit: ["stubs", "launchers", "manifests", "python"] },
       });
       for (const d of result.diagnostics) {
         process.stderr.write(`${formatDiagnostic(d, { pretty: process.stderr.isTTY === true })}\n`);

@@ -198,7 +198,7 @@ export function addRunCommands(program: Command): void {
  */
 async function inputsOf(
   text: string,
-  types: Readonly<Record<string, import("../runtime-contract/types.js").TypeDesc>>,
+  types: Readonly<Record<string, import("../runtime-contract/value-type.js").ValueType>>,
 ) {
   const { parseJson } = await import("../runtime-contract/json-text.js");
   const { compactJson } = await import("../graph/graph-data.js");

@@ -11,14 +11,14 @@ import {
 import { reportDiagnostic, type WorkersEmitterOptions } from "../lib.js";
 import { collectWorkers } from "../spec/collect.js";
 import type { WorkerModel } from "../spec/model.js";
-import { renderDescriptor } from "./descriptor.js";
+import { renderManifest } from "./manifest.js";
 import { pythonStubs } from "./python-stubs.js";
 import { needsLauncher, renderLauncher, renderSharedRuntime } from "./launcher.js";
 import { SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
 import { printStubsOnThread, startStubsPrinter } from "./stubs-printer.js";
 import { stubsStructure } from "./stubs.js";
 
-type Artifact = "stubs" | "launchers" | "descriptors" | "python";
+type Artifact = "stubs" | "launchers" | "manifests" | "python";
 
 interface OutputFile {
   readonly path: string;
@@ -43,7 +43,7 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
 
   const layout = context.options["output-layout"] ?? "folders";
   const artifacts = new Set<Artifact>(
-    context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "descriptors"]),
+    context.options.emit ?? (layout === "flat" ? ["stubs"] : ["stubs", "launchers", "manifests"]),
   );
   const stubsOptions = {
     bigints: (context.options.int64 ?? "bigint") === "bigint",
@@ -72,8 +72,8 @@ export async function $onEmit(context: EmitContext<WorkersEmitterOptions>): Prom
   }
   const runtime = context.options["launcher-runtime"] ?? "inline";
   for (const worker of workers) {
-    if (artifacts.has("descriptors"))
-      files.push({ path: inFolder(worker, "worker.json"), content: renderDescriptor(worker) });
+    if (artifacts.has("manifests"))
+      files.push({ path: inFolder(worker, "worker.json"), content: renderManifest(worker) });
     // A worker whose tasks say nothing of how to launch them is run from its code: a launcher
     // would only fail every task with a missing `<task>.sh`, and `auto` would choose it.
     if (artifacts.has("launchers") && needsLauncher(worker)) {

@@ -1,5 +1,5 @@
 /**
- * The expressions generated stubs are made of (task descriptors, type descriptors, enum objects),
+ * The expressions generated stubs are made of (the worker's tasks, value types, enum objects),
  * as plain data. The printing thread lays them out with prettier's own layout engine; see
  * `layout.ts`. Kept to the few shapes stubs need.
  */
@@ -55,7 +55,7 @@ export function flatText(e: Expr): string {
     case "object": {
       if (e.props.length === 0) return "{}";
       const props = e.props.map(
-        (p) => `${p.doc ? `\n/** ${p.doc} */\n` : ""}${p.key}${p.value ? `: ${flatText(p.value)}` : ""}`,
+        (p) => `${p.doc ? `\n${docLines(p.doc).join("\n")}\n` : ""}${p.key}${p.value ? `: ${flatText(p.value)}` : ""}`,
       );
       return `{${e.expanded ? "\n" : " "}${props.join(", ")} }`;
     }
@@ -69,4 +69,11 @@ export function flatText(e: Expr): string {
 export function objectKey(name: string): string {
   if (name === "__proto__") return '["__proto__"]';
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
+}
+
+/** A doc comment's lines: `/** text *\/` for one line, else one ` * line` each (`*\/` escaped). */
+export function docLines(doc: string): string[] {
+  const lines = doc.replace(/\*\//g, "*\\/").split(/\r?\n/);
+  if (lines.length === 1) return [`/** ${lines[0]} */`];
+  return ["/**", ...lines.map((l) => (l ? ` * ${l}` : " *")), " */"];
 }

@@ -7,7 +7,7 @@
  * (`runtime/launcher-runtime.sh`) interprets. Values known only at run time are never spliced
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
-import type { TypeDesc } from "../runtime-contract/index.js";
+import type { ValueType } from "../runtime-contract/index.js";
 import type { LaunchSpec } from "../decorators/launch.js";
 import type { PortModel, TaskModel, VarModel, WorkerModel } from "../spec/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
@@ -119,7 +119,7 @@ function describeVar(v: VarModel): string {
 
 /** A template variable's type as the runtime checks it. */
 function varType(v: VarModel): string {
-  return v.desc.kind;
+  return v.valueType.kind;
 }
 
 /**
@@ -171,7 +171,7 @@ function scriptPath(task: TaskModel): string {
  * Inputs that pass as plain text (`input_<port>_value`, argv, stdin); the rest pass as files. A
  * union of scalars (`int32 | null`) is one too: its text is the value's (`null` for null).
  */
-export function isScalar(desc: TypeDesc): boolean {
+export function isScalar(desc: ValueType): boolean {
   if (desc.kind === "union") return desc.of.every(isScalar);
   return ["int", "float", "string", "bool", "literal", "null"].includes(desc.kind);
 }
@@ -192,10 +192,10 @@ function taskRow(task: TaskModel, worker: WorkerModel): string {
 }
 
 function inputFields(port: PortModel): string[] {
-  const kind = isScalar(port.desc) ? "scalar" : "file";
+  const kind = isScalar(port.valueType) ? "scalar" : "file";
   const need = port.optional ? "optional" : "required";
   if (port.default === undefined) return ["in", port.name, kind, need];
-  return ["default", port.name, kind, need, wireText(port.default, port.desc)];
+  return ["default", port.name, kind, need, wireText(port.default, port.valueType)];
 }
 
 function runFields(task: TaskModel, worker: WorkerModel): string[] {
@@ -212,7 +212,7 @@ function runFields(task: TaskModel, worker: WorkerModel): string[] {
     const input = task.inputs[0];
     const output = task.outputs[0];
     if (!input || !output) throw new Error(`@stdio task '${task.name}' needs exactly one input and one output port`);
-    const scalar = isScalar(input.desc);
+    const scalar = isScalar(input.valueType);
     const prepare = [...(scalar ? ["stdin", input.name] : []), "watch"];
     const stdin = scalar ? "<" : `{${input.name}}`;
     const stdout = `{${output.name}}`;
@@ -288,9 +288,10 @@ function programName(words: readonly TemplateWord[]): string {
 
 /** Checks that an output was written and stores a scalar's plain text in wire form. */
 function outputFields(port: PortModel): string[] {
-  const desc = port.desc;
+  const desc = port.valueType;
   switch (desc.kind) {
     case "bytes":
+    case "any": // untyped: JSON or raw bytes, as upstream writes a value without a declared type
       return ["check", port.name, "written"];
     case "int":
     case "float":
@@ -311,7 +312,7 @@ function outputFields(port: PortModel): string[] {
 }
 
 /** A JSON value from the spec (a parameter default) in the wire format, by the runtime's own codec. */
-export function wireText(value: unknown, desc: TypeDesc): string {
+export function wireText(value: unknown, desc: ValueType): string {
   return new TextDecoder().decode(encodeValue(fromJsonValue(value, desc), desc));
 }
 

@@ -9,7 +9,7 @@
 import { builders, printer, utils } from "prettier/doc";
 
 type Doc = builders.Doc;
-import type { Expr } from "./expr.js";
+import { docLines, type Expr } from "./expr.js";
 import type { PlainConst } from "./plain-structures.js";
 
 const { group, conditionalGroup, indent, indentIfBreak, line, softline, hardline, ifBreak, join, breakParent } =
@@ -20,22 +20,18 @@ const { willBreak } = utils;
 const PRINT_OPTIONS = { printWidth: 80, tabWidth: 2, useTabs: false } as const;
 
 /**
- * A top-level `const` statement as prettier lays out an assignment. Usually "fluid": the type
- * arguments break first if the left side does not fit, then the right side moves to the next line
- * if even its start does not fit. With several type arguments of which one is itself generic
- * (`Task<I, Record<string, T>, "value">`), prettier takes "break-lhs": the right side never moves.
+ * A top-level `const` statement as prettier lays out an assignment ("fluid"): the right side moves
+ * to the next line only if even its start does not fit.
  */
 export function layoutConst(c: PlainConst): string {
-  const typeDoc: Doc = c.type
-    ? [": ", c.type.name, group(["<", indent([softline, join([",", line], [...c.type.args])]), softline, ">"])]
-    : "";
-  const left: Doc = [c.exported ? "export const " : "const ", c.name, typeDoc];
-  const right = toDoc(c.init);
-  const complexType = c.type !== undefined && c.type.args.length > 1 && c.type.args.some((a) => a.includes("<"));
+  const left: Doc = [c.exported ? "export const " : "const ", c.name];
   const id = Symbol("assignment");
-  const statement = complexType
-    ? group([left, " =", " ", group(right)])
-    : group([group(left), " =", group(indent(line), { id }), indentIfBreak(right, { groupId: id })]);
+  const statement = group([
+    group(left),
+    " =",
+    group(indent(line), { id }),
+    indentIfBreak(toDoc(c.init), { groupId: id }),
+  ]);
   return printer.printDocToString([statement, ";"], PRINT_OPTIONS).formatted;
 }
 
@@ -58,7 +54,7 @@ function toDoc(e: Expr): Doc {
 function objectDoc(e: Extract<Expr, { k: "object" }>): Doc {
   if (e.props.length === 0) return "{}";
   const props = e.props.map((p): Doc => [
-    p.doc ? [`/** ${p.doc} */`, hardline] : "",
+    p.doc ? [join(hardline, docLines(p.doc)), hardline] : "",
     p.value ? [p.key, ": ", toDoc(p.value)] : p.key,
   ]);
   const shouldBreak = e.expanded === true || e.props.some((p) => p.doc);

@@ -17,17 +17,10 @@ type Plain<S, K extends string> = Omit<S, "kind"> & { readonly kind: K };
 
 export type PlainInterface = Plain<InterfaceDeclarationStructure, "Interface">;
 
-/** A type annotation `Name<arg, ...>` (each argument as text). */
-export interface TypeRef {
-  readonly name: string;
-  readonly args: readonly string[];
-}
-
-/** `[export] const <name>[: <type>] = <init>;` */
+/** `[export] const <name> = <init>;` */
 export interface PlainConst {
   readonly kind: "Const";
   readonly name: string;
-  readonly type?: TypeRef;
   readonly exported: boolean;
   readonly docs: OptionalKind<JSDocStructure>[];
   readonly init: Expr;

@@ -46,8 +46,7 @@ export function printStatements(file: StubsFile, init: (c: PlainConst) => string
 }
 
 function constText(c: PlainConst, init: string): string {
-  const type = c.type ? `: ${c.type.name}<${c.type.args.join(", ")}>` : "";
-  return `${c.exported ? "export " : ""}const ${c.name}${type} = ${init};\n`;
+  return `${c.exported ? "export " : ""}const ${c.name} = ${init};\n`;
 }
 
 function interfaceText(s: PlainInterface): string {

@@ -35,14 +35,6 @@ export function printWithLayout(file: StubsFile): string | undefined {
 /** The text of the fast path, before checking that prettier would leave it as it is. */
 export function layOut(file: StubsFile): string | undefined {
   const consts: PlainConst[] = [];
-  // An object type as a type argument takes another of prettier's assignment layouts.
-  if (
-    file.statements.some(
-      (s) => typeof s !== "string" && s.kind === "Const" && s.type?.args.some((a) => a.includes("{")),
-    )
-  ) {
-    return undefined;
-  }
   const text = print(file, (c) => `__const${consts.push(c) - 1}__`);
   return (
     text

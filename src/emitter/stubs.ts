@@ -1,24 +1,28 @@
 /**
- * Writes `stubs.ts` for one worker: its model types, a typed task factory and an inputs type per
- * task, the handler type a TypeScript implementation satisfies, and the worker descriptor.
+ * Writes `stubs.ts` for one worker: its model types, and one `const` for the worker whose tasks
+ * give each port's value type once. Everything else (task signatures, the worker's name in each
+ * task, the TypeScript types of inputs, outputs and handlers) is derived from it, at run time by
+ * `worker()` and in the type checker by the runtime's type-level helpers.
  */
-import { getDoc, type Enum, type Program, type Union } from "@typespec/compiler";
+import type { Enum, Program, Union } from "@typespec/compiler";
 import type { JSDocStructure, OptionalKind } from "ts-morph";
-import type { TypeDesc } from "../runtime-contract/index.js";
+import type { ValueType } from "../runtime-contract/index.js";
 import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
 import { THENABLE } from "../spec/collect.js";
+import { structModel } from "../spec/describe-type.js";
 import { array, asConst, call, json, object, objectKey, str, text, type Expr, type Prop } from "./expr.js";
-import type { PlainConst, PlainInterface, PlainStatement, StubsFile, TypeRef } from "./plain-structures.js";
+import type { PlainConst, PlainStatement, StubsFile } from "./plain-structures.js";
 import { propertyKey, TsTypeWriter, type NamedDeclaration } from "./ts-types.js";
 import { isBindable, NameScope, typeIdentifier } from "./ts-names.js";
+import { docText } from "../spec/doc-text.js";
 
 export interface StubsOptions {
   readonly bigints: boolean;
   readonly runtimeModule: string;
 }
 
-/** What stubs import from the runtime. */
-const HELPERS = ["t", "task", "worker", "Handler", "Task"] as const;
+/** What stubs may import from the runtime. */
+const HELPERS = ["optional", "t", "worker"] as const;
 
 /**
  * The structure of `stubs.ts`: plain data, printed and formatted by `print-stubs.ts` (on another
@@ -30,216 +34,128 @@ export function stubsStructure(program: Program, worker: WorkerModel, options: S
 
 class StubsWriter {
   private readonly types: TsTypeWriter;
-  private readonly descriptorNames = new Map<TypeDesc, string>();
-  private readonly descriptorStatements: PlainStatement[] = [];
+  private readonly structNames = new Map<ValueType, string>();
+  private readonly structStatements: PlainStatement[] = [];
   private readonly scope = new NameScope();
-  /** Local names of the runtime's helpers: their own, or `$`-prefixed where the spec took the name. */
+  /** Local names of the runtime's helpers: their own, or `$`-prefixed where the worker took the name. */
   private readonly helpers: Record<(typeof HELPERS)[number], string>;
-  /** Local name of each task's and of the worker's const, where it cannot be the exported name. */
-  private readonly locals = new Map<string, string>();
-  private readonly workerNameConst: { readonly name: string; readonly exported: boolean };
-  private readonly handlersName: string;
+  private readonly used = new Set<(typeof HELPERS)[number]>();
+  /** The worker's exported `const`: its name in camelCase. */
+  private readonly workerConst: string;
 
   constructor(
     private readonly program: Program,
     private readonly worker: WorkerModel,
     private readonly options: StubsOptions,
   ) {
-    // Exports the spec decides come first: tasks and the worker keep their names.
-    const exported = [...worker.tasks.map((k) => k.name), worker.name];
-    const unbindable = exported.filter((name) => !(isBindable(name) && name !== THENABLE && this.scope.claim(name)));
-    // Task and worker names are never `$`-prefixed (they must be portable names), so these cannot collide with them.
+    this.workerConst = this.scope.reserve(workerConstName(worker.name));
+    // The worker's name is never `$`-prefixed (it is a portable name), so these cannot collide with it.
     this.helpers = Object.fromEntries(
       HELPERS.map((h) => [h, this.scope.claim(h) ? h : this.scope.reserve(`$${h}`)]),
     ) as StubsWriter["helpers"];
-    const ownName = this.scope.claim("workerName");
-    this.workerNameConst = { name: ownName ? "workerName" : this.scope.reserve("$workerName"), exported: ownName };
-    this.handlersName = this.scope.reserve(`${worker.name}Handlers`);
-    for (const name of unbindable) this.locals.set(name, this.scope.reserve(typeIdentifier(`${name}_`)));
     this.types = new TsTypeWriter(program, options.bigints, this.scope);
   }
 
-  /** The name a task or the worker is declared under in the file. */
-  private local(name: string): string {
-    return this.locals.get(name) ?? name;
-  }
-
-  private get runtimeImports(): PlainStatement[] {
-    const specifier = (name: string) =>
-      this.helpers[name as keyof StubsWriter["helpers"]] === name
-        ? name
-        : { name, alias: this.helpers[name as keyof StubsWriter["helpers"]] };
-    return [
-      {
-        kind: "ImportDeclaration",
-        moduleSpecifier: this.options.runtimeModule,
-        namedImports: ["t", "task", "worker"].map(specifier),
-      },
-      {
-        kind: "ImportDeclaration",
-        isTypeOnly: true,
-        moduleSpecifier: this.options.runtimeModule,
-        namedImports: ["Handler", "Task"].map(specifier),
-      },
-    ];
+  private helper(name: (typeof HELPERS)[number]): string {
+    this.used.add(name);
+    return this.helpers[name];
   }
 
   render(): StubsFile {
-    const taskStatements = this.worker.tasks.flatMap((task) => this.taskStatements(task));
-    const handlers = this.handlersInterface();
+    // The worker first: writing it declares the named types and struct value types it refers to.
+    const tasks = object(
+      this.worker.tasks.map((task) => ({ key: objectKey(task.name), value: this.taskDecl(task), doc: task.doc })),
+      true,
+    );
+    const workerConst = constant(this.workerConst, call(this.helper("worker"), str(this.worker.name), tasks), {
+      docs: docs(this.worker.doc ?? `The ${this.worker.name} worker: its name and tasks.`),
+    });
+    const named = this.namedTypeStatements();
+    const specifier = (name: (typeof HELPERS)[number]) =>
+      this.helpers[name] === name ? name : { name, alias: this.helpers[name] };
     const statements: PlainStatement[] = [
       `// Generated by typespec-workers from ${this.worker.specFile.replace(/[\r\n\u2028\u2029]/g, " ")}. Do not edit: change the spec and compile again.`,
-      ...this.runtimeImports,
+      {
+        kind: "ImportDeclaration",
+        moduleSpecifier: this.options.runtimeModule,
+        namedImports: HELPERS.filter((h) => this.used.has(h)).map(specifier),
+      },
       blankLine,
-      constant(this.workerNameConst.name, str(this.worker.name), {
-        exported: this.workerNameConst.exported,
-        docs: [{ description: "The worker's name: the launcher folder and the prefix of its tasks." }],
-      }),
-      ...this.namedTypeStatements(),
+      ...named,
       blankLine,
-      ...this.descriptorStatements,
+      ...this.structStatements,
       blankLine,
-      ...taskStatements,
-      handlers,
-      constant(
-        this.local(this.worker.name),
-        call(
-          `${this.helpers.worker}<${this.handlersName}>`,
-          text(this.workerNameConst.name),
-          object(
-            this.worker.tasks.map((k): Prop =>
-              this.local(k.name) === k.name
-                ? { key: k.name }
-                : { key: propertyKey(k.name), value: text(this.local(k.name)) },
-            ),
-          ),
-        ),
-        {
-          exported: this.local(this.worker.name) === this.worker.name,
-          docs: docs(this.worker.doc ?? `The ${this.worker.name} worker: its name and tasks.`),
-        },
-      ),
-      ...this.renamedExports(),
+      workerConst,
     ];
     return { statements };
   }
 
-  private taskStatements(task: TaskModel): PlainStatement[] {
-    const inputsName = this.inputsName(task);
-    const output = this.outputType(task);
-    const inputs: PlainInterface = {
-      kind: "Interface",
-      name: inputsName,
-      isExported: true,
-      docs: [{ description: `Inputs of {@link ${this.local(task.name)}}, one per input port.` }],
-      properties: task.inputs.map((p) => ({
-        name: propertyKey(p.name),
-        type: this.types.write(p.type),
-        hasQuestionToken: p.optional,
-        docs: portDocs(p),
-      })),
-    };
-    const descriptor = object(
-      [
-        { key: "worker", value: text(this.workerNameConst.name) },
-        { key: "name", value: str(task.name) },
-        { key: "inputs", value: array(task.inputs.map((p) => this.portDescriptor(p))) },
-        { key: "outputs", value: array(task.outputs.map((p) => this.portDescriptor(p))) },
-        { key: "shape", value: str(task.shape) },
-      ],
-      true,
-    );
-    const factory = constant(this.local(task.name), call(this.helpers.task, descriptor), {
-      exported: this.local(task.name) === task.name || task.name === THENABLE,
-      type: { name: this.helpers.Task, args: [inputsName, output, JSON.stringify(task.shape)] },
-      docs: docs(task.doc),
-    });
-    return [inputs, factory];
-  }
-
-  private handlersInterface(): PlainInterface {
-    return {
-      kind: "Interface",
-      name: this.handlersName,
-      isExported: true,
-      docs: [
-        {
-          description: `What a TypeScript implementation of ${this.worker.name} provides: one handler per task.\nPass it to \`defineWorker(${this.worker.name}, handlers)\`.`,
-        },
-      ],
-      properties: this.worker.tasks.map((task) => {
-        const output = this.outputType(task);
-        return {
-          name: propertyKey(task.name),
-          type: `${this.helpers.Handler}<${this.inputsName(task)}, ${output}>`,
-          docs: docs(task.doc),
-        };
-      }),
-    };
-  }
-
-  private outputType(task: TaskModel): string {
-    return this.types.write(task.returnType);
-  }
-
-  private readonly inputsNames = new Map<TaskModel, string>();
-
-  private inputsName(task: TaskModel): string {
-    let name = this.inputsNames.get(task);
-    if (!name) {
-      name = this.scope.reserve(typeIdentifier(`${pascal(task.name)}Inputs`));
-      this.inputsNames.set(task, name);
+  /** `{ inputs: { ... }, output: ... }`, or `outputs: { ... }` for a `@portmapping` result. */
+  private taskDecl(task: TaskModel): Expr {
+    const props: Prop[] = [{ key: "inputs", value: this.ports(task.inputs) }];
+    if (task.shape === "value") {
+      this.types.write(task.returnType);
+      props.push({ key: "output", value: this.valueType(task.outputs[0]!.valueType) });
+    } else {
+      props.push({ key: "outputs", value: this.ports(task.outputs), doc: docText(this.program, task.returnType) });
     }
-    return name;
+    return object(props, true);
   }
 
-  private portDescriptor(port: PortModel): Expr {
-    const props: Prop[] = [
-      { key: "name", value: str(port.name) },
-      { key: "type", value: this.descriptor(port.desc) },
-    ];
-    if (port.optional) props.push({ key: "optional", value: text("true") });
-    if (port.default !== undefined) props.push({ key: "default", value: json(port.default) });
-    return object(props);
+  private ports(ports: readonly PortModel[]): Expr {
+    return object(
+      ports.map((port) => {
+        // Named types a port refers to (an enum, a union) are declared for graph code to use.
+        this.types.write(port.type);
+        const type = this.valueType(port.valueType);
+        const value = port.optional
+          ? call(this.helper("optional"), type, ...(port.default !== undefined ? [json(port.default)] : []))
+          : type;
+        return { key: objectKey(port.name), value, doc: port.doc };
+      }),
+    );
   }
 
-  /** Code that builds `desc` at run time; model descriptors are declared once and referred to. */
-  private descriptor(desc: TypeDesc): Expr {
-    const t = this.helpers.t;
-    switch (desc.kind) {
+  /** Code that builds a value type at run time; a model's is declared once and referred to. */
+  private valueType(type: ValueType): Expr {
+    const t = this.helper("t");
+    switch (type.kind) {
       case "int":
-        return text(desc.big && !this.options.bigints ? `${t}.${desc.scalar}AsNumber` : `${t}.${desc.scalar}`);
+        return text(type.big && !this.options.bigints ? `${t}.${type.scalar}AsNumber` : `${t}.${type.scalar}`);
       case "float":
       case "string":
-        return text(`${t}.${desc.scalar}`);
+        return text(`${t}.${type.scalar}`);
       case "bytes":
         return text(`${t}.bytes`);
       case "bool":
         return text(`${t}.boolean`);
       case "null":
         return text(`${t}.null`);
+      case "any":
+        return text(`${t}.any`);
       case "list":
-        return call(`${t}.list`, this.descriptor(desc.of));
+        return call(`${t}.list`, this.valueType(type.of));
       case "record":
-        return call(`${t}.record`, this.descriptor(desc.of));
+        return call(`${t}.record`, this.valueType(type.of));
       case "literal":
-        return call(`${t}.literal`, json(desc.values), ...(desc.name ? [str(desc.name)] : []));
+        return call(`${t}.literal`, json(type.values), ...(type.name ? [str(type.name)] : []));
       case "union":
-        return call(
-          `${t}.union`,
-          array(desc.of.map((d) => this.descriptor(d))),
-          ...(desc.name ? [str(desc.name)] : []),
-        );
+        return call(`${t}.union`, array(type.of.map((d) => this.valueType(d))), ...(type.name ? [str(type.name)] : []));
       case "struct": {
-        const known = this.descriptorNames.get(desc);
+        const known = this.structNames.get(type);
         if (known) return text(known);
-        const fields = desc.fields.map((f) =>
-          call(`${t}.field`, str(f.name), this.descriptor(f.type), ...(f.optional ? [text("true")] : [])),
+        const fields = type.fields.map((f) =>
+          call(`${t}.field`, str(f.name), this.valueType(f.type), ...(f.optional ? [text("true")] : [])),
         );
-        const name = this.scope.reserve(typeIdentifier(`${lowerFirst(desc.name)}Type`));
-        this.descriptorNames.set(desc, name);
-        this.descriptorStatements.push(
-          constant(name, call(`${t}.struct`, str(desc.name), array(fields)), { exported: false }),
+        // A named model's struct is typed by its declared interface, which keeps its name and docs
+        // (an object type as a type argument would take prettier layouts the fast path does not know).
+        const model = structModel(type);
+        const tsType = model?.name ? this.types.write(model) : undefined;
+        const typeArg = tsType && !tsType.includes("{") ? `<${tsType}>` : "";
+        const name = this.scope.reserve(typeIdentifier(`${lowerFirst(type.name)}Type`));
+        this.structNames.set(type, name);
+        this.structStatements.push(
+          constant(name, call(`${t}.struct${typeArg}`, str(type.name), array(fields)), { exported: false }),
         );
         return text(name);
       }
@@ -262,13 +178,13 @@ class StubsWriter {
             kind: "Interface",
             name: declaration.name,
             isExported: true,
-            docs: docs(getDoc(this.program, declaration.docSource)),
+            docs: docs(docText(this.program, declaration.docSource)),
             typeParameters: declaration.params.map((name) => ({ name })),
             properties: [...declaration.model.properties.values()].map((p) => ({
               name: propertyKey(p.name),
               type: this.types.write(p.type),
               hasQuestionToken: p.optional,
-              docs: docs(getDoc(this.program, p)),
+              docs: docs(docText(this.program, p)),
             })),
             extends: declaration.model.baseModel ? [this.types.write(declaration.model.baseModel)] : [],
           },
@@ -291,17 +207,17 @@ class StubsWriter {
             members.map((m) => ({
               key: objectKey(m.name),
               value: json(m.value ?? m.name),
-              doc: getDoc(this.program, m),
+              doc: docText(this.program, m),
             })),
           ),
         ),
-        { docs: docs(getDoc(this.program, type)) },
+        { docs: docs(docText(this.program, type)) },
       ),
       {
         kind: "TypeAlias",
         name,
         isExported: true,
-        docs: docs(getDoc(this.program, type)),
+        docs: docs(docText(this.program, type)),
         type: `(typeof ${name})[keyof typeof ${name}]`,
       },
     ];
@@ -313,52 +229,43 @@ class StubsWriter {
       kind: "TypeAlias",
       name,
       isExported: true,
-      docs: docs(getDoc(this.program, type)),
+      docs: docs(docText(this.program, type)),
       type: text,
     };
-  }
-
-  /** Tasks (and the worker) whose name cannot be a `const` are exported under it all the same (but `then`). */
-  private renamedExports(): string[] {
-    const renamed = [...this.locals].filter(([name, local]) => name !== local && name !== THENABLE);
-    if (renamed.length === 0) return [];
-    return [`export { ${renamed.map(([name, local]) => `${local} as ${name}`).join(", ")} };`];
   }
 }
 
 function constant(
   name: string,
   init: Expr,
-  options: { exported?: boolean; type?: TypeRef; docs?: OptionalKind<JSDocStructure>[] } = {},
+  options: { exported?: boolean; docs?: OptionalKind<JSDocStructure>[] } = {},
 ): PlainConst {
   return {
     kind: "Const",
     name,
     init,
     exported: options.exported ?? true,
-    type: options.type,
     docs: options.docs ?? [],
   };
 }
 
-/** Run-time descriptors and the import stand apart from the declarations around them. */
+/** Struct value types and the import stand apart from the declarations around them. */
 const blankLine = "\n";
 
 function docs(text: string | undefined): OptionalKind<JSDocStructure>[] {
   return text ? [{ description: text.replace(/\*\//g, "*\\/") }] : [];
 }
 
-function portDocs(port: PortModel): OptionalKind<JSDocStructure>[] {
-  const notes = [port.doc, port.default !== undefined ? `Defaults to \`${JSON.stringify(port.default)}\`.` : undefined];
-  return docs(notes.filter(Boolean).join("\n\n") || undefined);
-}
-
-function pascal(name: string): string {
-  return name
-    .split(/_+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join("");
+/**
+ * The worker's `const`: its name in camelCase (`auth_worker` → `authWorker`), with `Worker` added
+ * where that is not a name a module can export (`default`, `class`, or `then`, which would make
+ * the module thenable).
+ */
+function workerConstName(name: string): string {
+  const lead = /^_*/.exec(name)![0];
+  const words = name.slice(lead.length).split(/_+/).filter(Boolean);
+  const camel = lead + words.map((w, i) => (i === 0 ? lowerFirst(w) : w[0]!.toUpperCase() + w.slice(1))).join("");
+  return isBindable(camel) && camel !== THENABLE ? camel : `${camel}Worker`;
 }
 
 function lowerFirst(name: string): string {

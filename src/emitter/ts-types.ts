@@ -4,7 +4,6 @@
  * holds exactly the types its tasks use.
  */
 import {
-  getDoc,
   isArrayModelType,
   isRecordModelType,
   isTemplateInstance,
@@ -15,8 +14,10 @@ import {
   type Type,
   type Union,
 } from "@typespec/compiler";
+import { SyntaxKind } from "@typespec/compiler/ast";
 import { modelProperties } from "../spec/describe-type.js";
 import { typeIdentifier, type NameScope } from "./ts-names.js";
+import { docText } from "../spec/doc-text.js";
 
 /** A named type the file must declare, in the order first referenced. */
 export type NamedDeclaration =
@@ -70,7 +71,9 @@ export class TsTypeWriter {
       case "ModelProperty":
         return this.write(type.type);
       case "TemplateParameter":
-        return templateParameterName(type.node as { id?: { sv: string } });
+        // A generic operation's parameter is `unknown` (its tasks' types are derived from value
+        // types, which have no type parameters); a generic model's is its own parameter.
+        return isOperationParameter(type) ? "unknown" : templateParameterName(type.node as { id?: { sv: string } });
       case "Model":
         return this.model(type);
       default:
@@ -90,9 +93,9 @@ export class TsTypeWriter {
   /** Object type text `{ a: number; b?: string }` for the properties of a model. */
   objectText(model: Model): string {
     const members = modelProperties(model).map((p) => {
-      const doc = getDoc(this.program, p);
-      const docText = doc ? `/** ${doc.replace(/\*\//g, "*\\/")} */ ` : "";
-      return `${docText}${propertyKey(p.name)}${p.optional ? "?" : ""}: ${this.write(p.type)}`;
+      const doc = docText(this.program, p);
+      const comment = doc ? `/** ${doc.replace(/\*\//g, "*\\/")} */ ` : "";
+      return `${comment}${propertyKey(p.name)}${p.optional ? "?" : ""}: ${this.write(p.type)}`;
     });
     return members.length === 0 ? "{}" : `{ ${members.join("; ")} }`;
   }
@@ -168,6 +171,10 @@ export class TsTypeWriter {
     const ns = type.namespace?.name;
     return this.scope.reserve(ns ? typeIdentifier(`${ns}_${own}`) : own);
   }
+}
+
+function isOperationParameter(type: Type): boolean {
+  return type.node?.parent?.kind === SyntaxKind.OperationStatement;
 }
 
 function templateParameterNames(model: Model): string[] {

@@ -3,12 +3,12 @@
  * carries the TypeScript type of its value, so a ref of the wrong type or a misspelled port is a
  * `tsc` error. The builder records the graph in the upstream `GraphData` shape (see
  * `graph-data.ts`), plus what the upstream format does not carry: the declared types of the
- * graph's inputs and outputs and the descriptors of the tasks it calls.
+ * graph's inputs and outputs and the signatures of the tasks it calls.
  */
 import { encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
 import { parseJson, type JsonTree } from "../runtime-contract/json-text.js";
-import type { InputRefs, OutputRefs, OutputShape, Ref, TaskCall, TaskDesc } from "../runtime-contract/task.js";
-import type { TypeDesc } from "../runtime-contract/types.js";
+import type { InputRefs, OutputRefs, OutputShape, Ref, TaskCall, TaskSignature } from "../runtime-contract/task.js";
+import type { ValueType } from "../runtime-contract/value-type.js";
 import {
   addNode,
   emptyGraphData,
@@ -18,7 +18,7 @@ import {
   type GraphData,
   type ValueRef,
 } from "./graph-data.js";
-import type { PortTypes, TsOf, TsOfPorts } from "./value-types.js";
+import type { PortTypes, TsOf, TsOfPorts } from "../runtime-contract/ts-of.js";
 
 /** The port a loop body sets to say whether to run again (upstream's name). */
 export const CONTINUE_PORT = "should_continue";
@@ -48,7 +48,7 @@ export type GraphOutputRefs<O, S extends OutputShape> = S extends "ports" ? Inpu
 /** Widen literal types of constants (`g.const(2048)` is a `Ref<number>`). */
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
 
-export type OutputSpec = TypeDesc | PortTypes;
+export type OutputSpec = ValueType | PortTypes;
 type ShapeOf<OD> = OD extends { kind: string } ? "value" : "ports";
 type OutputOf<OD> = OD extends { kind: string } ? TsOf<OD> : TsOfPorts<OD>;
 
@@ -69,14 +69,14 @@ export interface GraphSignature {
   readonly shape: OutputShape;
 }
 
-const isTypeDesc = (x: OutputSpec): x is TypeDesc => typeof (x as { kind?: unknown }).kind === "string";
+const isTypeDesc = (x: OutputSpec): x is ValueType => typeof (x as { kind?: unknown }).kind === "string";
 
 function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 /** A constant's JSON tree: top-level bytes become the `__tkr_bytes__` object (see the docs). */
-function constTree(value: unknown, type: TypeDesc | undefined): JsonTree {
+function constTree(value: unknown, type: ValueType | undefined): JsonTree {
   const bytes = type ? encodeValue(value, type) : encodeUntyped(value);
   if (type ? type.kind === "bytes" : value instanceof Uint8Array) {
     return new Map<string, JsonTree>([
@@ -93,8 +93,8 @@ export class GraphBuildError extends Error {
 
 export class Graph<I, O, S extends OutputShape> {
   readonly data: GraphData = emptyGraphData();
-  /** Task descriptors by `<worker>.<task>`, including those of nested graphs. */
-  readonly tasks = new Map<string, TaskDesc>();
+  /** Task signatures by `<worker>.<task>`, including those of nested graphs. */
+  readonly tasks = new Map<string, TaskSignature>();
   /** Refs to the graph's inputs, one per declared input. */
   readonly inputs: { readonly [K in keyof I]-?: Ref<Exclude<I[K], undefined>> };
 
@@ -141,9 +141,9 @@ export class Graph<I, O, S extends OutputShape> {
   }
 
   /** A constant. Without a type, it is encoded as upstream does without an annotation. */
-  const<D extends TypeDesc>(value: TsOf<D>, type: D): Ref<TsOf<D>>;
+  const<D extends ValueType>(value: TsOf<D>, type: D): Ref<TsOf<D>>;
   const<T>(value: T): Ref<Widen<T>>;
-  const(value: unknown, type?: TypeDesc): Ref<unknown> {
+  const(value: unknown, type?: ValueType): Ref<unknown> {
     let tree: JsonTree;
     try {
       tree = constTree(value, type);
@@ -312,7 +312,7 @@ export class Graph<I, O, S extends OutputShape> {
 }
 
 /**
- * Start a graph. `inputs` and `output` are type descriptors (`t.int32`, `{ ok: t.boolean }`); they
+ * Start a graph. `inputs` and `output` are value types (`t.int32`, `{ ok: t.boolean }`); they
  * type the refs and check the values at run time.
  */
 // `{}`: a graph without inputs or outputs declared has none (no other type says "no ports").
@@ -336,7 +336,7 @@ export function signatureOf(inputs: PortTypes, output: OutputSpec): GraphSignatu
 export function loadGraph<ID extends PortTypes = PortTypes, OD extends OutputSpec = PortTypes>(
   text: string,
   spec?: GraphSpec<ID, OD>,
-  tasks: readonly TaskDesc[] = [],
+  tasks: readonly TaskSignature[] = [],
 ): Graph<TsOfPorts<ID>, OutputOf<OD>, ShapeOf<OD>> {
   const data = parseGraphData(text);
   const sig = spec ? signatureOf(spec.inputs ?? {}, spec.output) : untypedSignature(data);
@@ -356,7 +356,7 @@ export function loadGraph<ID extends PortTypes = PortTypes, OD extends OutputSpe
 }
 
 /** Untyped inputs are `unknown`-typed (encoded as upstream does without annotations). */
-export const ANY: TypeDesc = { kind: "union", name: "any", of: [] };
+export const ANY: ValueType = { kind: "any" };
 
 function untypedSignature(data: GraphData): GraphSignature {
   const outNode = data.graph_output_idx === null ? undefined : data.nodes[data.graph_output_idx];

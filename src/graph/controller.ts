@@ -20,8 +20,8 @@ import { serializeCallArgs } from "../runtime-contract/call-args.js";
 import { decodeUntyped, decodeValue, encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
 import { pythonString } from "../runtime-contract/json-text.js";
 import { defaultRoot, writeFileAtomic } from "../runtime-contract/storage.js";
-import type { TaskDesc } from "../runtime-contract/task.js";
-import { typeName, type TypeDesc } from "../runtime-contract/types.js";
+import type { TaskSignature } from "../runtime-contract/task.js";
+import { typeName, type ValueType } from "../runtime-contract/value-type.js";
 import { ANY, type Graph, type GraphSignature } from "./builder.js";
 import { BUILTIN_CHECKS, BUILTINS, bytesOf } from "./builtins.js";
 import { GraphInputError, RunError, RunFileError, TaskFailedError } from "./errors.js";
@@ -154,7 +154,8 @@ export async function resume(runDir: string, options: Omit<RunOptions, "root" | 
 
 // ---------------------------------------------------------------------------------------------
 
-const isAny = (t: TypeDesc) => t === ANY || (t.kind === "union" && t.of.length === 0);
+/** Untyped; an empty union is how `_signature` files written before the `any` value type say it. */
+const isAny = (t: ValueType) => t.kind === "any" || (t.kind === "union" && t.of.length === 0);
 
 /** An executor choice that runs tasks in-process: a worker implementation or an in-process executor. */
 function isInProcessChoice(c: ExecutorChoice | undefined): boolean {
@@ -184,7 +185,7 @@ function encodeInputs(sig: GraphSignature, inputs: Record<string, unknown>): Map
   return out;
 }
 
-function decodeOutput(bytes: Uint8Array, type: TypeDesc): unknown {
+function decodeOutput(bytes: Uint8Array, type: ValueType): unknown {
   return isAny(type) ? decodeUntyped(bytes) : decodeValue(bytes, type);
 }
 
@@ -194,17 +195,17 @@ const SIGNATURE_FILE = "_signature";
 interface StoredSignature {
   readonly name: string;
   readonly signature: GraphSignature;
-  readonly tasks: Map<string, TaskDesc>;
+  readonly tasks: Map<string, TaskSignature>;
 }
 
 async function readSignature(dir: string): Promise<StoredSignature> {
   try {
     const j = JSON.parse(await readFile(join(dir, SIGNATURE_FILE), "utf8")) as {
       name: string;
-      inputs: Record<string, TypeDesc>;
-      outputs: Record<string, TypeDesc>;
+      inputs: Record<string, ValueType>;
+      outputs: Record<string, ValueType>;
       shape: "ports" | "value";
-      tasks: TaskDesc[];
+      tasks: TaskSignature[];
     };
     return {
       name: j.name,
@@ -261,7 +262,7 @@ class Controller {
   constructor(
     private readonly data: GraphData,
     private readonly signature: GraphSignature,
-    private readonly tasks: ReadonlyMap<string, TaskDesc>,
+    private readonly tasks: ReadonlyMap<string, TaskSignature>,
     private readonly files: RunFiles,
     private readonly options: RunOptions,
   ) {
@@ -684,7 +685,7 @@ class Controller {
             if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
           break;
         } catch {
-          // No descriptor in this folder.
+          // No manifest in this folder.
         }
       }
       this.workerTimeouts.set(worker, fromSpec);
@@ -806,7 +807,7 @@ class Controller {
         workflowId: files.workflowId,
         definitionPath: files.rel(loc, "definition"),
         nodeDir: files.node(loc),
-        ...(desc ? { desc } : {}),
+        ...(desc ? { signature: desc } : {}),
         ...(this.timeoutMs(worker, task) !== undefined ? { timeoutMs: this.timeoutMs(worker, task) } : {}),
         callArgs: args,
         signal: this.abort.signal,

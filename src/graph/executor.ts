@@ -4,7 +4,7 @@
  * task's call args are and reports, once, how the task ended; the controller does the rest.
  */
 import type { CallArgs } from "../runtime-contract/call-args.js";
-import type { TaskDesc } from "../runtime-contract/index.js";
+import type { TaskSignature } from "../runtime-contract/index.js";
 import type { SlurmResources } from "./executors/slurm-resources.js";
 
 export interface TaskLaunch {
@@ -21,8 +21,8 @@ export interface TaskLaunch {
   readonly definitionPath: string;
   /** Absolute path of the node's folder (`<root>/<workflowId>/<loc>`). */
   readonly nodeDir: string;
-  /** The task's descriptor from the stubs / `worker.json`, when known. */
-  readonly desc?: TaskDesc;
+  /** The task's signature from the stubs, when known. */
+  readonly signature?: TaskSignature;
   /** Time limit in milliseconds, if any. */
   readonly timeoutMs?: number;
   /**

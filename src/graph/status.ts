@@ -6,8 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
-import type { TypeDesc } from "../runtime-contract/types.js";
-import { ANY } from "./builder.js";
+import type { ValueType } from "../runtime-contract/value-type.js";
 import { readSignature } from "./controller.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
@@ -176,7 +175,7 @@ export function formatStatus(s: RunStatus): string {
 export interface ResultPort {
   readonly name: string;
   /** The declared type, or undefined for a run without one (upstream). */
-  readonly type?: TypeDesc;
+  readonly type?: ValueType;
   readonly value: unknown;
   /** The port file as written. */
   readonly file: string;
@@ -188,7 +187,8 @@ export interface RunResults {
   readonly ports: readonly ResultPort[];
 }
 
-const isAny = (t: TypeDesc) => t === ANY || (t.kind === "union" && t.of.length === 0);
+/** Untyped; an empty union is how `_signature` files written before the `any` value type say it. */
+const isAny = (t: ValueType) => t.kind === "any" || (t.kind === "union" && t.of.length === 0);
 
 /**
  * The graph's outputs from a run directory alone, decoded by the stored types, port by port. A

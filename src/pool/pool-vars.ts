@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TypeDesc } from "../runtime-contract/types.js";
+import type { ValueType } from "../runtime-contract/value-type.js";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import type { WorkerEntry } from "./config.js";
@@ -18,7 +18,7 @@ type VarValue = string | number | boolean;
 /** A variable as `worker.json` lists it. */
 interface DeclaredVar {
   readonly name: string;
-  readonly type: TypeDesc;
+  readonly type: ValueType;
   readonly default?: VarValue;
 }
 

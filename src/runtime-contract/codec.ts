@@ -8,7 +8,7 @@
  * `number`; structs and records ↔ plain objects; lists ↔ arrays; literals ↔ the value.
  */
 import { JsonNumber, JsonSyntaxError, parseJson, pythonFloat, pythonString, type JsonTree } from "./json-text.js";
-import { typeName, type IntType, type TypeDesc } from "./types.js";
+import { typeName, type IntType, type ValueType } from "./value-type.js";
 
 /** A value that does not match its declared type. The message says where and what was wrong. */
 export class ValueError extends Error {
@@ -74,7 +74,7 @@ function describeTree(v: JsonTree): string {
   return `object {${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", …" : ""}}`;
 }
 
-const expected = (type: TypeDesc) => `expected ${typeName(type)}`;
+const expected = (type: ValueType) => `expected ${typeName(type)}`;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -101,8 +101,10 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** JSON text of a value nested in (or being) a JSON document, with Python's separators. */
-function toJson(value: unknown, type: TypeDesc, path: string): string {
+function toJson(value: unknown, type: ValueType, path: string): string {
   switch (type.kind) {
+    case "any":
+      return untypedJson(value, path);
     case "int": {
       let n: bigint;
       if (typeof value === "bigint") n = value;
@@ -188,7 +190,8 @@ function toJson(value: unknown, type: TypeDesc, path: string): string {
 }
 
 /** Top-level bytes are written raw (no JSON), also when chosen as the variant of a union. */
-function encodeTop(value: unknown, type: TypeDesc): Uint8Array {
+function encodeTop(value: unknown, type: ValueType): Uint8Array {
+  if (type.kind === "any") return encodeUntyped(value);
   if (type.kind === "bytes") {
     if (!(value instanceof Uint8Array)) fail("", `${expected(type)}, got ${describeValue(value)}`);
     return value;
@@ -207,7 +210,7 @@ function encodeTop(value: unknown, type: TypeDesc): Uint8Array {
 }
 
 /** The bytes of a port file holding `value` of the declared `type`. Throws `ValueError`. */
-export function encodeValue(value: unknown, type: TypeDesc): Uint8Array {
+export function encodeValue(value: unknown, type: ValueType): Uint8Array {
   return encodeTop(value, type);
 }
 
@@ -229,9 +232,11 @@ function isBytesObject(v: JsonTree): boolean {
   return v instanceof Map && v.has("__tkr_bytes__") && v.has("bytes");
 }
 
-function fromTree(v: JsonTree, type: TypeDesc, path: string): unknown {
+function fromTree(v: JsonTree, type: ValueType, path: string): unknown {
   const wrong = (): never => fail(path, `${expected(type)}, got ${describeTree(v)}`);
   switch (type.kind) {
+    case "any":
+      return untyped(v);
     case "int": {
       if (!(v instanceof JsonNumber) || !v.isInteger) return wrong();
       const n = BigInt(v.text);
@@ -303,7 +308,7 @@ function fromTree(v: JsonTree, type: TypeDesc, path: string): unknown {
   }
 }
 
-function acceptsNull(type: TypeDesc): boolean {
+function acceptsNull(type: ValueType): boolean {
   return type.kind === "null" || (type.kind === "union" && type.of.some(acceptsNull));
 }
 
@@ -331,7 +336,7 @@ function parseBytes(bytes: Uint8Array): JsonTree {
   }
 }
 
-function flatten(type: TypeDesc): TypeDesc[] {
+function flatten(type: ValueType): ValueType[] {
   return type.kind === "union" ? type.of.flatMap(flatten) : [type];
 }
 
@@ -340,8 +345,9 @@ function flatten(type: TypeDesc): TypeDesc[] {
  * order) and bytes last, the same "JSON first, else raw" rule as untyped decoding, so that a
  * `string | bytes` port holding `"x"` gives the string back.
  */
-function decodeTop(bytes: Uint8Array, type: TypeDesc, tree: () => JsonTree): unknown {
+function decodeTop(bytes: Uint8Array, type: ValueType, tree: () => JsonTree): unknown {
   if (type.kind === "bytes") return asView(bytes);
+  if (type.kind === "any") return decodeUntyped(bytes);
   if (type.kind !== "union") return fromTree(tree(), type, "");
   const variants = flatten(type);
   let parsed: JsonTree | undefined;
@@ -367,7 +373,7 @@ function decodeTop(bytes: Uint8Array, type: TypeDesc, tree: () => JsonTree): unk
 }
 
 /** The value in a port file of the declared `type`. Throws `ValueError`. */
-export function decodeValue(bytes: Uint8Array, type: TypeDesc): unknown {
+export function decodeValue(bytes: Uint8Array, type: ValueType): unknown {
   let cached: JsonTree | undefined;
   let parsed = false;
   return decodeTop(bytes, type, () => {
@@ -443,10 +449,10 @@ export function encodeUntyped(value: unknown): Uint8Array {
 }
 
 /**
- * A JSON value (for example a parameter default from a task descriptor) as the TypeScript value
+ * A JSON value (for example a parameter default from a task signature) as the TypeScript value
  * of `type`, checked like a decoded port value.
  */
-export function fromJsonValue(json: unknown, type: TypeDesc): unknown {
+export function fromJsonValue(json: unknown, type: ValueType): unknown {
   if (type.kind === "bytes" && typeof json === "string") return utf8.encode(json);
   if (json instanceof Uint8Array) return decodeValue(encodeUntyped(json), type);
   return decodeValue(utf8.encode(untypedJson(json, "")), type);

@@ -2,7 +2,7 @@
  * The run-time entry that generated stubs import (`typespec-workers/runtime`). It must never
  * import the TypeSpec compiler, ts-morph or prettier.
  */
-export * from "./types.js";
+export * from "./value-type.js";
 export * from "./task.js";
 export * from "./json-text.js";
 export * from "./codec.js";

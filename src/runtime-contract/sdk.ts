@@ -2,14 +2,14 @@
  * The TypeScript worker SDK. A worker file is
  *
  * ```ts
- * const impl = defineWorker(auth_worker, { sign: async ({ private_key, passphrase, message }) => ..., verify: ... });
+ * const impl = defineWorker(authWorker, { sign: async ({ private_key, passphrase, message }) => ..., verify: ... });
  * export default impl;
  * runIfMain(import.meta.url, impl);
  * ```
  *
  * and a controller starts it as `node worker.js <definition path relative to TKR_DIR>`, or as
  * `node worker.js --persistent` to serve many tasks over the persistent protocol (serve.ts). The
- * handler type comes from the generated `WorkerDef<H>`, so a wrong handler signature fails `tsc`.
+ * handler types are derived from the generated `WorkerStub`, so a wrong handler signature fails `tsc`.
  */
 import { realpathSync } from "node:fs";
 import { posix } from "node:path";
@@ -19,7 +19,7 @@ import { encodeValue, decodeValue, describeValue, fromJsonValue, ValueError } fr
 import { PERSISTENT_FLAG } from "./persistent-protocol.js";
 import { serveStdio } from "./serve.js";
 import { FileStorage, NotFoundError, type WorkerStorage } from "./storage.js";
-import type { PortDesc, TaskDesc, WorkerDef } from "./task.js";
+import type { AnyWorkerStub, Handlers, Port, TaskSignature } from "./task.js";
 
 export interface RunOptions {
   /** Called with the failure message when a task fails (`main` prints it to stderr). */
@@ -27,7 +27,7 @@ export interface RunOptions {
 }
 
 export interface WorkerImpl<H> {
-  readonly def: WorkerDef<H>;
+  readonly def: AnyWorkerStub;
   readonly handlers: H;
   /**
    * Run the task whose call args are at `definitionPath` (relative to the storage root). Never
@@ -47,18 +47,18 @@ class TaskError extends Error {}
 
 type Handler = (inputs: Record<string, unknown>) => unknown;
 
-/** Bind a worker descriptor to its handlers. `NoInfer` makes the descriptor alone decide `H`. */
-export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): WorkerImpl<H> {
-  const byName = new Map<string, { desc: TaskDesc; handler: Handler }>();
-  for (const [key, desc] of Object.entries(def.tasks)) {
+/** Bind a worker's stub to its handlers. `NoInfer` makes the stub alone decide the handler types. */
+export function defineWorker<W extends AnyWorkerStub>(def: W, handlers: NoInfer<Handlers<W>>): WorkerImpl<Handlers<W>> {
+  const byName = new Map<string, { signature: TaskSignature; handler: Handler }>();
+  for (const [key, { signature }] of Object.entries(def.tasks)) {
     const handler = (handlers as Record<string, unknown>)[key];
     if (typeof handler !== "function") {
       throw new TypeError(`${def.name}: no handler for task '${key}' (got ${describeValue(handler)})`);
     }
-    byName.set(desc.name, { desc, handler: (inputs) => (handler as Handler).call(handlers, inputs) });
+    byName.set(signature.name, { signature, handler: (inputs) => (handler as Handler).call(handlers, inputs) });
   }
 
-  const impl: WorkerImpl<H> = {
+  const impl: WorkerImpl<Handlers<W>> = {
     def,
     handlers,
     async runTask(definitionPath, storage, options = {}) {
@@ -91,7 +91,7 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
           throw new TaskError(`${def.name}: no task named '${fn}' (the worker has: ${known})`);
         }
         await log(args, `${label}: started`);
-        await runOne(entry.desc, entry.handler, args, storage);
+        await runOne(entry.signature, entry.handler, args, storage);
         await storage.markDone(args.done_path);
         await log(args, `${label}: done`);
         return true;
@@ -129,7 +129,7 @@ export function defineWorker<H>(def: WorkerDef<H>, handlers: NoInfer<H>): Worker
   return impl;
 }
 
-async function readPort(port: PortDesc, task: TaskDesc, args: CallArgs, storage: WorkerStorage): Promise<unknown> {
+async function readPort(port: Port, task: TaskSignature, args: CallArgs, storage: WorkerStorage): Promise<unknown> {
   const path = args.inputs[port.name];
   let bytes: Uint8Array | undefined;
   if (path !== undefined) {
@@ -154,7 +154,7 @@ async function readPort(port: PortDesc, task: TaskDesc, args: CallArgs, storage:
   }
 }
 
-async function runOne(task: TaskDesc, handler: Handler, args: CallArgs, storage: WorkerStorage): Promise<void> {
+async function runOne(task: TaskSignature, handler: Handler, args: CallArgs, storage: WorkerStorage): Promise<void> {
   const declaredIn = new Set(task.inputs.map((p) => p.name));
   for (const name of Object.keys(args.inputs)) {
     if (!declaredIn.has(name))
@@ -204,7 +204,7 @@ async function runOne(task: TaskDesc, handler: Handler, args: CallArgs, storage:
 }
 
 /** The handler's result as port → value. */
-function outputValues(task: TaskDesc, result: unknown): Record<string, unknown> {
+function outputValues(task: TaskSignature, result: unknown): Record<string, unknown> {
   if (task.shape === "value") return { value: result };
   if (typeof result !== "object" || result === null || Array.isArray(result) || result instanceof Uint8Array) {
     throw new TaskError(

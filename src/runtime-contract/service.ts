@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect as netConnect } from "node:net";
 import { defineWorker, type WorkerImpl } from "./sdk.js";
-import type { WorkerDef } from "./task.js";
+import type { AnyWorkerStub, Handlers } from "./task.js";
 
 /** The generated handler type with the client added to every handler. */
 export type ServiceHandlers<H, C> = {
@@ -241,10 +241,10 @@ function semaphore(limit: number) {
   };
 }
 
-export function defineService<H, D = undefined, C = unknown>(
-  def: WorkerDef<H>,
-  spec: ServiceSpec<H, D, C>,
-): ServiceImpl<H> {
+export function defineService<W extends AnyWorkerStub, D = undefined, C = unknown>(
+  def: W,
+  spec: ServiceSpec<Handlers<W>, D, C>,
+): ServiceImpl<Handlers<W>> {
   const name = def.name;
   const readyMs = spec.readyTimeoutMs ?? DEFAULT_READY_MS;
   const limit = semaphore(spec.concurrency ?? Number.POSITIVE_INFINITY);
@@ -342,7 +342,7 @@ export function defineService<H, D = undefined, C = unknown>(
         : undefined,
     );
   };
-  const impl = defineWorker(def, wrapped as unknown as H);
+  const impl = defineWorker(def, wrapped as unknown as Handlers<W>);
   const perTaskMain = impl.main;
   return Object.assign(impl, {
     close,

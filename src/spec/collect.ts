@@ -3,7 +3,6 @@
  * libraries), with its operations as tasks.
  */
 import {
-  getDoc,
   getSourceLocation,
   getTypeName,
   isTemplateDeclaration,
@@ -27,6 +26,7 @@ import { getLaunchSpec } from "../decorators/launch.js";
 import { getResources, getTimeout } from "../decorators/scheduling.js";
 import { modelProperties, TypeDescriber, typeTarget } from "./describe-type.js";
 import type { PortModel, TaskModel, VarModel, WorkerModel } from "./model.js";
+import { docText } from "./doc-text.js";
 
 /** Port, task and worker names are used as file names and in `input_<port>_file` variables. */
 const PORTABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -120,7 +120,7 @@ class WorkerCollector {
     const tasks = [...iface.operations.values()].map((op) => this.task(op));
     const file = getSourceLocation(iface).file.path;
     const specFile = relative(this.program.projectRoot, file) || file;
-    return { name: iface.name, iface, doc: getDoc(this.program, iface), tasks, vars: this.vars(iface), specFile };
+    return { name: iface.name, iface, doc: docText(this.program, iface), tasks, vars: this.vars(iface), specFile };
   }
 
   /** The worker's template variables: scalars only, each with a value unless the run must set it. */
@@ -130,9 +130,9 @@ class WorkerCollector {
     const vars: VarModel[] = [];
     for (const prop of modelProperties(model)) {
       this.checkName("Variable", prop.name, prop);
-      const desc = this.describer.describe(prop.type, typeTarget(prop));
-      if (!desc) continue;
-      if (!VAR_KINDS.has(desc.kind)) {
+      const valueType = this.describer.describe(prop.type, typeTarget(prop));
+      if (!valueType) continue;
+      if (!VAR_KINDS.has(valueType.kind)) {
         this.reportVar("default", { name: prop.name, type: getTypeName(prop.type) }, typeTarget(prop));
         continue;
       }
@@ -140,12 +140,12 @@ class WorkerCollector {
         this.reportVar("optional", { name: prop.name }, prop);
         continue;
       }
-      const doc = getDoc(this.program, prop);
+      const doc = docText(this.program, prop);
       const value =
         prop.defaultValue === undefined ? undefined : serializeValueAsJson(this.program, prop.defaultValue, prop.type);
       vars.push({
         name: prop.name,
-        desc,
+        valueType,
         ...(value !== undefined ? { default: value as string | number | boolean } : {}),
         ...(doc ? { doc } : {}),
         target: prop,
@@ -173,7 +173,7 @@ class WorkerCollector {
     return {
       name: op.name,
       op,
-      doc: getDoc(this.program, op),
+      doc: docText(this.program, op),
       inputs: inputs.filter((p): p is PortModel => p !== undefined),
       outputs: outputs.filter((p): p is PortModel => p !== undefined),
       shape: portmapped ? "ports" : "value",
@@ -186,14 +186,14 @@ class WorkerCollector {
 
   private inputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, typeTarget(prop));
-    if (!desc) return undefined;
+    const valueType = this.describer.describe(prop.type, typeTarget(prop));
+    if (!valueType) return undefined;
     const port: PortModel = {
       name: prop.name,
       type: prop.type,
-      desc,
+      valueType,
       optional: prop.optional || prop.defaultValue !== undefined,
-      doc: getDoc(this.program, prop),
+      doc: docText(this.program, prop),
       target: prop,
     };
     if (prop.defaultValue === undefined) return port;
@@ -202,9 +202,16 @@ class WorkerCollector {
 
   private outputPort(prop: ModelProperty): PortModel | undefined {
     this.checkName("Port", prop.name, prop);
-    const desc = this.describer.describe(prop.type, typeTarget(prop));
-    if (!desc) return undefined;
-    return { name: prop.name, type: prop.type, desc, optional: false, doc: getDoc(this.program, prop), target: prop };
+    const valueType = this.describer.describe(prop.type, typeTarget(prop));
+    if (!valueType) return undefined;
+    return {
+      name: prop.name,
+      type: prop.type,
+      valueType,
+      optional: false,
+      doc: docText(this.program, prop),
+      target: prop,
+    };
   }
 
   /** The single `value` port of a task whose result is not a `@portmapping` model. */
@@ -213,9 +220,9 @@ class WorkerCollector {
     // A task run for its effect still produces a value: null, as a Python function returning None.
     const signature = op.node?.signature;
     const at = signature && "returnType" in signature ? signature.returnType : op;
-    const desc = isVoidType(type) ? t.null : this.describer.describe(type, at);
-    if (!desc) return undefined;
-    return { name: "value", type, desc, optional: false, target: op };
+    const valueType = isVoidType(type) ? t.null : this.describer.describe(type, at);
+    if (!valueType) return undefined;
+    return { name: "value", type, valueType, optional: false, target: op };
   }
 
   /** Checks every `@portmapping` model, used or not, so the author hears of problems at once. */

@@ -1,5 +1,5 @@
 /**
- * TypeSpec type → run-time type descriptor. This is where "full TypeSpec, not a fragment" is
+ * TypeSpec type → run-time value type. This is where "full TypeSpec, not a fragment" is
  * decided: every type either gets a faithful wire encoding or an `unsupported-type` diagnostic
  * at the place it is used.
  */
@@ -16,10 +16,10 @@ import {
   type Type,
   getTypeName,
 } from "@typespec/compiler";
-import { t, type FieldDesc, type TypeDesc } from "../runtime-contract/index.js";
+import { t, type StructField, type ValueType } from "../runtime-contract/index.js";
 import { createDiagnostic } from "../lib.js";
 
-const STD_SCALARS: Readonly<Record<string, TypeDesc>> = {
+const STD_SCALARS: Readonly<Record<string, ValueType>> = {
   int8: t.int8,
   int16: t.int16,
   int32: t.int32,
@@ -64,17 +64,24 @@ export function modelProperties(model: Model): ModelProperty[] {
 }
 
 /**
- * How deeply types may nest. Every writer of a type (descriptors, TypeScript text, prettier, the
+ * How deeply types may nest. Every writer of a type (value types, TypeScript text, prettier, the
  * run-time codec) recurses through it; 2,000 nested lists overflowed the printer's stack.
  */
 export const MAX_TYPE_DEPTH = 64;
+
+/** The model each struct value type was made from, for writers that name its TypeScript type. */
+const structModels = new WeakMap<ValueType, Model>();
+
+export function structModel(struct: ValueType): Model | undefined {
+  return structModels.get(struct);
+}
 
 export class TypeDescriber {
   /** The models and unions being described: one reached again inside itself is recursive. */
   private readonly stack = new Set<Type>();
   private depth = 0;
-  /** One descriptor object per model, so writers can declare it once and refer to it. */
-  private readonly models = new Map<Model, TypeDesc | undefined>();
+  /** One value type object per model, so writers can declare it once and refer to it. */
+  private readonly models = new Map<Model, ValueType | undefined>();
   /** Diagnostics are reported once per place, however many tasks reach that place. */
   private readonly reported = new Set<DiagnosticTarget>();
 
@@ -83,8 +90,8 @@ export class TypeDescriber {
     private readonly diagnostics: Diagnostic[],
   ) {}
 
-  /** The descriptor of `type` used at `target`, or undefined after reporting why it has none. */
-  describe(type: Type, target: DiagnosticTarget): TypeDesc | undefined {
+  /** The value type of `type` used at `target`, or undefined after reporting why it has none. */
+  describe(type: Type, target: DiagnosticTarget): ValueType | undefined {
     if (this.depth >= MAX_TYPE_DEPTH) {
       return this.report(target, "type-too-deep", { type: shortTypeName(type), max: String(MAX_TYPE_DEPTH) });
     }
@@ -96,7 +103,7 @@ export class TypeDescriber {
     }
   }
 
-  private describeType(type: Type, target: DiagnosticTarget): TypeDesc | undefined {
+  private describeType(type: Type, target: DiagnosticTarget): ValueType | undefined {
     switch (type.kind) {
       case "Scalar":
         return this.scalar(type, target);
@@ -137,13 +144,15 @@ export class TypeDescriber {
       case "Tuple":
         return this.unsupported(type, target, ": use a list (T[]) or a model with named properties");
       case "TemplateParameter":
-        return this.unsupported(type, target, ": a template parameter must be bound to a type");
+        // Only a generic operation (`z<T>(c: C<T>)`, as upstream's IDL allows) reaches one: its
+        // values are taken as they come, encoded and decoded untyped as upstream does.
+        return t.any;
       default:
         return this.unsupported(type, target, "");
     }
   }
 
-  private scalar(scalar: Scalar, target: DiagnosticTarget): TypeDesc | undefined {
+  private scalar(scalar: Scalar, target: DiagnosticTarget): ValueType | undefined {
     let s: Scalar | undefined = scalar;
     while (s && !this.program.checker.isStdType(s)) s = s.baseScalar;
     if (!s) return this.unsupported(scalar, target, ": a scalar must extend a standard scalar");
@@ -166,8 +175,8 @@ export class TypeDescriber {
     }
   }
 
-  private union(types: Type[], name: string | undefined, target: DiagnosticTarget): TypeDesc | undefined {
-    const described: TypeDesc[] = [];
+  private union(types: Type[], name: string | undefined, target: DiagnosticTarget): ValueType | undefined {
+    const described: ValueType[] = [];
     for (const variant of types) {
       const d = this.describe(variant, target);
       if (!d) return undefined;
@@ -183,7 +192,7 @@ export class TypeDescriber {
     return t.union(described, name);
   }
 
-  private model(model: Model, target: DiagnosticTarget): TypeDesc | undefined {
+  private model(model: Model, target: DiagnosticTarget): ValueType | undefined {
     if (isArrayModelType(model)) {
       const of = this.describe(model.indexer.value, target);
       return of && t.list(of);
@@ -209,15 +218,16 @@ export class TypeDescriber {
     }
     this.stack.add(model);
     try {
-      const fields: FieldDesc[] = [];
+      const fields: StructField[] = [];
       for (const prop of props) {
         const type = this.describe(prop.type, typeTarget(prop));
         if (!type) return undefined;
         fields.push(t.field(prop.name, type, prop.optional));
       }
-      const desc = t.struct(model.name || "anonymous", fields);
-      this.models.set(model, desc);
-      return desc;
+      const struct = t.struct(model.name || "anonymous", fields);
+      this.models.set(model, struct);
+      structModels.set(struct, model);
+      return struct;
     } finally {
       this.stack.delete(model);
     }

@@ -1,10 +1,10 @@
 /**
  * The worker model the emitter works from: what the spec declares, with every port's type
- * resolved to a run-time descriptor. Built once per program by `collectWorkers`, shared by
- * validation (diagnostics in the editor) and by each output writer (stubs, launchers, descriptors).
+ * resolved to a run-time value type. Built once per program by `collectWorkers`, shared by
+ * validation (diagnostics in the editor) and by each output writer (stubs, launchers, manifests).
  */
 import type { Interface, ModelProperty, Operation, Type } from "@typespec/compiler";
-import type { OutputShape, TypeDesc } from "../runtime-contract/index.js";
+import type { OutputShape, ValueType } from "../runtime-contract/index.js";
 import type { LaunchSpec } from "../decorators/launch.js";
 import type { Resources } from "../decorators/scheduling.js";
 
@@ -12,7 +12,8 @@ export interface PortModel {
   readonly name: string;
   /** The TypeSpec type, for writing TypeScript type text. */
   readonly type: Type;
-  readonly desc: TypeDesc;
+  /** The run-time value type, which decides how values are checked and encoded. */
+  readonly valueType: ValueType;
   readonly optional: boolean;
   /** Parameter default as JSON (already in wire form, e.g. bytes as base64 are not allowed). */
   readonly default?: unknown;
@@ -40,7 +41,7 @@ export interface TaskModel {
 /** A template variable of a worker (`@vars`): a scalar that command lines name as `{var.<name>}`. */
 export interface VarModel {
   readonly name: string;
-  readonly desc: TypeDesc;
+  readonly valueType: ValueType;
   /** The default as JSON (a string, number or boolean); absent when every run must set it. */
   readonly default?: string | number | boolean;
   readonly doc?: string;

@@ -6,8 +6,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
-import type { TaskDesc } from "../runtime-contract/task.js";
-import type { TypeDesc } from "../runtime-contract/types.js";
+import type { TaskSignature } from "../runtime-contract/task.js";
+import type { ValueType } from "../runtime-contract/value-type.js";
 import { tail } from "../graph/run-files.js";
 import { executorOf, type RunModel } from "./run-model.js";
 
@@ -62,16 +62,16 @@ export function insideRun(dir: string, file: string): string | undefined {
 /** The declared types of a run (`_signature`, written by our controller; upstream runs have none). */
 export interface RunTypes {
   /** By `<worker>.<task>`. */
-  readonly tasks: Map<string, TaskDesc>;
+  readonly tasks: Map<string, TaskSignature>;
   /** The graph's outputs (the root node's ports). */
-  readonly outputs: Record<string, TypeDesc>;
+  readonly outputs: Record<string, ValueType>;
 }
 
 export function readRunTypes(dir: string): RunTypes {
   try {
     const j = JSON.parse(readFileSync(join(dir, "_signature"), "utf8")) as {
-      tasks?: TaskDesc[];
-      outputs?: Record<string, TypeDesc>;
+      tasks?: TaskSignature[];
+      outputs?: Record<string, ValueType>;
     };
     return {
       tasks: new Map((j.tasks ?? []).map((d) => [`${d.worker}.${d.name}`, d])),
@@ -82,7 +82,7 @@ export function readRunTypes(dir: string): RunTypes {
   }
 }
 
-function describeType(t: TypeDesc): string {
+function describeType(t: ValueType): string {
   switch (t.kind) {
     case "int":
     case "float":
@@ -127,7 +127,7 @@ function showText(v: unknown): string {
 }
 
 /** One value file, decoded by its type where one is declared. */
-export function showValue(file: string, port: string, type: TypeDesc | undefined): ShownValue {
+export function showValue(file: string, port: string, type: ValueType | undefined): ShownValue {
   const size = statSync(file).size;
   const typeName = type ? describeType(type) : undefined;
   const base = { port, size, ...(typeName ? { type: typeName } : {}) };
@@ -193,7 +193,7 @@ export async function nodeDetail(model: RunModel, loc: string, types: RunTypes):
   const n = model.nodes.get(loc);
   if (!n) return undefined;
   const desc = n.kind === "function" ? types.tasks.get(n.label) : undefined;
-  const typeOf = (ports: readonly { name: string; type: TypeDesc }[] | undefined, p: string) =>
+  const typeOf = (ports: readonly { name: string; type: ValueType }[] | undefined, p: string) =>
     ports?.find((x) => x.name === p)?.type;
   const inputs: ShownValue[] = [];
   for (const [port, rel] of Object.entries(callInputs(model.dir, loc))) {

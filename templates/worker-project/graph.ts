@@ -2,7 +2,9 @@
 // Run it with `npm start` (compiles the spec, then runs this file).
 import { graph, run } from "typespec-workers/graph";
 import { t } from "typespec-workers/runtime";
-import { count_words, shout, sum } from "./workers/text_worker/stubs.ts";
+import { textWorker } from "./workers/text_worker/stubs.ts";
+
+const { count_words, shout, sum } = textWorker.tasks;
 
 const one = graph({ inputs: { text: t.string }, output: { loud: t.string, words: t.int32 } });
 one.output({

@@ -19,8 +19,8 @@ describe("Tierkreis spec files (no import, no using)", () => {
     expect((await tspCompile(imported)).code).toBe(0);
 
     const stubs = readFileSync(join(bare, "workers/openssl_worker/stubs.ts"), "utf8");
-    expect(stubs).toContain("export interface Outputs {");
-    expect(stubs).toContain('Task<GenrsaInputs, Outputs, "ports">');
+    expect(stubs).toContain('export const opensslWorker = worker("openssl_worker", {');
+    expect(stubs).toMatch(/genrsa: \{\n {4}inputs: \{ .* \},\n {4}outputs: \{/);
     expect(stubs).toBe(readFileSync(join(imported, "tsp-output/typespec-workers/openssl_worker/stubs.ts"), "utf8"));
   });
 
@@ -40,7 +40,9 @@ describe("Tierkreis spec files (no import, no using)", () => {
     writeFileSync(join(bare, "main.tsp"), "interface w {\n  check(strict: bool): bool;\n}\n");
     const result = await run(join(bin, "node"), [cli, "compile", "main.tsp", "-o", "workers"], bare);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(readFileSync(join(bare, "workers/w/stubs.ts"), "utf8")).toContain('Task<CheckInputs, boolean, "value">');
+    expect(readFileSync(join(bare, "workers/w/stubs.ts"), "utf8")).toContain(
+      "check: {\n    inputs: { strict: t.boolean },\n    output: t.boolean,\n  },",
+    );
     expect(readFileSync(join(bare, "workers/w/stubs.py"), "utf8")).toContain(
       "    strict: TKR[bool]  # noqa: F821 # fmt: skip\n",
     );

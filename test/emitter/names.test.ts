@@ -66,22 +66,30 @@ describe("names the stubs file uses itself, or TypeScript reserves", () => {
     expect(await strictTypeErrors(out)).toEqual([]);
   });
 
-  it("export every task and worker under its own name", async () => {
-    const load = (worker: string) =>
-      import(join(out, worker, "stubs.ts")) as Promise<Record<string, { desc?: { name: string }; name?: string }>>;
-    const reserved = await load("reserved_worker");
-    expect(reserved.class!.desc!.name).toBe("class");
-    expect(reserved.default!.desc!.name).toBe("default");
-    expect(reserved.class_!.desc!.name).toBe("class_");
+  it("give every task its own name, under the worker's camelCase const", async () => {
+    type Stub = { name: string; tasks: Record<string, { signature: { worker: string; name: string } }> };
+    const load = (worker: string) => import(join(out, worker, "stubs.ts")) as Promise<Record<string, Stub>>;
+    const task = (stub: Stub | undefined, name: string) => stub!.tasks[name]!.signature;
+    const reserved = (await load("reserved_worker")).reservedWorker;
+    expect(Object.keys(reserved!.tasks)).toEqual(["class", "default", "let", "class_"]);
+    expect(task(reserved, "class")).toMatchObject({ worker: "reserved_worker", name: "class" });
+    expect(task(reserved, "default").name).toBe("default");
+    expect(task(reserved, "class_").name).toBe("class_");
     expect((await load("t")).t!.name).toBe("t");
-    expect((await load("default")).default!.name).toBe("default");
+    expect(task((await load("t")).t, "import").name).toBe("import");
+    // A worker whose camelCase name cannot be a const gets `Worker` added, and exports nothing else.
+    const dflt = await load("default");
+    expect(Object.keys(dflt)).toEqual(["defaultWorker"]);
+    expect(dflt.defaultWorker!.name).toBe("default");
     // A module exporting a function `then` is thenable: `await import()` of it would never finish.
     const thenable = await load("then_worker");
-    expect(thenable.then).toBeUndefined();
-    expect(thenable.then_!.desc!.name).toBe("then");
-    const names = await load("names_worker");
-    expect(names.workerName!.desc!.name).toBe("workerName");
-    expect(names.Task!.desc!.name).toBe("Task");
+    expect(Object.keys(thenable)).toEqual(["thenWorker"]);
+    expect(task(thenable.thenWorker, "then").name).toBe("then");
+    const names = (await load("names_worker")).namesWorker;
+    expect(task(names, "workerName").name).toBe("workerName");
+    expect(task(names, "Task").name).toBe("Task");
+    expect(task(names, "Handler").name).toBe("Handler");
+    expect((await load("workerName")).workerName!.name).toBe("workerName");
   });
 });
 

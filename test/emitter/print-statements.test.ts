@@ -25,9 +25,7 @@ function tsMorphText(file: StubsFile, init: (c: PlainConst) => string): string {
           declarationKind: VariableDeclarationKind.Const,
           isExported: s.exported,
           docs: s.docs,
-          declarations: [
-            { name: s.name, type: s.type && `${s.type.name}<${s.type.args.join(", ")}>`, initializer: init(s) },
-          ],
+          declarations: [{ name: s.name, initializer: init(s) }],
         };
     }
   };

@@ -14,7 +14,7 @@ function listFiles(dir: string, prefix = ""): string[] {
   );
 }
 
-describe.each(["openssl", "all-types"])("fixture %s", (name) => {
+describe.each(["openssl", "all-types", "test-workers"])("fixture %s", (name) => {
   it("emits the stubs checked in under expected/ (reviewed by hand)", async () => {
     const dir = projectFromFixture(name);
     const result = await tspCompile(dir);
@@ -50,19 +50,16 @@ describe("emitter options", () => {
   it("maps 64-bit and unbounded integers to bigint by default", async () => {
     const { outputs } = await EmitTester.compile(spec);
     const stubs = outputs["counter/stubs.ts"]!;
-    expect(stubs).toContain("a: bigint;");
-    expect(stubs).toContain("c: bigint;");
-    expect(stubs).toContain('{ name: "a", type: t.int64 }');
-    expect(stubs).toContain("Task<AddInputs, bigint,");
+    expect(stubs).toContain("inputs: { a: t.int64, b: t.uint64, c: t.integer }");
+    expect(stubs).toContain("output: t.int64,");
   });
 
   it("maps them to range-checked number with int64: number", async () => {
     const { outputs } = await Tester.emit("typespec-workers", { int64: "number" }).compile(spec);
     const stubs = outputs["counter/stubs.ts"]!;
-    expect(stubs).toContain("a: number;");
-    expect(stubs).toContain('{ name: "a", type: t.int64AsNumber }');
-    expect(stubs).toContain('{ name: "b", type: t.uint64AsNumber }');
-    expect(stubs).toContain('{ name: "c", type: t.integerAsNumber }');
+    expect(stubs).toContain("a: t.int64AsNumber");
+    expect(stubs).toContain("b: t.uint64AsNumber");
+    expect(stubs).toContain("c: t.integerAsNumber");
   });
 
   it("writes one <worker>.ts per worker with output-layout: flat", async () => {
@@ -70,12 +67,12 @@ describe("emitter options", () => {
     expect(Object.keys(outputs)).toEqual(["counter.ts"]);
   });
 
-  it("writes stubs, descriptor (and launcher) per worker folder by default", async () => {
+  it("writes stubs, manifest (and launcher) per worker folder by default", async () => {
     const { outputs } = await EmitTester.compile(spec);
     expect(Object.keys(outputs)).toContain("counter/stubs.ts");
-    const descriptor = JSON.parse(outputs["counter/worker.json"]!);
-    expect(descriptor.tasks.add.inputs.map((p: { name: string }) => p.name)).toEqual(["a", "b", "c"]);
-    expect(descriptor.tasks.add.outputs[0]).toEqual({
+    const manifest = JSON.parse(outputs["counter/worker.json"]!);
+    expect(manifest.tasks.add.inputs.map((p: { name: string }) => p.name)).toEqual(["a", "b", "c"]);
+    expect(manifest.tasks.add.outputs[0]).toEqual({
       name: "value",
       type: { kind: "int", scalar: "int64", min: "-9223372036854775808", max: "9223372036854775807", big: true },
     });
@@ -111,5 +108,31 @@ describe("bad input", () => {
     expect(output).toMatch(/main\.tsp:13:19 - error typespec-workers\/unsupported-type/);
     expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     expect(existsSync(join(dir, "tsp-output"))).toBe(false);
+  });
+});
+
+describe("doc comments", () => {
+  it("keep inline tags such as {@link x}, which TypeSpec's parser takes for block tags", async () => {
+    const { outputs } = await EmitTester.compile(`
+      /** A point; see {@link Other | the other}. */
+      model P { /** Uses {@link y}. */ x: int32; }
+      /** The worker, see {@link P}. */
+      interface linkw {
+        /**
+         * Does it, see {@link x}.
+         * @param a The {@link a} input.
+         */
+        go(a: P, @doc("Explicit {") b: string): int32;
+      }`);
+    const stubs = outputs["linkw/stubs.ts"]!;
+    expect(stubs).toContain("/** A point; see {@link Other | the other}. */\nexport interface P {");
+    expect(stubs).toContain("  /** Uses {@link y}. */\n  x: number;");
+    expect(stubs).toContain("/** The worker, see {@link P}. */\nexport const linkw");
+    expect(stubs).toContain("  /** Does it, see {@link x}. */\n  go: {");
+    expect(stubs).toContain("      /** The {@link a} input. */\n      a: pType,");
+    expect(stubs).toContain("      /** Explicit { */\n      b: t.string,");
+    const manifest = JSON.parse(outputs["linkw/worker.json"]!);
+    expect(manifest.doc).toBe("The worker, see {@link P}.");
+    expect(manifest.tasks.go.inputs[0].doc).toBe("The {@link a} input.");
   });
 });

@@ -26,14 +26,9 @@ afterAll(() => {
   rmSync(mountPoint, { recursive: true, force: true });
 });
 
-const big = task<{ kb: number }, string, "value">({
-  worker: "filler",
-  name: "big",
-  inputs: [{ name: "kb", type: t.int32 }],
-  outputs: [{ name: "value", type: t.string }],
-  shape: "value",
-});
-const fillerImpl = defineWorker(worker("filler", { big }), { big: ({ kb }: { kb: number }) => "x".repeat(kb * 1024) });
+const filler = worker("filler", { big: { inputs: { kb: t.int32 }, output: t.string } });
+const big = filler.tasks.big;
+const fillerImpl = defineWorker(filler, { big: ({ kb }) => "x".repeat(kb * 1024) });
 
 /** Every file under `dir` (recursively), relative. */
 function allFiles(dir: string, prefix = ""): string[] {

@@ -31,16 +31,10 @@ interface tools {
 
 // The worker's code, as a user writes it beside the generated files (Node strips the types).
 const CALC_MAIN = `import { defineWorker, runIfMain } from "${repoRoot}/dist/src/runtime-contract/sdk.js";
-import { t, task, worker } from "${repoRoot}/dist/src/runtime-contract/index.js";
+import { t, worker } from "${repoRoot}/dist/src/runtime-contract/index.js";
 
-const double = task({
-  worker: "calc",
-  name: "double",
-  inputs: [{ name: "n", type: t.int32 }],
-  outputs: [{ name: "value", type: t.int32 }],
-  shape: "value",
-});
-const impl = defineWorker(worker("calc", { double }), { double: ({ n }: { n: number }) => n * 2 });
+const calc = worker("calc", { double: { inputs: { n: t.int32 }, output: t.int32 } });
+const impl = defineWorker(calc, { double: ({ n }: { n: number }) => n * 2 });
 await runIfMain(import.meta.url, impl);
 `;
 

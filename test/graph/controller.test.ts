@@ -19,7 +19,7 @@ import { t } from "../../src/runtime-contract/index.js";
 import { defineWorker } from "../../src/runtime-contract/sdk.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { main as mainGraph } from "./fixtures/typed-graph.js";
-import { add, math_worker } from "./fixtures/stubs.js";
+import { add, mathWorker } from "./fixtures/stubs.js";
 
 const root = () => mkdtempSync(join(tmpdir(), "tw-graph-"));
 
@@ -171,7 +171,7 @@ describe("in-process concurrency", () => {
     let most = 0;
     let target = IN_PROCESS_CONCURRENCY;
     let started = 0;
-    const slowAdd = defineWorker(math_worker, {
+    const slowAdd = defineWorker(mathWorker, {
       add: async ({ a, b }) => {
         most = Math.max(most, ++active);
         // The first ones wait (as on file I/O) until as many tasks as allowed run; bounded, so a

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { t, task, type Task } from "../../src/runtime-contract/index.js";
-import type { TypeDesc } from "../../src/runtime-contract/types.js";
+import type { ValueType } from "../../src/runtime-contract/value-type.js";
 
 export function tempDir(prefix = "tw-graph-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -25,7 +25,12 @@ export function shellWorker(
 }
 
 /** A task taking int32 inputs and giving one int32 `value`, for hand-written workers. */
-export function intTask<K extends string>(worker: string, name: string, inputs: readonly K[], out: TypeDesc = t.int32) {
+export function intTask<K extends string>(
+  worker: string,
+  name: string,
+  inputs: readonly K[],
+  out: ValueType = t.int32,
+) {
   return task<Record<K, number>, number, "value">({
     worker,
     name,

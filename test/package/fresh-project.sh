@@ -40,7 +40,9 @@ YAML
 cat >graph.ts <<'TS'
 import { graph, run } from "typespec-workers/graph";
 import { t } from "typespec-workers/runtime";
-import { count_words, shout } from "./workers/text_worker/stubs.ts";
+import { textWorker } from "./workers/text_worker/stubs.ts";
+
+const { count_words, shout } = textWorker.tasks;
 
 const g = graph({ inputs: { text: t.string }, output: { loud: t.string, words: t.int32 } });
 g.output({

@@ -20,7 +20,7 @@ import {
   persistentProject,
 } from "./support.js";
 
-/** What the tests use of the stubs generated from test/fixtures/persistent/project/main.tsp. */
+/** What the tests use of the tasks of the stubs generated from test/fixtures/persistent/project/main.tsp. */
 interface Stubs {
   add: Task<{ a: number; b: number }, number, "value">;
   whoami: Task<{ tag: number }, number, "value">;
@@ -40,8 +40,8 @@ let py: Stubs;
 beforeAll(async () => {
   project = await persistentProject();
   workers = join(project, "workers");
-  pw = await import(join(workers, "pw_worker/stubs.ts"));
-  py = await import(join(workers, "py_worker/stubs.ts"));
+  pw = (await import(join(workers, "pw_worker/stubs.ts"))).pwWorker.tasks;
+  py = (await import(join(workers, "py_worker/stubs.ts"))).pyWorker.tasks;
 }, 120_000);
 
 function mapGraph(s: Stubs) {

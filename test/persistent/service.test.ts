@@ -6,7 +6,7 @@ import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, serviceExecutor, TaskFailedError } from "../../src/graph/index.js";
-import { defineService, t, type ServiceImpl, type Task, type WorkerDef } from "../../src/runtime-contract/index.js";
+import { defineService, t, type ServiceImpl, type Task, type WorkerStub } from "../../src/runtime-contract/index.js";
 import {
   commandLine,
   descendants,
@@ -25,9 +25,18 @@ interface KvHandlers {
   crash_server(inputs: { x: number }): number | Promise<number>;
   slow(inputs: { x: number }): number | Promise<number>;
 }
-/** What the tests use of the stubs generated for kv_worker. */
+type Str = typeof t.string;
+type Int = typeof t.int32;
+/** What the tests use of the stubs generated for kv_worker (its `kvWorker`). */
+type KvWorker = WorkerStub<{
+  put: { inputs: { key: Str; value: Str }; output: Str };
+  get: { inputs: { key: Str }; output: Str };
+  server_pid: { inputs: { x: Int }; output: Int };
+  crash_server: { inputs: { x: Int }; output: Int };
+  slow: { inputs: { x: Int }; output: Int };
+}>;
 interface KvStubs {
-  kv_worker: WorkerDef<KvHandlers>;
+  kv_worker: KvWorker;
   put: Task<{ key: string; value: string }, string, "value">;
   get: Task<{ key: string }, string, "value">;
   server_pid: Task<{ x: number }, number, "value">;
@@ -58,7 +67,8 @@ beforeAll(async () => {
   workers = join(project, "workers");
   copyFileSync(join(fixtures, "kv_service.ts"), join(workers, "kv_worker/main.ts"));
   copyFileSync(join(fixtures, "kv_server.py"), join(project, "kv_server.py"));
-  kv = (await import(join(workers, "kv_worker/stubs.ts"))) as KvStubs;
+  const { kvWorker } = (await import(join(workers, "kv_worker/stubs.ts"))) as { kvWorker: KvWorker };
+  kv = { kv_worker: kvWorker, ...kvWorker.tasks };
 }, 120_000);
 
 function putGetGraph() {

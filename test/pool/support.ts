@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { task, t, type Task } from "../../src/runtime-contract/index.js";
-import type { TypeDesc } from "../../src/runtime-contract/types.js";
-import type { TsOf, TsOfPorts } from "../../src/graph/value-types.js";
+import type { ValueType } from "../../src/runtime-contract/value-type.js";
+import type { TsOf, TsOfPorts } from "../../src/runtime-contract/ts-of.js";
 
 export const FIXTURE_WORKERS = join(import.meta.dirname, "fixtures", "workers");
 
@@ -20,7 +20,7 @@ export function workersCopy(): string {
 }
 
 /** A one-output task whose input and output types follow from the descriptors given. */
-export function valueTask<P extends Record<string, TypeDesc>, D extends TypeDesc>(
+export function valueTask<P extends Record<string, ValueType>, D extends ValueType>(
   worker: string,
   name: string,
   inputs: P,

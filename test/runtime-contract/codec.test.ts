@@ -14,7 +14,7 @@ import {
   fromJsonValue,
   t,
   ValueError,
-  type TypeDesc,
+  type ValueType,
 } from "../../src/runtime-contract/index.js";
 
 const u8 = (s: string | number[]) => (typeof s === "string" ? new TextEncoder().encode(s) : new Uint8Array(s));
@@ -26,7 +26,7 @@ const color = t.literal(["red", "g"], "Color");
 
 interface Vector {
   name: string;
-  type: TypeDesc;
+  type: ValueType;
   value: unknown;
   /** The exact file bytes (as text; top-level bytes vectors are ASCII). */
   bytes: string;
@@ -322,7 +322,7 @@ describe("decoding is driven by the declared type", () => {
 });
 
 describe("codec errors name what is wrong", () => {
-  const decodeErrors: [string, TypeDesc, string, string][] = [
+  const decodeErrors: [string, ValueType, string, string][] = [
     ["a float for an int", t.int32, "1.5", "expected int32, got number 1.5"],
     ["an exponent for an int", t.int32, "1e3", "expected int32, got number 1e3"],
     ["an int out of range", t.int32, "2147483648", "out of range -2147483648..2147483647"],
@@ -354,7 +354,7 @@ describe("codec errors name what is wrong", () => {
     });
   }
 
-  const encodeErrors: [string, TypeDesc, unknown, string][] = [
+  const encodeErrors: [string, ValueType, unknown, string][] = [
     ["a number beyond 2^53 for int64", t.int64, 2 ** 53 + 2, "beyond 2^53"],
     ["a fraction for an int", t.int32, 1.5, "expected int32, got number 1.5"],
     ["an int out of range", t.uint8, 256, "out of range 0..255"],

@@ -88,7 +88,7 @@ describe("handler types", () => {
     expect(at(22).text).toContain("Property 'fingerprint' is missing");
     expect(at(25).text).toContain("'bogus' does not exist");
     expect(at(28).property).toBe("sign");
-    expect(at(28).text).toContain("SignResult");
+    expect(at(28).text).toContain("hex_signature");
     // Nothing else is wrong in the file.
     expect(errors.map((e) => e.line).sort((a, b) => a - b)).toEqual([12, 16, 22, 25, 28]);
   });

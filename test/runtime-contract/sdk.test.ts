@@ -7,11 +7,11 @@ import {
   defineWorker,
   MemoryStorage,
   serializeCallArgs,
+  optional,
   t,
-  task,
   worker,
   type CallArgs,
-  type Task,
+  type Handlers,
 } from "../../src/runtime-contract/index.js";
 
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
@@ -30,43 +30,23 @@ interface Stats {
   label?: string;
 }
 
-const scale: Task<ScaleInputs, { x: number; y: number }, "value"> = task({
-  worker: "geo",
-  name: "scale",
-  inputs: [
-    { name: "p", type: point },
-    { name: "factor", type: t.float64, optional: true, default: 2 },
-    { name: "big", type: t.int64, optional: true, default: 1099511627776 },
-    { name: "note", type: t.string, optional: true },
-  ],
-  outputs: [{ name: "value", type: point }],
-  shape: "value",
+const geo = worker("geo", {
+  scale: {
+    inputs: {
+      p: point,
+      factor: optional(t.float64, 2),
+      big: optional(t.int64, 1099511627776),
+      note: optional(t.string),
+    },
+    output: point,
+  },
+  stats: {
+    inputs: { xs: t.list(t.float64) },
+    outputs: { count: t.uint64, mean: t.float64, label: optional(t.string) },
+  },
+  nothing: { inputs: {}, output: t.null },
 });
-const stats: Task<{ xs: number[] }, Stats, "ports"> = task({
-  worker: "geo",
-  name: "stats",
-  inputs: [{ name: "xs", type: t.list(t.float64) }],
-  outputs: [
-    { name: "count", type: t.uint64 },
-    { name: "mean", type: t.float64 },
-    { name: "label", type: t.string, optional: true },
-  ],
-  shape: "ports",
-});
-const nothing: Task<Record<string, never>, null, "value"> = task({
-  worker: "geo",
-  name: "nothing",
-  inputs: [],
-  outputs: [{ name: "value", type: t.null }],
-  shape: "value",
-});
-
-interface GeoHandlers {
-  scale: (i: ScaleInputs) => { x: number; y: number } | Promise<{ x: number; y: number }>;
-  stats: (i: { xs: number[] }) => Stats | Promise<Stats>;
-  nothing: (i: Record<string, never>) => null | Promise<null>;
-}
-const geo = worker<GeoHandlers>("geo", { scale, stats, nothing });
+type GeoHandlers = Handlers<typeof geo>;
 
 function setup(fn: string, inputs: Record<string, string | Uint8Array>, outputs: string[]) {
   const storage = new MemoryStorage();

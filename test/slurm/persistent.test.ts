@@ -17,10 +17,13 @@ describe.skipIf(!cluster.up)("persistent worker on Slurm", () => {
   it("serves a map from srun job steps and leaves no job behind", async () => {
     const project = await persistentProject();
     const workers = join(project, "workers");
-    const stubs = (await import(join(workers, "pw_worker/stubs.ts"))) as {
-      add: Task<{ a: number; b: number }, number, "value">;
-      job_id: Task<{ x: number }, string, "value">;
-    };
+    const stubs = (
+      (await import(join(workers, "pw_worker/stubs.ts"))) as {
+        pwWorker: {
+          tasks: { add: Task<{ a: number; b: number }, number, "value">; job_id: Task<{ x: number }, string, "value"> };
+        };
+      }
+    ).pwWorker.tasks;
     const one = graph({ inputs: { x: t.int32 }, output: { sum: t.int32, job: t.string } });
     one.output({
       sum: one.task(stubs.add({ a: one.inputs.x, b: one.const(1000) })),

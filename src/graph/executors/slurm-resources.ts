@@ -76,11 +76,11 @@ export function readSpecResources(workersDir: string, worker: string, task: stri
   } catch {
     return undefined;
   }
-  let descriptor: { tasks?: Record<string, { resources?: SlurmResources }> };
+  let manifest: { tasks?: Record<string, { resources?: SlurmResources }> };
   try {
-    descriptor = JSON.parse(text);
+    manifest = JSON.parse(text);
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return descriptor.tasks?.[task]?.resources;
+  return manifest.tasks?.[task]?.resources;
 }

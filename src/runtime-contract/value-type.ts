@@ -1,9 +1,9 @@
 /**
- * Run-time type descriptors: the declared type of every port, carried into generated stubs so
- * that values are encoded and decoded by what the spec says, not by what the bytes look like
- * (an int port never comes back as a string, a bytes port holding `123` stays bytes).
+ * Value types: the declared type of every port, carried into generated stubs so that values are
+ * encoded and decoded by what the spec says, not by what the bytes look like (an int port never
+ * comes back as a string, a bytes port holding `123` stays bytes).
  *
- * Descriptors are plain JSON so that they can also be written to `worker.json` for launchers and
+ * Value types are plain JSON so that they can also be written to `worker.json` for launchers and
  * workers in other languages.
  */
 
@@ -43,17 +43,17 @@ export interface NullType {
 
 export interface ListType {
   readonly kind: "list";
-  readonly of: TypeDesc;
+  readonly of: ValueType;
 }
 
 export interface RecordType {
   readonly kind: "record";
-  readonly of: TypeDesc;
+  readonly of: ValueType;
 }
 
-export interface FieldDesc {
+export interface StructField {
   readonly name: string;
-  readonly type: TypeDesc;
+  readonly type: ValueType;
   readonly optional?: boolean;
 }
 
@@ -61,7 +61,7 @@ export interface FieldDesc {
 export interface StructType {
   readonly kind: "struct";
   readonly name: string;
-  readonly fields: readonly FieldDesc[];
+  readonly fields: readonly StructField[];
 }
 
 /** An enum or a literal type: one of a fixed set of JSON values. */
@@ -75,10 +75,19 @@ export interface LiteralType {
 export interface UnionType {
   readonly kind: "union";
   readonly name?: string;
-  readonly of: readonly TypeDesc[];
+  readonly of: readonly ValueType[];
 }
 
-export type TypeDesc =
+/**
+ * Any value (a template parameter of a generic operation): encoded and decoded without a type, as
+ * Tierkreis does for an unannotated port (JSON, else raw bytes).
+ */
+export interface AnyType {
+  readonly kind: "any";
+}
+
+export type ValueType =
+  | AnyType
   | IntType
   | FloatType
   | StringType
@@ -104,6 +113,22 @@ function int<B extends boolean>(
     ...(max === undefined ? {} : { max: String(max) }),
     big,
   };
+}
+
+declare const tsType: unique symbol;
+
+/** A struct whose TypeScript type is a declared interface (`t.struct<Point>(...)` in stubs). */
+export type TypedStruct<T> = StructType & { readonly [tsType]: T };
+
+/**
+ * A model's value type. Written `t.struct<Point>("Point", [...])` the TypeScript type is the
+ * interface the stubs declare (it keeps its name and docs); written without a type argument it is
+ * derived from the fields.
+ */
+function struct<const F extends readonly StructField[]>(name: string, fields: F): StructType & { readonly fields: F };
+function struct<T>(name: string, fields: readonly StructField[]): TypedStruct<T>;
+function struct(name: string, fields: readonly StructField[]): StructType {
+  return { kind: "struct", name, fields };
 }
 
 const signed = (bits: number) => [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n] as const;
@@ -136,21 +161,18 @@ export const t = {
   bytes: { kind: "bytes" } as BytesType,
   boolean: { kind: "bool" } as BoolType,
   null: { kind: "null" } as NullType,
+  any: { kind: "any" } as AnyType,
   // The builders below keep their arguments' exact types (`ListType & { of: BytesType }`) so that
-  // the graph builder can derive the TypeScript type of a value from its descriptor (`TsOf`).
-  list: <D extends TypeDesc>(of: D): ListType & { readonly of: D } => ({ kind: "list", of }),
-  record: <D extends TypeDesc>(of: D): RecordType & { readonly of: D } => ({ kind: "record", of }),
-  struct: <const F extends readonly FieldDesc[]>(name: string, fields: F): StructType & { readonly fields: F } => ({
-    kind: "struct",
-    name,
-    fields,
-  }),
-  field: <N extends string, D extends TypeDesc, O extends boolean = false>(
+  // the graph builder and the stubs can derive the TypeScript type of a value from its value type (`TsOf`).
+  list: <D extends ValueType>(of: D): ListType & { readonly of: D } => ({ kind: "list", of }),
+  record: <D extends ValueType>(of: D): RecordType & { readonly of: D } => ({ kind: "record", of }),
+  struct,
+  field: <N extends string, D extends ValueType, O extends boolean = false>(
     name: N,
     type: D,
     optional?: O,
-  ): FieldDesc & { readonly name: N; readonly type: D; readonly optional?: O } =>
-    (optional ? { name, type, optional } : { name, type }) as FieldDesc & {
+  ): StructField & { readonly name: N; readonly type: D; readonly optional?: O } =>
+    (optional ? { name, type, optional } : { name, type }) as StructField & {
       readonly name: N;
       readonly type: D;
       readonly optional?: O;
@@ -160,12 +182,12 @@ export const t = {
     name?: string,
   ): LiteralType & { readonly values: V } =>
     name === undefined ? { kind: "literal", values } : { kind: "literal", name, values },
-  union: <const U extends readonly TypeDesc[]>(of: U, name?: string): UnionType & { readonly of: U } =>
+  union: <const U extends readonly ValueType[]>(of: U, name?: string): UnionType & { readonly of: U } =>
     name === undefined ? { kind: "union", of } : { kind: "union", name, of },
 } as const;
 
 /** A short human-readable name of a type, for error messages (`list<bytes>`, `KeyPair`). */
-export function typeName(type: TypeDesc): string {
+export function typeName(type: ValueType): string {
   switch (type.kind) {
     case "int":
     case "float":
@@ -177,6 +199,8 @@ export function typeName(type: TypeDesc): string {
       return "boolean";
     case "null":
       return "null";
+    case "any":
+      return "any";
     case "list":
       return `list<${typeName(type.of)}>`;
     case "record":

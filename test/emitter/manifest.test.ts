@@ -31,6 +31,7 @@ describe("worker.json", () => {
   it.each([
     ["the openssl fixture", specOf("openssl")],
     ["a spec with every launch kind", launches],
+    ["a generic operation (its parameter untyped)", "model C<T> { t: T; } interface g { z<T>(c: C<T>, x: T): T; }"],
   ])("of %s is valid against schema/worker.schema.json", async (_what, spec) => {
     const { outputs } = await EmitTester.compile(spec);
     const files = Object.keys(outputs).filter((f) => f.endsWith("/worker.json"));

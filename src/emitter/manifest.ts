@@ -1,5 +1,5 @@
 /**
- * `worker.json`: the worker's tasks as plain JSON (ports with type descriptors, how each task is
+ * `worker.json`, the worker manifest: its tasks as plain JSON (ports with value types, how each task is
  * launched, resources, time limits), for executors and for workers not written in TypeScript.
  * Its shape is `schema/worker.schema.json` (shipped); `formatVersion` changes when a reader would
  * misread a file (a field added that an older reader may ignore, such as `vars`, does not change it),
@@ -7,35 +7,35 @@
  */
 import type { TaskModel, VarModel, WorkerModel } from "../spec/model.js";
 
-export const DESCRIPTOR_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
-export const DESCRIPTOR_FORMAT_VERSION = 1;
+export const MANIFEST_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
+export const MANIFEST_FORMAT_VERSION = 1;
 
-export function renderDescriptor(worker: WorkerModel): string {
-  const descriptor = {
-    $schema: DESCRIPTOR_SCHEMA,
-    formatVersion: DESCRIPTOR_FORMAT_VERSION,
+export function renderManifest(worker: WorkerModel): string {
+  const manifest = {
+    $schema: MANIFEST_SCHEMA,
+    formatVersion: MANIFEST_FORMAT_VERSION,
     name: worker.name,
     ...(worker.doc ? { doc: worker.doc } : {}),
     spec: worker.specFile,
-    ...(worker.vars.length > 0 ? { vars: worker.vars.map(varDescriptor) } : {}),
-    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskDescriptor(task)])),
+    ...(worker.vars.length > 0 ? { vars: worker.vars.map(varEntry) } : {}),
+    tasks: Object.fromEntries(worker.tasks.map((task) => [task.name, taskEntry(task)])),
   };
-  return JSON.stringify(descriptor, null, 2) + "\n";
+  return JSON.stringify(manifest, null, 2) + "\n";
 }
 
-function varDescriptor(v: VarModel) {
+function varEntry(v: VarModel) {
   return {
     name: v.name,
-    type: v.desc,
+    type: v.valueType,
     ...(v.default !== undefined ? { default: v.default } : {}),
     ...(v.doc ? { doc: v.doc } : {}),
   };
 }
 
-function taskDescriptor(task: TaskModel) {
+function taskEntry(task: TaskModel) {
   const port = (p: TaskModel["inputs"][number]) => ({
     name: p.name,
-    type: p.desc,
+    type: p.valueType,
     ...(p.optional ? { optional: true } : {}),
     ...(p.default !== undefined ? { default: p.default } : {}),
     ...(p.doc ? { doc: p.doc } : {}),
