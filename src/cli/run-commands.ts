@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { RunEvent } from "../graph/controller.js";
+import type { RunEvent } from "../graph/run-types.js";
 import { runOptionsOf, withRunFlags, type RunFlags } from "./run-flags.js";
 import { showValue } from "./show-value.js";
 
@@ -132,7 +132,7 @@ export function addRunCommands(program: Command): void {
     await report(async () => {
       const { resume } = await import("../graph/controller.js");
       const { storedOptionsOf } = await import("../graph/run-options.js");
-      const { readSignature } = await import("../graph/controller.js");
+      const { readSignature } = await import("../graph/run-layout.js");
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
       // The pool file is read again only when given; otherwise the run's stored options stand.

@@ -5,13 +5,14 @@
  * one is answered with the closest known name. Also what a run directory keeps of its options
  * (`_options.json`), so that `resume` runs the rest as the start did.
  */
-import type { RunOptions } from "./controller.js";
+import type { RunOptions } from "./run-types.js";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Executor, ResumableExecutor } from "./executor.js";
 import type { ExecutorChoice } from "./executors/choose.js";
 import { graphFromTree, type GraphData, type ValueRef } from "./graph-data.js";
 import { RunError } from "./errors.js";
+import { OPTIONS_FILE } from "./run-layout.js";
 
 /** Options were rejected; nothing was written. The message has one line per problem. */
 export class RunOptionsError extends RunError {
@@ -223,9 +224,6 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
 
 // ---------------------------------------------------------------------------------------------
 // What a run directory keeps of its options
-
-/** Written before the first task; read by `resume`. */
-export const OPTIONS_FILE = "_options.json";
 
 /** An executor given as an object: recreated from this on resume, or (absent) given again. */
 type StoredExecutor = (typeof EXECUTOR_KINDS)[number] | ResumableExecutor | "object";

@@ -8,10 +8,10 @@ import { join, resolve } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
 import type { TypeDesc } from "../runtime-contract/types.js";
 import { ANY } from "./builder.js";
-import { readSignature } from "./controller.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
-import { BODY_PORT, exists, GRAPH_INPUTS, KIND_FILE, requireRunDir, tail } from "./run-files.js";
+import { exists, tail } from "./file-ops.js";
+import { BODY_PORT, GRAPH_INPUTS, KIND_FILE, readSignature, requireRunDir } from "./run-layout.js";
 import { readRunLock, type RunLockInfo } from "./run-lock.js";
 
 export interface TaskState {
