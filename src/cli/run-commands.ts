@@ -118,7 +118,6 @@ export function addRunCommands(program: Command): void {
           ...(o.resume ? { resume: true } : {}),
         }),
       );
-      process.stderr.write(`run directory: ${outcome.runDir}\n`);
       process.stdout.write(showValue(outcome.value) + "\n");
     });
   });
@@ -185,6 +184,25 @@ export function addRunCommands(program: Command): void {
             ? results.ports.find((p) => p.name === "value")?.value
             : Object.fromEntries(results.ports.map((p) => [p.name, p.value]));
         process.stdout.write(showValue(value) + "\n");
+      });
+    });
+
+  program
+    .command("trace")
+    .description("print each iteration's outputs of a named loop (without a name: the run's named loops)")
+    .argument("<run-dir>")
+    .argument("[loop]", "the loop's name")
+    .option("--json", "as JSON")
+    .action(async (dir: string, name: string | undefined, o: { json?: boolean }) => {
+      await report(async () => {
+        const { readLoopTrace, formatLoopTrace, loopNames } = await import("../graph/loop-trace.js");
+        const { requireRunDir } = await import("../graph/run-layout.js");
+        await requireRunDir(resolve(dir));
+        const names = name === undefined ? await loopNames(resolve(dir)) : [name];
+        const traces = await Promise.all(names.map((n) => readLoopTrace(dir, n)));
+        if (o.json) process.stdout.write(showValue(name === undefined ? traces : traces[0]) + "\n");
+        else if (!traces.length) process.stdout.write("no named loop in this run\n");
+        else process.stdout.write(traces.map((t) => formatLoopTrace(t, (v) => showValue(v, 0))).join("\n") + "\n");
       });
     });
 }

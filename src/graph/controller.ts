@@ -32,7 +32,7 @@ import { runMap } from "./nodes/map.js";
 import { evalProducers } from "./nodes/structural.js";
 import { TaskRunner } from "./nodes/task.js";
 import { attachProgress } from "./progress.js";
-import { BODY_PORT, INPUTS_LOC, readSignature, requireRunDir, ROOT_LOC, RunLayout } from "./run-layout.js";
+import { BODY_PORT, INPUTS_LOC, layoutOf, readSignature, requireRunDir, ROOT_LOC, RunLayout } from "./run-layout.js";
 import { acquireRunLock } from "./run-lock.js";
 import { checkRunOptions, resumeOptions, storedOptionsText, taskNamesOf } from "./run-options.js";
 import type { RunEvent, RunOptions, RunOutcome } from "./run-types.js";
@@ -50,7 +50,8 @@ export async function run<I, O, S extends "ports" | "value">(
   const encoded = encodeInputs(graph.signature, inputs as Record<string, unknown>);
   const root = resolve(options.root ?? defaultRoot());
   const workflowId = options.workflowId ?? randomUUID();
-  const controller = new Controller(graph.data, graph.signature, graph.tasks, new RunLayout(root, workflowId), options);
+  const layout = layoutOf(options.layout ?? "default", root, workflowId);
+  const controller = new Controller(graph.data, graph.signature, graph.tasks, layout, options);
   return (await controller.start(graph.serialize(), encoded, graph.name)) as RunOutcome<O>;
 }
 
@@ -60,11 +61,11 @@ export async function run<I, O, S extends "ports" | "value">(
  */
 export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
   const dir = resolve(runDir);
-  const layout = RunLayout.of(dir);
   await requireRunDir(dir);
+  const opts = await resumeOptions(dir, options);
+  const layout = RunLayout.of(dir, opts.layout);
   const body = await readFile(layout.body, "utf8");
   const data = parseGraphData(body);
-  const opts = await resumeOptions(dir, options);
   checkRunOptions(opts, taskNamesOf(data));
   const sig = await readSignature(dir);
   const inputs = new Map<string, Uint8Array>();
@@ -164,18 +165,27 @@ class Controller implements Evaluator {
       // On resume the graph is walked again even if it finished: finished tasks are checked, not
       // run, and the links of structural nodes are made again (a rerun task's values are new files).
       // A failure recorded by an earlier attempt is not this attempt's.
-      if (!this.fresh) await layout.reset(ROOT_LOC);
+      if (!this.fresh) await Promise.all([layout.reset(ROOT_LOC), layout.clearRunFailure()]);
       const inputPorts = Object.keys(this.signature.inputs).length
         ? Object.keys(this.signature.inputs)
         : [...this.data.graph_inputs];
       const graphInputs = Object.fromEntries(inputPorts.map((p) => [p, [INPUTS_LOC, p] as const]));
-      const outs = await this.evalGraph({ loc: ROOT_LOC, data: this.data, inputs: graphInputs });
+      const body = [INPUTS_LOC, BODY_PORT] as const;
+      const nodedef = rootNodeDef(inputPorts);
+      const outs = await this.evalGraph({
+        loc: ROOT_LOC,
+        data: this.data,
+        inputs: graphInputs,
+        role: "root",
+        body,
+        nodedef,
+      });
       await this.atNode(ROOT_LOC, "graph", async () => {
         await layout.prepare(ROOT_LOC);
         if (!this.fresh) await layout.removeError(ROOT_LOC);
         await Promise.all([
           ...Object.entries(outs).map(([port, [l, p]]) => layout.linkOutput(l, p, ROOT_LOC, port)),
-          layout.write(ROOT_LOC, "nodedef", rootNodeDef(inputPorts)),
+          layout.write(ROOT_LOC, "nodedef", nodedef),
         ]);
         await layout.markDone(ROOT_LOC);
       });

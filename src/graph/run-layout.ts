@@ -8,18 +8,21 @@
  * `_error` is written like a value. Every failure names the file (`RunFileError`), since Node's
  * own write errors do not (`ENOSPC: no space left on device, write`).
  */
-import { appendFile, link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pythonString } from "../runtime-contract/json-text.js";
 import { writeFileAtomic } from "../runtime-contract/storage.js";
 import type { TaskDesc } from "../runtime-contract/task.js";
 import type { TypeDesc } from "../runtime-contract/types.js";
 import type { GraphSignature } from "./builder.js";
+import { loopNameProblem, nodeDefText, type GraphData, type LoopNode } from "./graph-data.js";
 import { RunError, RunFileError } from "./errors.js";
 import { copyAtomic, exists, onFile } from "./file-ops.js";
 
 export const GRAPH_INPUTS = "N-1";
 export const BODY_PORT = "body";
+/** A task's start time, in its folder (see `markStarted`). */
+export const STARTED_FILE = "started";
 /** The root graph's location; its outputs are the run's. */
 export const ROOT_LOC = "-";
 /** Where the run's graph (`body`) and inputs are. */
@@ -31,7 +34,42 @@ export const OPTIONS_FILE = "_options.json";
 /** Which kind of executor ran a task (`python`, `persistent`, ...), written by pool executors; `status` shows it. */
 export const KIND_FILE = "_kind";
 
+/** The layouts a run directory can have (run option `layout`). */
+export const LAYOUTS = ["default", "tierkreis"] as const;
+export type LayoutKind = (typeof LAYOUTS)[number];
+
+/** A value file: `[node location, port]`, i.e. `<loc>/outputs/<port>`. */
+export type FileRef = readonly [string, string];
+
+/**
+ * A graph instance as the layout sees it: where it runs, its graph, where its inputs' values are,
+ * and what made it (the root, an eval node, a loop iteration, a map element).
+ */
+export interface GraphPlace {
+  readonly loc: string;
+  readonly data: GraphData;
+  readonly inputs: Readonly<Record<string, FileRef>>;
+  readonly role?: "root" | "eval" | "iteration" | "element";
+  /** Where the graph itself is (its `body` port in upstream's `<loc>.N-1`). */
+  readonly body?: FileRef;
+  /** The node definition of an iteration's or element's folder. */
+  readonly nodedef?: string;
+  /** An iteration of a named loop: its values are kept, for the loop's trace. */
+  readonly traced?: boolean;
+}
+
+/** Where a named loop's location is kept (`debug/<name>`, as upstream's `write_debug_data`). */
+export const DEBUG_DIR = "debug";
+
+/**
+ * The default layout: a folder per task and structural node. Graph inputs and outputs have no
+ * folders of their own (a ref to a graph input resolves to the file it came from), and loop
+ * iterations and map elements keep only their nodes' folders; the iterations of a named loop
+ * keep their outputs too, for the loop's trace.
+ */
 export class RunLayout {
+  readonly kind: LayoutKind = "default";
+
   /** Absolute `<root>/<workflowId>`. */
   readonly dir: string;
   /** `<root>/<workflowId>/logs`. */
@@ -46,10 +84,42 @@ export class RunLayout {
     this.logs = join(this.dir, "logs");
   }
 
-  /** The layout of an existing run directory. */
-  static of(runDir: string): RunLayout {
+  /** The layout of an existing run directory (`kind`: the one it was started with, see `_options.json`). */
+  static of(runDir: string, kind: LayoutKind = "default"): RunLayout {
     const parts = runDir.split("/");
-    return new RunLayout(parts.slice(0, -1).join("/") || "/", parts[parts.length - 1]!);
+    return layoutOf(kind, parts.slice(0, -1).join("/") || "/", parts[parts.length - 1]!);
+  }
+
+  /** A graph instance is about to run. */
+  async startGraph(g: GraphPlace): Promise<void> {
+    if (g.traced) await this.writeInstanceDef(g);
+  }
+  /** A graph instance has run; `outs`: where its outputs are. */
+  async finishGraph(g: GraphPlace, outs: Record<string, FileRef>): Promise<void> {
+    if (g.traced) await this.finishInstance(g, outs);
+  }
+  /** A loop is about to start its first iteration. */
+  async startLoop(loc: string, node: LoopNode, _inputs: Record<string, FileRef>, _body: FileRef): Promise<void> {
+    if (node.name) await this.writeLoopName(node.name, loc);
+  }
+
+  /** `debug/<name>`: a named loop's location, as upstream's `write_debug_data` writes it. */
+  protected async writeLoopName(name: string, loc: string): Promise<void> {
+    const why = loopNameProblem(name);
+    if (why) throw new RunError(`${loc}: loop name ${JSON.stringify(name)} ${why}`);
+    const dir = join(this.dir, DEBUG_DIR);
+    await onFile("create", dir, () => mkdir(dir, { recursive: true }));
+    await this.writeWhole(join(dir, name), `{"loop_loc": ${JSON.stringify(loc)}}`);
+  }
+  /** An iteration's or element's folder, with its node definition: upstream's sign that it started. */
+  protected async writeInstanceDef(g: GraphPlace): Promise<void> {
+    await this.prepare(g.loc);
+    if (g.nodedef) await this.write(g.loc, "nodedef", g.nodedef);
+  }
+  /** An iteration's or element's outputs, linked into its folder, then its `_done`. */
+  protected async finishInstance(g: GraphPlace, outs: Record<string, FileRef>): Promise<void> {
+    await Promise.all(Object.entries(outs).map(([port, [l, p]]) => this.linkOutput(l, p, g.loc, port)));
+    await this.markDone(g.loc);
   }
 
   /** The run's graph, written last when a run starts: its presence says the directory is complete. */
@@ -81,6 +151,11 @@ export class RunLayout {
   async writeRunFailure(message: string, where: string): Promise<void> {
     await this.markError(ROOT_LOC, message).catch(() => undefined);
     await writeFileAtomic(join(this.node(ROOT_LOC), "errors"), where).catch(() => undefined);
+  }
+  /** Forget an earlier attempt's failure (resume): `-/errors`, which upstream's visualizer lists. */
+  async clearRunFailure(): Promise<void> {
+    const file = join(this.node(ROOT_LOC), "errors");
+    await onFile("remove", file, () => rm(file, { force: true }));
   }
   /** A line in the run's log. Best effort: a log that cannot be written (full disk) fails nothing. */
   async log(text: string): Promise<void> {
@@ -134,6 +209,19 @@ export class RunLayout {
       await writeFileAtomic(file, message);
     });
   }
+  /**
+   * `<loc>/started`: when the task was handed to its executor (ISO 8601, UTC), so the viewer's
+   * timeline need not guess from file times. Best effort: a task is not failed for its clock.
+   */
+  async markStarted(loc: string): Promise<void> {
+    await writeFile(join(this.dir, loc, STARTED_FILE), new Date().toISOString()).catch(() => undefined);
+  }
+  /**
+   * A task the run stopped (it was running when the run failed or was stopped). The default
+   * layout leaves its folder as it is: our resume starts it again.
+   */
+  async taskStopped(_loc: string): Promise<void> {}
+
   async removeDone(loc: string): Promise<void> {
     const file = join(this.dir, loc, "_done");
     await onFile("remove", file, () => rm(file, { force: true }));
@@ -209,6 +297,105 @@ export class RunLayout {
       throw new RunFileError("link", `${dst} (to ${src})`, e);
     }
   }
+}
+
+/** The names of a run's named loops (`debug/`), sorted. */
+export async function loopNames(runDir: string): Promise<string[]> {
+  const names = await readdir(join(runDir, DEBUG_DIR)).catch(() => [] as string[]);
+  return names.filter((n) => !n.startsWith(".")).sort();
+}
+
+/** Where a named loop ran, from `debug/<name>`; undefined when the run has no loop of that name. */
+export async function loopLocation(runDir: string, name: string): Promise<string | undefined> {
+  if (loopNameProblem(name)) return undefined;
+  try {
+    const j = JSON.parse(await readFile(join(runDir, DEBUG_DIR, name), "utf8")) as { loop_loc?: unknown };
+    return typeof j.loop_loc === "string" ? j.loop_loc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A loop iteration's location. */
+export const iterationLoc = (loop: string, i: number) => `${loop}.L${i}`;
+
+/** Whether an iteration started (its folder has a node definition, as upstream tells). */
+export async function iterationStarted(runDir: string, loop: string, i: number): Promise<boolean> {
+  return exists(join(runDir, iterationLoc(loop, i), "nodedef"));
+}
+
+/**
+ * The layout upstream Tierkreis's controller writes, so that its `read_outputs`, resume, loop
+ * traces and visualizer read our runs: every graph instance gets `<loc>.N-1` (links to its inputs
+ * and `body`), a done folder per input node and for the output node; loop iterations `<loc>.L<i>`
+ * and map elements `<loc>.M<e>` get a node definition and their outputs; a loop gets `<loc>.N-1`
+ * with its inputs and body. Values are still hard links to the one file each value was written to.
+ */
+export class TierkreisLayout extends RunLayout {
+  override readonly kind: LayoutKind = "tierkreis";
+
+  override async startGraph(g: GraphPlace): Promise<void> {
+    // The node definition first: upstream takes a folder with one as started, and one without as
+    // to be started (which would find the links below already made, and fail).
+    if (g.nodedef) await this.writeInstanceDef(g);
+    const inputsLoc = `${g.loc}.${GRAPH_INPUTS}`;
+    await this.prepare(inputsLoc);
+    const given = Object.entries(g.inputs);
+    await Promise.all([
+      ...given.map(([port, [l, p]]) => this.linkOutput(l, p, inputsLoc, port)),
+      ...(g.body ? [this.linkOutput(g.body[0], g.body[1], inputsLoc, BODY_PORT)] : []),
+    ]);
+    // Input nodes are done from the start, as upstream starts them: a link to the input's value.
+    await Promise.all(
+      g.data.nodes.map(async (node, j) => {
+        if (node.type !== "input" || !g.inputs[node.name]) return;
+        const loc = `${g.loc}.N${j}`;
+        const [l, p] = g.inputs[node.name]!;
+        await this.prepare(loc);
+        await Promise.all([this.write(loc, "nodedef", nodeDefText(node)), this.linkOutput(l, p, loc, node.name)]);
+        await this.markDone(loc);
+      }),
+    );
+  }
+
+  override async finishGraph(g: GraphPlace, outs: Record<string, FileRef>): Promise<void> {
+    const out = g.data.graph_output_idx;
+    const outNode = out === null ? undefined : g.data.nodes[out];
+    if (outNode) {
+      const loc = `${g.loc}.N${out}`;
+      await this.prepare(loc);
+      await this.write(loc, "nodedef", nodeDefText(outNode));
+      await this.markDone(loc);
+    }
+    // The root and eval nodes link their outputs themselves.
+    if (g.role === "iteration" || g.role === "element") await this.finishInstance(g, outs);
+  }
+
+  /**
+   * Upstream takes a task whose folder has a node definition as running, and waits for it: a task
+   * this run stopped loses it (and its call args), so that upstream's resume starts it again.
+   */
+  override async taskStopped(loc: string): Promise<void> {
+    await Promise.all(
+      ["nodedef", "definition"].map((f) => rm(join(this.dir, loc, f), { force: true }).catch(() => undefined)),
+    );
+  }
+
+  override async startLoop(loc: string, node: LoopNode, inputs: Record<string, FileRef>, body: FileRef): Promise<void> {
+    await this.prepare(loc);
+    await this.write(loc, "nodedef", nodeDefText(node));
+    const inputsLoc = `${loc}.${GRAPH_INPUTS}`;
+    await this.prepare(inputsLoc);
+    await Promise.all([
+      ...Object.entries(inputs).map(([port, [l, p]]) => this.linkOutput(l, p, inputsLoc, port)),
+      this.linkOutput(body[0], body[1], inputsLoc, BODY_PORT),
+    ]);
+    await super.startLoop(loc, node, inputs, body);
+  }
+}
+
+export function layoutOf(kind: LayoutKind, root: string, workflowId: string): RunLayout {
+  return kind === "tierkreis" ? new TierkreisLayout(root, workflowId) : new RunLayout(root, workflowId);
 }
 
 /**

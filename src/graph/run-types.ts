@@ -3,6 +3,7 @@
  */
 import type { Executor } from "./executor.js";
 import type { ExecutorChoice } from "./executors/choose.js";
+import type { LayoutKind } from "./run-layout.js";
 
 /** What happens to tasks during a run (for progress displays and logs). */
 export type RunEvent =
@@ -50,6 +51,12 @@ export interface RunOptions {
   readonly timeouts?: Readonly<Record<string, number>>;
   /** Continue the run directory if it exists (finished tasks are not run again). */
   readonly resume?: boolean;
+  /**
+   * The run directory's layout: `default`, or `tierkreis` (what upstream Tierkreis's controller
+   * writes, so its `read_outputs`, resume and visualizer read the run; see docs/run-layouts.md).
+   * Kept in the run directory: `resume` uses the one the run started with.
+   */
+  readonly layout?: LayoutKind;
   /** A loop that has not stopped after this many iterations fails (default 10,000). */
   readonly maxLoopIterations?: number;
   readonly onEvent?: (event: RunEvent) => void;

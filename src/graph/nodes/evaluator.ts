@@ -5,19 +5,17 @@
  */
 import type { TaskDesc } from "../../runtime-contract/task.js";
 import type { GraphData, ValueRef } from "../graph-data.js";
-import type { RunLayout } from "../run-layout.js";
+import type { FileRef, GraphPlace, RunLayout } from "../run-layout.js";
 import type { RunEvent, RunOptions } from "../run-types.js";
 
+export type { FileRef };
+
 /** A graph being run at a location (the root `-`, an eval node, a loop iteration, a map element). */
-export interface Instance {
-  readonly loc: string;
+export interface Instance extends GraphPlace {
   readonly data: GraphData;
   /** Where each graph input's value is. */
   readonly inputs: Readonly<Record<string, FileRef>>;
 }
-
-/** A value file: `[node location, port]`, i.e. `<loc>/outputs/<port>`. */
-export type FileRef = readonly [string, string];
 
 export interface Evaluator {
   readonly layout: RunLayout;

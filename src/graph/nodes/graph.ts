@@ -26,6 +26,9 @@ export async function evalGraph(ev: Evaluator, inst: Instance): Promise<Record<s
   const out = inst.data.graph_output_idx;
   const outNode = out === null ? undefined : inst.data.nodes[out];
   if (!outNode) throw new RunError(`graph at ${inst.loc} has no output node`);
+  await ev.layout.startGraph(inst);
   await Promise.all(Object.values(outNode.inputs).map(([j]) => (j >= 0 ? ev.evalNode(inst, j) : undefined)));
-  return Object.fromEntries(Object.entries(outNode.inputs).map(([port, r]) => [port, ev.resolve(inst, r)]));
+  const outs = Object.fromEntries(Object.entries(outNode.inputs).map(([port, r]) => [port, ev.resolve(inst, r)]));
+  await ev.layout.finishGraph(inst, outs);
+  return outs;
 }

@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { RunError } from "../errors.js";
-import { nodeDefText, type MapNode } from "../graph-data.js";
+import { instanceNodeDefText, nodeDefText, type MapNode } from "../graph-data.js";
 import { resolveAll, type Evaluator, type FileRef, type Instance } from "./evaluator.js";
 import { bodyOf, outputPorts } from "./structural.js";
 
@@ -33,13 +33,17 @@ export async function runMap(ev: Evaluator, inst: Instance, node: MapNode, loc: 
   await layout.prepare(loc);
   await layout.write(loc, "nodedef", nodeDefText(node));
   const fixed = resolveAll(ev, inst, Object.fromEntries(Object.entries(node.inputs).filter(([, r]) => r[1] !== "*")));
+  const bodyRef = ev.resolve(inst, node.body);
+  // Each element's folder says what it ran, as upstream writes it (its visualizer reads it).
+  const nodedef = instanceNodeDefText(node, node.inputs);
   await Promise.all(
     [...first.keys()].map(async (e) => {
       const inputs: Record<string, FileRef> = { ...fixed };
       starred.forEach(([port], k) => {
         inputs[port] = [lists[k]!.loc, lists[k]!.byIndex.get(e)!];
       });
-      const outs = await ev.evalGraph({ loc: `${loc}.M${e}`, data: body, inputs });
+      const element = { loc: `${loc}.M${e}`, data: body, inputs, role: "element", body: bodyRef, nodedef } as const;
+      const outs = await ev.evalGraph(element);
       await Promise.all(outPorts.map((p) => layout.linkOutput(outs[p]![0], outs[p]![1], loc, `${p}-${e}`)));
     }),
   );

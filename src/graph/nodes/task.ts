@@ -221,6 +221,7 @@ export class TaskRunner {
       ev.emit({ type: "task-started", loc, task: node.function_name });
       this.tasksRun++;
       try {
+        await layout.markStarted(loc);
         await BUILTINS[task](layout.root, args);
         await layout.markDone(loc);
         result = { ok: true };
@@ -246,7 +247,10 @@ export class TaskRunner {
       const p = limiter.run(async () => {
         ev.checkAborted();
         ev.emit({ type: "task-started", loc, task: node.function_name });
-        return this.executor.run(launch);
+        const started = layout.markStarted(loc);
+        const result = await this.executor.run(launch);
+        await started;
+        return result;
       });
       this.inflight.add(p);
       try {
@@ -275,7 +279,10 @@ export class TaskRunner {
       }
     }
     if (!result.ok) {
-      if (ev.signal.aborted && ev.failure) throw ev.failure;
+      if (ev.signal.aborted && ev.failure) {
+        await layout.taskStopped(loc);
+        throw ev.failure;
+      }
       if ((await layout.readError(loc)) === undefined)
         await layout.markError(loc, result.reason).catch(() => undefined);
       ev.emit({ type: "task-failed", loc, task: node.function_name, reason: result.reason });
