@@ -339,15 +339,17 @@ export class TierkreisLayout extends RunLayout {
     // to be started (which would find the links below already made, and fail).
     if (g.nodedef) await this.writeInstanceDef(g);
     const inputsLoc = `${g.loc}.${GRAPH_INPUTS}`;
-    await this.prepare(inputsLoc);
-    const given = Object.entries(g.inputs);
-    await Promise.all([
-      ...given.map(([port, [l, p]]) => this.linkOutput(l, p, inputsLoc, port)),
-      ...(g.body ? [this.linkOutput(g.body[0], g.body[1], inputsLoc, BODY_PORT)] : []),
-    ]);
+    const inputsFolder = async () => {
+      await this.prepare(inputsLoc);
+      await Promise.all([
+        ...Object.entries(g.inputs).map(([port, [l, p]]) => this.linkOutput(l, p, inputsLoc, port)),
+        ...(g.body ? [this.linkOutput(g.body[0], g.body[1], inputsLoc, BODY_PORT)] : []),
+      ]);
+    };
     // Input nodes are done from the start, as upstream starts them: a link to the input's value.
-    await Promise.all(
-      g.data.nodes.map(async (node, j) => {
+    await Promise.all([
+      inputsFolder(),
+      ...g.data.nodes.map(async (node, j) => {
         if (node.type !== "input" || !g.inputs[node.name]) return;
         const loc = `${g.loc}.N${j}`;
         const [l, p] = g.inputs[node.name]!;
@@ -355,20 +357,22 @@ export class TierkreisLayout extends RunLayout {
         await Promise.all([this.write(loc, "nodedef", nodeDefText(node)), this.linkOutput(l, p, loc, node.name)]);
         await this.markDone(loc);
       }),
-    );
+    ]);
   }
 
   override async finishGraph(g: GraphPlace, outs: Record<string, FileRef>): Promise<void> {
     const out = g.data.graph_output_idx;
     const outNode = out === null ? undefined : g.data.nodes[out];
-    if (outNode) {
+    const outputNode = async () => {
+      if (!outNode) return;
       const loc = `${g.loc}.N${out}`;
       await this.prepare(loc);
       await this.write(loc, "nodedef", nodeDefText(outNode));
       await this.markDone(loc);
-    }
+    };
     // The root and eval nodes link their outputs themselves.
-    if (g.role === "iteration" || g.role === "element") await this.finishInstance(g, outs);
+    const instance = g.role === "iteration" || g.role === "element";
+    await Promise.all([outputNode(), instance ? this.finishInstance(g, outs) : undefined]);
   }
 
   /**
