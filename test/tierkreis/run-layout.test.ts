@@ -66,6 +66,22 @@ async function runLayout(layout: "default" | "tierkreis", options: Parameters<ty
   return { root, dir: outcome.runDir, outcome };
 }
 
+/** A tierkreis-layout run stopped (as by Ctrl-C) once `after` tasks are done; gives its root. */
+async function stoppedRun(after: number): Promise<string> {
+  const stop = new AbortController();
+  let done = 0;
+  const root = scratchDir("run-layout");
+  const first = run(layoutGraph, layoutInputs, {
+    root,
+    workflowId: ID,
+    layout: "tierkreis",
+    signal: stop.signal,
+    onEvent: (e) => void (e.type === "task-done" && ++done === after && stop.abort()),
+  });
+  await expect(first).rejects.toThrow("the run was stopped");
+  return root;
+}
+
 describe("the tierkreis run layout", () => {
   it("the recorded graph is the test graph", () => {
     expect(readFileSync(join(fixtures, "graph.json"), "utf8")).toBe(layoutGraph.serialize());
@@ -89,17 +105,7 @@ describe("the tierkreis run layout", () => {
   });
 
   it("resume keeps the layout the run started with, and refuses another", async () => {
-    const stop = new AbortController();
-    let done = 0;
-    const root = scratchDir("run-layout");
-    const first = run(layoutGraph, layoutInputs, {
-      root,
-      workflowId: ID,
-      layout: "tierkreis",
-      signal: stop.signal,
-      onEvent: (e) => void (e.type === "task-done" && ++done === 6 && stop.abort()),
-    });
-    await expect(first).rejects.toThrow("the run was stopped");
+    const root = await stoppedRun(6);
     const dir = join(root, ID);
     await expect(resume(dir, { layout: "default" })).rejects.toThrow(
       `${dir} was started with the tierkreis layout; it resumes with that one (not default)`,
@@ -234,17 +240,7 @@ describe("upstream Tierkreis reads our runs", () => {
   });
 
   live.each([3, 9])("its controller resumes our run stopped after %i tasks, to the same results", async (after) => {
-    const stop = new AbortController();
-    let done = 0;
-    const root = scratchDir("run-layout");
-    const first = run(layoutGraph, layoutInputs, {
-      root,
-      workflowId: ID,
-      layout: "tierkreis",
-      signal: stop.signal,
-      onEvent: (e) => void (e.type === "task-done" && ++done === after && stop.abort()),
-    });
-    await expect(first).rejects.toThrow("the run was stopped");
+    const root = await stoppedRun(after);
     expect(statSync(join(root, ID, "-", "_done"), { throwIfNoEntry: false })).toBeUndefined();
     expect(await upstreamSays("resume", root, "count")).toEqual(recorded("upstream-read.json"));
   });
