@@ -1,7 +1,9 @@
 /**
  * The run layout (CONTRACT.md): every path and file format of a run directory, and the small file
- * operations the controller does on them. The controller asks this module; it never builds a path. All writes are async; values are passed from producer
- * to consumer folders with hard links (as upstream), falling back to a copy across devices.
+ * operations the controller does on them. The controller asks this module; it never builds a
+ * path. Two layouts: `RunLayout` (the default) and `TierkreisLayout` (every folder upstream's
+ * controller writes). All writes are async; values are passed from producer to consumer folders
+ * with hard links (as upstream), falling back to a copy across devices.
  *
  * Values and markers appear whole or not at all: values are written to a temporary file and
  * renamed (`writeFileAtomic`), `_done` is an empty file (its creation is the whole write), and
@@ -9,7 +11,7 @@
  * own write errors do not (`ENOSPC: no space left on device, write`).
  */
 import { appendFile, link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { pythonString } from "../runtime-contract/json-text.js";
 import { writeFileAtomic } from "../runtime-contract/storage.js";
 import type { TaskDesc } from "../runtime-contract/task.js";
@@ -52,7 +54,7 @@ export interface GraphPlace {
   readonly role?: "root" | "eval" | "iteration" | "element";
   /** Where the graph itself is (its `body` port in upstream's `<loc>.N-1`). */
   readonly body?: FileRef;
-  /** The node definition of an iteration's or element's folder. */
+  /** The node definition of the instance's own folder (upstream writes it as the instance starts). */
   readonly nodedef?: string;
   /** An iteration of a named loop: its values are kept, for the loop's trace. */
   readonly traced?: boolean;
@@ -86,8 +88,7 @@ export class RunLayout {
 
   /** The layout of an existing run directory (`kind`: the one it was started with, see `_options.json`). */
   static of(runDir: string, kind: LayoutKind = "default"): RunLayout {
-    const parts = runDir.split("/");
-    return layoutOf(kind, parts.slice(0, -1).join("/") || "/", parts[parts.length - 1]!);
+    return layoutOf(kind, dirname(runDir), basename(runDir));
   }
 
   /** A graph instance is about to run. */
@@ -111,7 +112,7 @@ export class RunLayout {
     await onFile("create", dir, () => mkdir(dir, { recursive: true }));
     await this.writeWhole(join(dir, name), `{"loop_loc": ${JSON.stringify(loc)}}`);
   }
-  /** An iteration's or element's folder, with its node definition: upstream's sign that it started. */
+  /** An instance's folder, with its node definition: upstream's sign that it started. */
   protected async writeInstanceDef(g: GraphPlace): Promise<void> {
     await this.prepare(g.loc);
     if (g.nodedef) await this.write(g.loc, "nodedef", g.nodedef);
