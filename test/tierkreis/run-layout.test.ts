@@ -229,10 +229,13 @@ async function upstreamSays(command: string, root: string, ...rest: string[]): P
 describe("upstream Tierkreis reads our runs", () => {
   if (typeof upstream === "string") it.skip(`live checks skipped: ${upstream}`, () => {});
 
-  live("read_outputs and read_loop_trace read our tierkreis-layout run as upstream's own", async () => {
-    const { root } = await runLayout("tierkreis");
-    expect(await upstreamSays("read", root, "count")).toEqual(recorded("upstream-read.json"));
-  });
+  live.each(["default", "tierkreis"] as const)(
+    "read_outputs and read_loop_trace read our %s-layout run as upstream's own",
+    async (layout) => {
+      const { root } = await runLayout(layout);
+      expect(await upstreamSays("read", root, "count")).toEqual(recorded("upstream-read.json"));
+    },
+  );
 
   live("its visualizer shows every eval, loop and map node of our run as it shows its own", async () => {
     const { root } = await runLayout("tierkreis");
