@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { RunEvent } from "../graph/controller.js";
+import type { RunEvent } from "../graph/run-types.js";
 import { runOptionsOf, withRunFlags, type RunFlags } from "./run-flags.js";
 import { showValue } from "./show-value.js";
 
@@ -118,7 +118,6 @@ export function addRunCommands(program: Command): void {
           ...(o.resume ? { resume: true } : {}),
         }),
       );
-      process.stderr.write(`run directory: ${outcome.runDir}\n`);
       process.stdout.write(showValue(outcome.value) + "\n");
     });
   });
@@ -135,7 +134,7 @@ export function addRunCommands(program: Command): void {
         throw new Error("--var on resume needs --config: the pool is read again only when its file is given");
       const { resume } = await import("../graph/controller.js");
       const { storedOptionsOf } = await import("../graph/run-options.js");
-      const { readSignature } = await import("../graph/controller.js");
+      const { readSignature } = await import("../graph/run-layout.js");
       const { cliPool, underPool } = await import("../pool/cli-options.js");
       const used = [...(await readSignature(resolve(dir))).tasks.values()].map((d) => d.worker);
       // The pool file is read again only when given; otherwise the run's stored options stand.
@@ -188,6 +187,25 @@ export function addRunCommands(program: Command): void {
             ? results.ports.find((p) => p.name === "value")?.value
             : Object.fromEntries(results.ports.map((p) => [p.name, p.value]));
         process.stdout.write(showValue(value) + "\n");
+      });
+    });
+
+  program
+    .command("trace")
+    .description("print each iteration's outputs of a named loop (without a name: the run's named loops)")
+    .argument("<run-dir>")
+    .argument("[loop]", "the loop's name")
+    .option("--json", "as JSON")
+    .action(async (dir: string, name: string | undefined, o: { json?: boolean }) => {
+      await report(async () => {
+        const { readLoopTrace, formatLoopTrace, loopNames } = await import("../graph/loop-trace.js");
+        const { requireRunDir } = await import("../graph/run-layout.js");
+        await requireRunDir(resolve(dir));
+        const names = name === undefined ? await loopNames(resolve(dir)) : [name];
+        const traces = await Promise.all(names.map((n) => readLoopTrace(dir, n)));
+        if (o.json) process.stdout.write(showValue(name === undefined ? traces : traces[0]) + "\n");
+        else if (!traces.length) process.stdout.write("no named loop in this run\n");
+        else process.stdout.write(traces.map((t) => formatLoopTrace(t, (v) => showValue(v, 0))).join("\n") + "\n");
       });
     });
 }

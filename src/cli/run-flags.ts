@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import type { ExecutorChoice } from "../graph/executors/choose.js";
 import type { SlurmResources } from "../graph/executors/slurm-resources.js";
+import type { LayoutKind } from "../graph/run-layout.js";
 import { closest, EXECUTOR_KINDS, MAX_TIMEOUT_SECONDS, secondsProblem } from "../graph/run-options.js";
 
 const KINDS = [...EXECUTOR_KINDS, "slurm"] as const;
@@ -23,6 +24,7 @@ export interface RunFlags {
   var: string[];
   slurm: string[];
   concurrency?: string;
+  layout?: string;
   timeout?: string;
   taskTimeout: string[];
   progress: boolean;
@@ -55,6 +57,7 @@ export function withRunFlags(c: Command): Command {
       [],
     )
     .option("-j, --concurrency <n>", "tasks at once (default: CPUs)")
+    .option("--layout <layout>", "run directory layout: default, or tierkreis (readable by upstream Tierkreis)")
     .option("--timeout <seconds>", "time limit for every task without a more precise one")
     .option(
       "--task-timeout <worker[.task]=seconds>",
@@ -165,6 +168,8 @@ export async function runOptionsOf(o: RunFlags) {
     ...(workers ? { workers } : {}),
     ...(Object.keys(executors).length ? { executors } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    // Checked with the other options by the run (src/graph/run-options.ts).
+    ...(o.layout !== undefined ? { layout: o.layout as LayoutKind } : {}),
     ...(timeout !== undefined ? { timeout } : {}),
     ...(Object.keys(timeouts).length ? { timeouts } : {}),
     progress: o.progress,

@@ -5,7 +5,7 @@
  */
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-export function showValue(value: unknown): string {
+export function showValue(value: unknown, indent = 2): string {
   const strict = new TextDecoder("utf-8", { fatal: true });
   return JSON.stringify(
     value,
@@ -20,6 +20,6 @@ export function showValue(value: unknown): string {
       }
       return v;
     },
-    2,
+    indent,
   );
 }

@@ -10,6 +10,7 @@ import { parseJson, type JsonTree } from "../runtime-contract/json-text.js";
 import type { InputRefs, OutputRefs, OutputShape, Ref, TaskCall, TaskSignature } from "../runtime-contract/task.js";
 import type { ValueType } from "../runtime-contract/value-type.js";
 import {
+  loopNameProblem,
   addNode,
   emptyGraphData,
   graphToTree,
@@ -251,11 +252,20 @@ export class Graph<I, O, S extends OutputShape> {
   /**
    * Run `body` repeatedly: the first time on `inputs`, then on its own outputs (by port name,
    * other inputs kept), while its `should_continue` output is true. Gives the last run's outputs.
+   * A named loop (`{ name }`, unique in the run) keeps each iteration's outputs: its trace, read
+   * with `readLoopTrace` or `typespec-workers trace`.
    */
   loop<I2, O2 extends { [CONTINUE_PORT]: boolean }>(
     body: Graph<I2, O2, "ports">,
     inputs: InputRefs<I2>,
+    options: { name?: string } = {},
   ): OutputRefs<O2, "ports"> {
+    if (options.name !== undefined) {
+      const why = typeof options.name === "string" ? loopNameProblem(options.name) : "is not a string";
+      if (why) throw new GraphBuildError(`loop: name ${JSON.stringify(options.name)} ${why}`);
+      if (this.data.named_nodes?.[options.name] !== undefined)
+        throw new GraphBuildError(`loop: the name '${options.name}' is taken by another loop of '${this.name}'`);
+    }
     const b = body as Graph<unknown, unknown, OutputShape>;
     if (!(CONTINUE_PORT in body.signature.outputs)) {
       throw new GraphBuildError(`loop: the body '${body.name}' has no '${CONTINUE_PORT}' output`);
@@ -269,6 +279,7 @@ export class Graph<I, O, S extends OutputShape> {
       inputs: this.useAll(given, "loop"),
       continue_port: CONTINUE_PORT,
       outputs: new Set(),
+      ...(options.name !== undefined ? { name: options.name } : {}),
     });
     return this.outputRefs(idx, body.signature) as OutputRefs<O2, "ports">;
   }

@@ -83,6 +83,13 @@ export interface GraphData {
   readonly named_nodes?: Record<string, number>;
 }
 
+/** Why a loop name cannot name its trace (it is a file name under `debug/`), or undefined. */
+export function loopNameProblem(name: string): string | undefined {
+  if (name === "" || name === "." || name === ".." || /[/\0]/.test(name))
+    return "cannot be a file name (it names the loop's trace in debug/)";
+  return undefined;
+}
+
 export function emptyGraphData(): GraphData {
   return { nodes: [], fixed_inputs: {}, graph_inputs: new Set(), graph_output_idx: null, named_nodes: {} };
 }
@@ -404,4 +411,15 @@ export function parseGraphData(text: string): GraphData {
 
 export function nodeDefText(n: NodeDef): string {
   return compactJson(nodeTree(n));
+}
+
+/**
+ * The node definition upstream writes in a loop iteration's or map element's folder: an eval of
+ * `body` on `inputs`, with the loop's or map's consumers as its outputs (its visualizer shows them).
+ */
+export function instanceNodeDefText(node: LoopNode | MapNode, inputs: Record<string, ValueRef>): string {
+  const ev: EvalNode = { type: "eval", graph: [-1, "body"], inputs, outputs: node.outputs };
+  const c = consumersOf.get(node);
+  if (c) consumersOf.set(ev, c);
+  return nodeDefText(ev);
 }

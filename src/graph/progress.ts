@@ -6,7 +6,7 @@
  * that it is on screen when the run is interrupted.
  */
 import { createLogUpdate } from "log-update";
-import type { RunEvent } from "./controller.js";
+import type { RunEvent } from "./run-types.js";
 
 export class ProgressState {
   readonly running = new Map<string, string>();

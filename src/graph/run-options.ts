@@ -5,13 +5,14 @@
  * one is answered with the closest known name. Also what a run directory keeps of its options
  * (`_options.json`), so that `resume` runs the rest as the start did.
  */
-import type { RunOptions } from "./controller.js";
+import type { RunOptions } from "./run-types.js";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Executor, ResumableExecutor } from "./executor.js";
 import type { ExecutorChoice } from "./executors/choose.js";
 import { graphFromTree, type GraphData, type ValueRef } from "./graph-data.js";
 import { RunError } from "./errors.js";
+import { LAYOUTS, OPTIONS_FILE, type LayoutKind } from "./run-layout.js";
 
 /** Options were rejected; nothing was written. The message has one line per problem. */
 export class RunOptionsError extends RunError {
@@ -35,6 +36,7 @@ export type CheckedOptions = Pick<
   | "timeouts"
   | "resume"
   | "maxLoopIterations"
+  | "layout"
   | "onEvent"
   | "progress"
   | "signal"
@@ -170,6 +172,10 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
     const why = countProblem(o.maxLoopIterations, "a number of loop iterations");
     if (why) p.push(`maxLoopIterations: ${why}`);
   }
+  if (o.layout !== undefined && !(LAYOUTS as readonly unknown[]).includes(o.layout)) {
+    const hint = typeof o.layout === "string" ? ` (closest: '${closest(o.layout, LAYOUTS)}')` : "";
+    p.push(`layout: ${show(o.layout)} is not a run layout: expected ${LAYOUTS.join(" or ")}${hint}`);
+  }
   if (o.timeout !== undefined) {
     const why = secondsProblem(o.timeout);
     if (why) p.push(`timeout: ${why}`);
@@ -224,9 +230,6 @@ export function checkRunOptions(options: CheckedOptions, tasks: ReadonlySet<stri
 // ---------------------------------------------------------------------------------------------
 // What a run directory keeps of its options
 
-/** Written before the first task; read by `resume`. */
-export const OPTIONS_FILE = "_options.json";
-
 /** An executor given as an object: recreated from this on resume, or (absent) given again. */
 type StoredExecutor = (typeof EXECUTOR_KINDS)[number] | ResumableExecutor | "object";
 
@@ -240,6 +243,7 @@ interface StoredOptions {
   readonly timeout?: number;
   readonly timeouts?: Readonly<Record<string, number>>;
   readonly maxLoopIterations?: number;
+  readonly layout?: LayoutKind;
 }
 
 function storedExecutor(c: ExecutorChoice): StoredExecutor {
@@ -264,6 +268,7 @@ export function storedOptionsText(o: CheckedOptions): string {
     ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
     ...(o.timeouts ? { timeouts: o.timeouts } : {}),
     ...(o.maxLoopIterations !== undefined ? { maxLoopIterations: o.maxLoopIterations } : {}),
+    ...(o.layout !== undefined ? { layout: o.layout } : {}),
   };
   return JSON.stringify(stored, null, 2) + "\n";
 }
@@ -308,6 +313,12 @@ export async function resumeOptions<O extends CheckedOptions>(dir: string, given
   if (given.workers === undefined && s.workers) out.workers = s.workers;
   for (const k of ["concurrency", "timeout", "maxLoopIterations"] as const)
     if (given[k] === undefined && s[k] !== undefined) out[k] = s[k];
+  // A run keeps the layout it started with: another one would leave a directory neither reads.
+  const kept = s.layout ?? "default";
+  if (given.layout !== undefined && given.layout !== kept) {
+    throw new RunError(`${dir} was started with the ${kept} layout; it resumes with that one (not ${given.layout})`);
+  }
+  out.layout = kept;
   if (s.timeouts) out.timeouts = { ...s.timeouts, ...given.timeouts };
   if (given.executor === undefined && s.executor !== undefined && given.executors === undefined) {
     out.executor = await recreate(s.executor, "the run's executor", "option executor, or executors");

@@ -7,10 +7,11 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
 import type { ValueType } from "../runtime-contract/value-type.js";
-import { readSignature } from "./controller.js";
+import { ANY } from "./builder.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
-import { BODY_PORT, exists, GRAPH_INPUTS, KIND_FILE, requireRunDir, tail } from "./run-files.js";
+import { exists, tail } from "./file-ops.js";
+import { BODY_PORT, GRAPH_INPUTS, KIND_FILE, readSignature, requireRunDir } from "./run-layout.js";
 import { readRunLock, type RunLockInfo } from "./run-lock.js";
 
 export interface TaskState {

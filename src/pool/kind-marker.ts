@@ -5,7 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../graph/executor.js";
-import { KIND_FILE } from "../graph/run-files.js";
+import { KIND_FILE } from "../graph/run-layout.js";
 
 export { KIND_FILE };
 

@@ -8,7 +8,7 @@ import { join, resolve, sep } from "node:path";
 import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
 import type { TaskSignature } from "../runtime-contract/task.js";
 import type { ValueType } from "../runtime-contract/value-type.js";
-import { tail } from "../graph/run-files.js";
+import { tail } from "../graph/file-ops.js";
 import { executorOf, type RunModel } from "./run-model.js";
 
 /** Values larger than this are not decoded, only their start shown. */

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { requireRunDir } from "../graph/run-files.js";
+import { requireRunDir } from "../graph/run-layout.js";
 import { pageFile } from "./page-files.js";
 import { RunModel } from "./run-model.js";
 import { traceRows, traceTsv } from "./trace.js";

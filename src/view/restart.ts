@@ -11,7 +11,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunError } from "../graph/errors.js";
-import { requireRunDir } from "../graph/run-files.js";
+import { requireRunDir } from "../graph/run-layout.js";
 import { readRunLock } from "../graph/run-lock.js";
 import { consumers } from "./graph-shape.js";
 import { compareLocs, isLoc, lastStep, parentLoc } from "./locations.js";

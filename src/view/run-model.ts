@@ -13,6 +13,7 @@ import { KIND_FILE } from "../pool/kind-marker.js";
 import { bodyShape, shapeOf, type GraphShape } from "./graph-shape.js";
 import { isLoc, lastStep, parentLoc } from "./locations.js";
 import { readRunLockSync, type RunLockInfo } from "../graph/run-lock.js";
+import { STARTED_FILE } from "../graph/run-layout.js";
 
 export type NodeState = "waiting" | "running" | "done" | "failed" | "stopped";
 
@@ -369,6 +370,13 @@ export class RunModel {
       n.state = n.started ? "running" : "waiting";
     }
     if (n.kind === "function" && n.started) {
+      // The controller writes `started` as it hands the task over; its time is the start.
+      const started = look(STARTED_FILE);
+      if (started) {
+        n.start = started.mtimeMs;
+        return;
+      }
+      // Runs from before it (and upstream's): the nearest file times.
       const def = look("definition");
       const errors = look("errors");
       // The stderr file is made when the process starts (and kept across attempts): its birth

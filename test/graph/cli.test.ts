@@ -30,6 +30,20 @@ describe("typespec-workers CLI", () => {
     expect(s.status).toBe(0);
     expect(s.stdout).toContain("state: finished\ntasks: 1 done, 0 failed, 0 started and not finished");
     expect(r.stderr).toMatch(/^running .*\/runs\/one\n/);
+    // Said once, at the start (it was repeated at the end).
+    expect(r.stderr.match(/\/runs\/one/g)).toHaveLength(1);
+    const quiet = tw(
+      "run",
+      mod,
+      "-w",
+      workers,
+      "-i",
+      '{"a": 2, "b": 40}',
+      "--root",
+      join(dir, "runs"),
+      "--no-progress",
+    );
+    expect(quiet.stderr.match(/^run directory: /gm)).toHaveLength(1);
     expect(tw("results", join(dir, "runs/one")).stdout).toBe("42\n");
   });
 

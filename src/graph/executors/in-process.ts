@@ -12,7 +12,7 @@ import type { CallArgs } from "../../runtime-contract/call-args.js";
 import type { WorkerImpl } from "../../runtime-contract/sdk.js";
 import { FileStorage, writeFileAtomicSync, type WorkerStorage } from "../../runtime-contract/storage.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { tail } from "../run-files.js";
+import { tail } from "../file-ops.js";
 import { formatSeconds } from "./process-task.js";
 
 type AnyWorker = WorkerImpl<unknown>;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { exists } from "../run-files.js";
+import { exists } from "../file-ops.js";
 import { findWorkerFile, registryDirs, WorkerNotFoundError } from "./find-worker.js";
 import { Instance, type InstanceCommand } from "./persistent-instance.js";
 import { timedOutReason, watchTask } from "./time-limit.js";

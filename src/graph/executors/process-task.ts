@@ -13,7 +13,7 @@
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskLaunch, TaskResult } from "../executor.js";
-import { tail } from "../run-files.js";
+import { tail } from "../file-ops.js";
 import { KILL_GRACE_MS } from "./spawner.js";
 import { startProcess } from "./start-process.js";
 import { formatSeconds, launcherTimeout, timedOutReason, watchTask } from "./time-limit.js";
