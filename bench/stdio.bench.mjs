@@ -10,7 +10,7 @@
 // Usage: node bench/stdio.bench.mjs [--mb 50] [--rounds 3] [--codec perl|jq] [--tasks decode,encode,text,raw]
 //        [--package DIR] (another build of the package, to compare two versions side by side)
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -52,9 +52,18 @@ writeFileSync(
   ].join("\n"),
 );
 const out = join(dir, "out");
+// tsp with this Node (the system's may be too old for the compiler).
 const compiled = spawnSync(
-  join(root, "node_modules/.bin/tsp"),
-  ["compile", ".", "--emit", "typespec-workers", "--output-dir", out],
+  process.execPath,
+  [
+    join(root, "node_modules/@typespec/compiler/cmd/tsp.js"),
+    "compile",
+    ".",
+    "--emit",
+    "typespec-workers",
+    "--output-dir",
+    out,
+  ],
   { cwd: dir, encoding: "utf8" },
 );
 if (compiled.status !== 0) throw new Error(`tsp compile failed:\n${compiled.stdout}${compiled.stderr}`);
@@ -65,7 +74,8 @@ const launcher = join(out, "typespec-workers", "stdio_bench", "main.sh");
 const words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "data", "value", "worker", "task"];
 const odd = ["naïve", "über", "café", "日本語", "😀", '"quoted"', "tab\there", "back\\slash"];
 let seed = 42;
-const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+// The high bits of a linear congruential generator (its low bits repeat with a short period).
+const next = () => Math.floor((seed = (seed * 1103515245 + 12345) % 2147483648) / 65536);
 const lines = [];
 let length = 0;
 while (length < size) {
@@ -93,7 +103,21 @@ const portOf = { decode: "text", encode: "data", text: "text", raw: "data" };
 const env = { ...process.env };
 if (opts.codec) env.TW_STRING_CODEC = opts.codec;
 
-/** One task run through its launcher, as our shell executor starts it; returns seconds. */
+/**
+ * Runs `bash -c SCRIPT _ ARGS...` and measures it: wall seconds, and the CPU seconds (user +
+ * system) of what it started, from bash's `times` — less disturbed by other load than the wall.
+ */
+function measure(script, args, env = process.env) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync("bash", ["-c", `${script} || exit; times`, "_", ...args], { env, encoding: "utf8" });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${script} ${args.join(" ")} failed: ${result.stderr}`);
+  const children = result.stdout.trim().split("\n").at(-1).split(/\s+/);
+  const cpu = children.map((t) => Number(/^(\d+)m([\d.]+)s$/.exec(t)[1]) * 60 + Number(/m([\d.]+)s$/.exec(t)[1]));
+  return { wall, cpu: cpu[0] + cpu[1] };
+}
+
+/** One task run through its launcher, as our shell executor starts it. */
 function runTask(name, round) {
   const wf = `r${round}-${name}`;
   const node = join(dir, "runs", wf, "-.N0");
@@ -108,29 +132,21 @@ function runTask(name, round) {
     logs_path: `${wf}/logs`,
   };
   writeFileSync(join(node, "definition"), JSON.stringify(definition));
-  const start = process.hrtime.bigint();
-  const result = spawnSync("bash", [launcher, `${wf}/-.N0/definition`], {
-    env: { ...env, TKR_DIR: join(dir, "runs") },
-    stdio: ["ignore", "ignore", "pipe"],
+  const time = measure('bash "$1" "$2" >/dev/null', [launcher, `${wf}/-.N0/definition`], {
+    ...env,
+    TKR_DIR: join(dir, "runs"),
   });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${name} failed: ${result.stderr}`);
   if (!readFileSync(join(node, "outputs", "value")).equals(expected[name])) throw new Error(`${name}: wrong output`);
   rmSync(join(dir, "runs", wf), { recursive: true, force: true });
-  return seconds;
+  return time;
 }
 
 /** `cat FILE > OUT`: the baseline, the same bytes through the same kind of files. */
 function cat(file) {
   const target = join(dir, "cat.out");
-  const fd = openSync(target, "w");
-  const start = process.hrtime.bigint();
-  const result = spawnSync("cat", [file], { stdio: ["ignore", fd, "inherit"] });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  closeSync(fd);
-  if (result.status !== 0) throw new Error("cat failed");
+  const time = measure('cat "$1" >"$2"', [file, target]);
   rmSync(target);
-  return seconds;
+  return time;
 }
 
 const stats = (xs) => {
@@ -157,14 +173,16 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 console.log(`load average after:  ${load()}`);
-console.log("task                      MB/s, median (min–max)     cat MB/s              time ÷ cat time");
+console.log("MB/s and time ÷ cat's time, median (min–max); CPU: user + system of the processes");
+console.log("task                      wall MB/s          CPU MB/s           cat wall MB/s   wall ÷ cat   CPU ÷ cat");
 for (const name of tasks) {
   const mb = statSync(files[inputOf[name]]).size / 1e6;
   const { ours, cat: base } = times[name];
-  const ratios = ours.map((t, i) => t / base[i]);
+  const rate = (key, digits) => fmt(stats(ours.map((t) => mb / t[key])), digits);
+  const ratio = (key) => fmt(stats(ours.map((t, i) => t[key] / base[i][key])), 1);
   const label = `${name} (${{ decode: "string → bytes", encode: "bytes → string", text: "string → string", raw: "bytes → bytes" }[name]})`;
   console.log(
-    `${label.padEnd(26)}${fmt(stats(ours.map((t) => mb / t)), 1).padEnd(27)}${fmt(stats(base.map((t) => mb / t)), 0).padEnd(22)}${fmt(stats(ratios), 1)}`,
+    `${label.padEnd(26)}${rate("wall", 1).padEnd(19)}${rate("cpu", 1).padEnd(19)}${fmt(stats(base.map((t) => mb / t.wall)), 0).padEnd(16)}${ratio("wall").padEnd(13)}${ratio("cpu")}`,
   );
 }
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
