@@ -10,8 +10,8 @@
 // Usage: node bench/stdio.bench.mjs [--mb 50] [--rounds 3] [--codec perl|jq] [--tasks decode,encode,text,raw]
 //        [--package DIR] (another build of the package, to compare two versions side by side)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -32,10 +32,10 @@ const rounds = Number(opts.rounds);
 const tasks = opts.tasks.split(",");
 const { pythonString } = await import(pathToFileURL(join(pkg, "dist/src/runtime-contract/json-text.js")).href);
 
-const dir = join(root, "bench/.out/stdio");
-rmSync(dir, { recursive: true, force: true });
+// Outside the repository, so that the spec imports the package under test (this repository or
+// --package) through node_modules, not the repository's own package.json.
+const dir = mkdtempSync(join(tmpdir(), "tw-stdio-bench-"));
 mkdirSync(join(dir, "node_modules"), { recursive: true });
-// The spec imports the package under test (this repository or --package).
 symlinkSync(pkg, join(dir, "node_modules", "typespec-workers"));
 writeFileSync(
   join(dir, "main.tsp"),
@@ -162,7 +162,8 @@ const load = () =>
     .join(" ");
 console.log(
   `@stdio("cat") on ${(bytes.length / 1e6).toFixed(1)} MB of text (${(statSync(files.wire).size / 1e6).toFixed(1)} MB as a JSON string), ` +
-    `${rounds} rounds, codec ${opts.codec ?? "default"}, package ${pkg}`,
+    `${rounds} rounds, TW_STRING_CODEC ${opts.codec ?? "unset"}, package ${pkg} ` +
+    `(${readFileSync(launcher, "utf8").includes("tkr_codec()") ? "launchers with the Perl codec" : "launchers without a Perl codec"})`,
 );
 console.log(`load average before: ${load()}`);
 const times = Object.fromEntries(tasks.map((name) => [name, { ours: [], cat: [] }]));
@@ -185,4 +186,4 @@ for (const name of tasks) {
     `${label.padEnd(26)}${rate("wall", 1).padEnd(19)}${rate("cpu", 1).padEnd(19)}${fmt(stats(base.map((t) => mb / t.wall)), 0).padEnd(16)}${ratio("wall").padEnd(13)}${ratio("cpu")}`,
   );
 }
-if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+rmSync(dir, { recursive: true, force: true });

@@ -229,37 +229,45 @@ die "typespec-workers: string-codec.pl belongs here; the emitter puts it in\n";
 TKR_CODEC
 }
 
-# tkr_convert WHAT FILE MODE OUT: runs the codec on FILE into OUT, or fails naming WHAT ("input
-# 'text'") or, when OUT cannot be written, OUT.
+# tkr_convert WHAT FILE MODE OUT [NAME]: runs the codec on FILE into OUT, or fails naming WHAT
+# ("input 'text'") or, when OUT cannot be written, NAME (the file OUT is renamed to, else OUT).
 tkr_convert() {
   local why status=0
   why=$(tkr_codec "$3" "$4" <"$2" 2>&1) || status=$?
   case $status in
     0) ;;
     1) tkr_fail "$1 $why" ;;
-    2) tkr_fail_write "$4" "$why" ;;
+    2) tkr_fail_write "${5:-$4}" "$why" ;;
     *) tkr_fail "$1 could not be converted: the string codec (perl) stopped with status $status${why:+: $why}" ;;
   esac
 }
 
 # Returns 1 (reason in tkr_why) when the JSON string at PATH holds a lone surrogate escape
 # (`\ud800` without its pair), which no UTF-8 text can carry (jq would turn it into U+FFFD or
-# refuse it). Only files with such escapes at all are scanned in full.
+# refuse it). Only files with such escapes at all are read in full, once: awk's records are the
+# pieces between backslashes, so an empty record is the second backslash of `\\`.
 tkr_utf8_string() {
   LC_ALL=C grep -q '\\u[dD][89a-fA-F]' "$1" 2>/dev/null || return 0
   local lone
-  # A run of backslashes before `u` is an escape when its length is odd.
-  lone=$(LC_ALL=C awk '{
-    s = $0
-    while (match(s, /\\+u[dD][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]/)) {
-      n = RLENGTH - 5; e = substr(s, RSTART + n - 1, 6); s = substr(s, RSTART + RLENGTH)
-      if (n % 2 == 0) continue
-      if (e ~ /^\\u[dD][89abAB]/) {
-        if (match(s, /^\\u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/)) { s = substr(s, 7); continue }
-      } else if (e !~ /^\\u[dD][c-fC-F]/) continue
-      print e; exit
+  lone=$(LC_ALL=C awk '
+    function lone(e) { print e; found = 1; exit }
+    BEGIN { RS = "\\" }
+    NR == 1 { leader = 1; next }
+    # After an escaped backslash: plain text, and the next backslash starts an escape.
+    !leader { leader = 1; next }
+    {
+      if ($0 == "") { if (high != "") lone(high); leader = 0; next }
+      e = "\\" substr($0, 1, 5)
+      if (high != "") {
+        if ($0 !~ /^u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/) lone(high)
+        high = ""
+      } else if ($0 ~ /^u[dD][89abAB][0-9a-fA-F][0-9a-fA-F]/) {
+        if (length($0) > 5) lone(e)
+        high = e
+      } else if ($0 ~ /^u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/) lone(e)
     }
-  }' "$1")
+    END { if (!found && high != "") print high }
+  ' "$1")
   [[ -n $lone ]] || return 0
   tkr_why="holds a lone surrogate ($lone), which no UTF-8 text can carry"
   return 1
@@ -532,7 +540,7 @@ tkr_encode_string() {
   tkr_written "$1"
   tkr_temp_files+=("$tmp")
   if [[ $tkr_string_codec == perl ]]; then
-    tkr_convert "output '$1'" "$path" encode "$tmp"
+    tkr_convert "output '$1'" "$path" encode "$tmp" "$path"
   else
     tkr_utf8_text "$path" || tkr_fail "output '$1' $tkr_why"
     # shellcheck disable=SC2016 # $text is jq's variable
