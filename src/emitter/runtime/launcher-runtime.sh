@@ -275,10 +275,12 @@ tkr_utf8_string() {
 
 # Returns 1 (reason in tkr_why) unless the file at PATH is UTF-8 text, where jq reads it: jq
 # would silently turn what is not into U+FFFD. jq copies a file of UTF-8 text unchanged; only
-# files with bytes beyond ASCII are read again.
+# files with bytes beyond ASCII are read again. (--rawfile: jq 1.6's -R breaks characters that
+# straddle its 8 KiB reads.)
 tkr_utf8_text() {
   LC_ALL=C grep -aq $'[\x80-\xff]' "$1" 2>/dev/null || return 0
-  if ! cmp -s -- "$1" <(jq -sRj . <"$1" 2>/dev/null); then
+  # shellcheck disable=SC2016 # $text is jq's variable
+  if ! cmp -s -- "$1" <(jq -nj --rawfile text "$1" '$text' 2>/dev/null); then
     tkr_why="is not valid UTF-8 text"
     return 1
   fi
