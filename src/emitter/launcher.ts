@@ -93,7 +93,7 @@ function header(worker: WorkerModel, specFile: string): string {
     "# Usage: main.sh DEFINITION",
     "#   DEFINITION is a task's call-arguments file: absolute, or relative to the checkpoints root",
     "#   ($TKR_DIR, else $checkpoints_directory, else ~/.tierkreis/checkpoints).",
-    "# Needs: bash >= 4.4, jq, awk and coreutils (tail, tee, wc, readlink, sleep).",
+    "# Needs: bash >= 4.4, jq, awk and coreutils (tail, tee, wc, readlink, sleep); perl for fast string values.",
     "#",
     ...(worker.vars.length > 0
       ? [

@@ -1,9 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderLauncher, renderSharedRuntime } from "../../src/emitter/launcher.js";
-import { LAUNCHER_RUNTIME_PATH, SHARED_RUNTIME_FILE } from "../../src/emitter/launcher-runtime.js";
+import {
+  launcherRuntime,
+  LAUNCHER_RUNTIME_PATH,
+  SHARED_RUNTIME_FILE,
+  STRING_CODEC_PATH,
+} from "../../src/emitter/launcher-runtime.js";
 import { collectWorkers } from "../../src/spec/collect.js";
 import { buildFixture, fixturesDir, freshDir, layoutNode, output, runLauncher } from "./support.js";
 
@@ -26,6 +31,19 @@ describe("generated bash is clean", () => {
     const result = spawnSync("shellcheck", [LAUNCHER_RUNTIME_PATH], { encoding: "utf8" });
     expect(result.stdout + result.stderr).toBe("");
     expect(result.status).toBe(0);
+  });
+
+  it("the string codec is a Perl file of its own, clean for perl -wc", () => {
+    const result = spawnSync("perl", ["-wc", STRING_CODEC_PATH], { encoding: "utf8" });
+    expect(result.stdout + result.stderr).toMatch(/^\S+ syntax OK\s*$/);
+    expect(result.status).toBe(0);
+  });
+
+  it("the runtime carries the codec in its here-document, in place of the line that stands for it", () => {
+    const runtime = launcherRuntime();
+    const codec = readFileSync(STRING_CODEC_PATH, "utf8").trimEnd();
+    expect(runtime).toContain(`3<<'TKR_CODEC'\n${codec}\nTKR_CODEC\n}`);
+    expect(runtime).not.toContain("belongs here");
   });
 
   it("cites only documents that ship with the package", async () => {
@@ -111,5 +129,9 @@ describe("a shared runtime (emitter option launcher-runtime: shared)", () => {
     const node = layoutNode({ task: "countLines", inputs: { text: '"a\\nb"' } });
     expect(runLauncher(launcher, node).error).toBeUndefined();
     expect(output(node, "value").toString()).toBe("2");
+    // The shared file carries the string codec too.
+    const echo = layoutNode({ task: "echo", inputs: { text: '"h\\u00e9llo \\ud83d\\ude00"' } });
+    expect(runLauncher(launcher, echo).error).toBeUndefined();
+    expect(output(echo, "value").toString()).toBe('"h\\u00e9llo \\ud83d\\ude00"');
   });
 });

@@ -189,9 +189,20 @@ tkr_plain_text() {
   local raw decoded
   IFS= read -r -d '' raw <"$2" || true
   if [[ $raw =~ ^[[:space:]]*\" ]]; then
-    tkr_utf8_string "$2" || return 1
+    if [[ $tkr_string_codec == perl ]]; then
+      local -a result=()
+      mapfile -d '' -t result < <(tkr_codec value <"$2" 2>/dev/null)
+      if [[ ${result[0]-} != ok ]]; then
+        tkr_why=${result[1]:-could not be decoded (the string codec failed)}
+        return 1
+      fi
+      printf -v "$1" '%s' "${result[1]-}"
+      return 0
+    fi
+    { tkr_utf8_string "$2" && tkr_utf8_text "$2"; } || return 1
     # The trailing `.` keeps trailing newlines of the string through $(...); `N` marks a NUL.
-    decoded=$(jq -j 'if type != "string" then error("no string") elif (explode | any(. == 0)) then "N" else . + "." end' <<<"$raw" 2>/dev/null) || {
+    decoded=$(jq -sj 'if length != 1 or (.[0] | type) != "string" then error("no string")
+      elif (.[0] | explode | any(. == 0)) then "N" else .[0] + "." end' <<<"$raw" 2>/dev/null) || {
       tkr_why="is not a valid JSON string"
       return 1
     }
@@ -206,45 +217,98 @@ tkr_plain_text() {
   fi
 }
 
+# String values are converted by the string codec, string-codec.pl of the package, when perl is
+# on the PATH: it streams at close to the speed of copying and checks UTF-8 strictly. Without
+# perl (or with TW_STRING_CODEC=jq) jq converts them, at a tenth of the speed, with the checks
+# below around it. tkr_string_codec (perl or jq) is set by tkr_main.
+tkr_string_codec=''
+
+# tkr_codec MODE [FILE]: runs the string codec on stdin (its modes are described in the file).
+# The emitter writes string-codec.pl into the here-document; the environment's Perl options
+# cannot change how it reads bytes.
+tkr_codec() {
+  PERL5OPT='' PERL_UNICODE=0 perl /dev/fd/3 "$@" 3<<'TKR_CODEC'
+die "typespec-workers: string-codec.pl belongs here; the emitter puts it in\n";
+TKR_CODEC
+}
+
+# tkr_convert WHAT FILE MODE OUT [NAME]: runs the codec on FILE into OUT, or fails naming WHAT
+# ("input 'text'") or, when OUT cannot be written, NAME (the file OUT is renamed to, else OUT).
+tkr_convert() {
+  local why status=0
+  why=$(tkr_codec "$3" "$4" <"$2" 2>&1) || status=$?
+  case $status in
+    0) ;;
+    1) tkr_fail "$1 $why" ;;
+    2) tkr_fail_write "${5:-$4}" "$why" ;;
+    *) tkr_fail "$1 could not be converted: the string codec (perl) stopped with status $status${why:+: $why}" ;;
+  esac
+}
+
 # Returns 1 (reason in tkr_why) when the JSON string at PATH holds a lone surrogate escape
 # (`\ud800` without its pair), which no UTF-8 text can carry (jq would turn it into U+FFFD or
-# refuse it). Only files with such escapes at all are scanned in full.
+# refuse it). Only files with such escapes at all are read in full, once: awk's records are the
+# pieces between backslashes, so an empty record is the second backslash of `\\`.
 tkr_utf8_string() {
   LC_ALL=C grep -q '\\u[dD][89a-fA-F]' "$1" 2>/dev/null || return 0
   local lone
-  # A run of backslashes before `u` is an escape when its length is odd.
-  lone=$(LC_ALL=C awk '{
-    s = $0
-    while (match(s, /\\+u[dD][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]/)) {
-      n = RLENGTH - 5; e = substr(s, RSTART + n - 1, 6); s = substr(s, RSTART + RLENGTH)
-      if (n % 2 == 0) continue
-      if (e ~ /^\\u[dD][89abAB]/) {
-        if (match(s, /^\\u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/)) { s = substr(s, 7); continue }
-      } else if (e !~ /^\\u[dD][c-fC-F]/) continue
-      print e; exit
+  lone=$(LC_ALL=C awk '
+    function lone(e) { print e; found = 1; exit }
+    BEGIN { RS = "\\" }
+    NR == 1 { leader = 1; next }
+    # After an escaped backslash: plain text, and the next backslash starts an escape.
+    !leader { leader = 1; next }
+    {
+      if ($0 == "") { if (high != "") lone(high); leader = 0; next }
+      e = "\\" substr($0, 1, 5)
+      if (high != "") {
+        if ($0 !~ /^u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/) lone(high)
+        high = ""
+      } else if ($0 ~ /^u[dD][89abAB][0-9a-fA-F][0-9a-fA-F]/) {
+        if (length($0) > 5) lone(e)
+        high = e
+      } else if ($0 ~ /^u[dD][c-fC-F][0-9a-fA-F][0-9a-fA-F]/) lone(e)
     }
-  }' "$1")
+    END { if (!found && high != "") print high }
+  ' "$1")
   [[ -n $lone ]] || return 0
   tkr_why="holds a lone surrogate ($lone), which no UTF-8 text can carry"
   return 1
 }
 
+# Returns 1 (reason in tkr_why) unless the file at PATH is UTF-8 text, where jq reads it: jq
+# would silently turn what is not into U+FFFD. jq copies a file of UTF-8 text unchanged; only
+# files with bytes beyond ASCII are read again. (--rawfile: jq 1.6's -R breaks characters that
+# straddle its 8 KiB reads.)
+tkr_utf8_text() {
+  LC_ALL=C grep -aq $'[\x80-\xff]' "$1" 2>/dev/null || return 0
+  # shellcheck disable=SC2016 # $text is jq's variable
+  if ! cmp -s -- "$1" <(jq -nj --rawfile text "$1" '$text' 2>/dev/null); then
+    tkr_why="is not valid UTF-8 text"
+    return 1
+  fi
+}
+
 # tkr_stdin_text PORT: the stdin of a @stdio task whose input is a scalar: its plain text,
 # byte for byte (NUL included), as one line: followed by a newline unless it is empty or ends
-# with one. Decoded by jq into <node>/stdin in one pass (no bash loop over the text).
+# with one. Decoded into <node>/stdin in one pass (no bash loop over the text).
 tkr_stdin_text() {
   local port=$1 head=''
   local -n file="input_${port}_file"
   tkr_stdin=$tkr_node_dir/stdin
   tkr_temp_files+=("$tkr_stdin")
   IFS= read -r -N 256 head <"$file" || true
-  if [[ $head =~ ^[[:space:]]*\" ]]; then
-    tkr_utf8_string "$file" || tkr_fail "input '$port' $tkr_why"
-    local filter='if type != "string" then error("no string") elif . == "" or endswith("\n") then . else . + "\n" end'
-    if ! jq -j "$filter" <"$file" 2>/dev/null >"$tkr_stdin"; then
-      jq -e 'type == "string"' <"$file" >/dev/null 2>&1 || tkr_fail "input '$port' is not a valid JSON string"
+  if [[ $head =~ ^[[:space:]]*\" && $tkr_string_codec == perl ]]; then
+    tkr_convert "input '$port'" "$file" decode-line "$tkr_stdin"
+  elif [[ $head =~ ^[[:space:]]*\" ]]; then
+    { tkr_utf8_string "$file" && tkr_utf8_text "$file"; } || tkr_fail "input '$port' $tkr_why"
+    local filter='if length != 1 or (.[0] | type) != "string" then error("no string")
+      else .[0] | if . == "" or endswith("\n") then . else . + "\n" end end'
+    if ! jq -sj "$filter" <"$file" 2>/dev/null >"$tkr_stdin"; then
+      jq -se 'length == 1 and (.[0] | type) == "string"' <"$file" >/dev/null 2>&1 ||
+        tkr_fail "input '$port' is not a valid JSON string"
       # Not the input then, but the writing: again, for the system's reason.
-      tkr_fail_write "$tkr_stdin" "$(jq -j "$filter" <"$file" 2>&1 >"$tkr_stdin")"
+      tkr_fail_write "$tkr_stdin" "$(jq -sj "$filter" <"$file" 2>&1 >"$tkr_stdin")"
     fi
   else
     local text
@@ -500,20 +564,26 @@ tkr_encode_bool() {
 }
 
 # A string output is the program's text minus one trailing newline (the line end `echo`
-# writes), as JSON with \uXXXX escapes like Python's json.dumps. jq streams it into a temporary
-# file (its own line end cut off) that is renamed into place.
+# writes), as JSON with \uXXXX escapes like Python's json.dumps, streamed into a temporary file
+# that is renamed into place. Text that is not UTF-8 fails the task (use bytes for binary data).
 tkr_encode_string() {
   local -n path="output_${1}_file"
   local tmp="$path.tkr-tmp"
   tkr_written "$1"
   tkr_temp_files+=("$tmp")
-  # shellcheck disable=SC2016 # $text is jq's variable
-  local filter='$text | if endswith("\n") then .[:-1] else . end'
-  if ! jq -n -a --rawfile text "$path" "$filter" 2>/dev/null >"$tmp"; then
-    tkr_fail_write "$path" "$(jq -n -a --rawfile text "$path" "$filter" 2>&1 >"$tmp")"
+  if [[ $tkr_string_codec == perl ]]; then
+    tkr_convert "output '$1'" "$path" encode "$tmp" "$path"
+  else
+    tkr_utf8_text "$path" || tkr_fail "output '$1' $tkr_why"
+    # shellcheck disable=SC2016 # $text is jq's variable
+    local filter='$text | if endswith("\n") then .[:-1] else . end'
+    if ! jq -n -a --rawfile text "$path" "$filter" 2>/dev/null >"$tmp"; then
+      tkr_fail_write "$path" "$(jq -n -a --rawfile text "$path" "$filter" 2>&1 >"$tmp")"
+    fi
+    # jq's own line end goes.
+    truncate -s -1 -- "$tmp" 2>/dev/null || tkr_fail_write "$tmp" "$(truncate -s -1 -- "$tmp" 2>&1)"
   fi
-  { truncate -s -1 -- "$tmp" && mv -f -- "$tmp" "$path"; } 2>/dev/null ||
-    tkr_fail_write "$path" "$( { truncate -s -1 -- "$tmp" && mv -f -- "$tmp" "$path"; } 2>&1)"
+  mv -f -- "$tmp" "$path" 2>/dev/null || tkr_fail_write "$path" "$(mv -f -- "$tmp" "$path" 2>&1)"
 }
 
 # A task without a result (void) stores `null`, whether or not the program wrote it.
@@ -768,6 +838,12 @@ tkr_main() {
   # The variable each port's placeholder stands for (input_P_value, input_P_file, output_P_file).
   declare -gA tkr_port_vars=()
   command -v jq >/dev/null 2>&1 || tkr_fail "the launcher needs jq (to read call arguments), and jq was not found on PATH"
+  case ${TW_STRING_CODEC-} in
+    '') if command -v perl >/dev/null 2>&1; then tkr_string_codec=perl; else tkr_string_codec=jq; fi ;;
+    perl) command -v perl >/dev/null 2>&1 || tkr_fail "TW_STRING_CODEC is perl, and perl was not found on PATH"; tkr_string_codec=perl ;;
+    jq) tkr_string_codec=jq ;;
+    *) tkr_fail "TW_STRING_CODEC '$TW_STRING_CODEC' is not perl or jq" ;;
+  esac
   [[ -f $definition ]] || tkr_fail "call arguments $definition do not exist"
 
   tkr_read_call "$definition"
