@@ -2,45 +2,58 @@
 // of the source tree is one mechanical step that can be replayed on a tree others have changed
 // meanwhile (their new files' imports are rewritten too).
 //
-//   node scripts/move-files.mjs [--dry-run] OLD=NEW ...
+//   node scripts/move-files.mjs [--dry-run | --imports-only] OLD=NEW ...
 //
-// OLD and NEW are repository paths. A path ending in `/` moves every tracked file under it that
-// no file pair moves elsewhere. Specifiers are rewritten in tracked .ts/.mts/.mjs/.js files
-// under src, test, bench, scripts, examples and templates; `./x.js` is read as the `./x.ts` it
-// is compiled from. Paths inside strings that are not imports (e.g. `dist/src/...`) are not
-// touched: the script lists them for a person to check.
+// OLD and NEW are repository paths. A path ending in `/` is a folder: every file under it that no
+// file pair moves elsewhere moves with it. Specifiers are rewritten in tracked and new
+// .ts/.mts/.mjs/.js files under src, test, bench, scripts, examples and templates; `./x.js` is
+// read as the `./x.ts` it is compiled from. `--imports-only` moves nothing and rewrites imports
+// that still point at an old path (after a merge brought in files written before the move).
+// Paths inside strings that are not imports (e.g. `dist/src/...`) are not touched: the script
+// lists them for a person to check.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
-const pairs = args.filter((a) => a !== "--dry-run").map((a) => a.split("="));
+const importsOnly = args.includes("--imports-only");
+const pairs = args.filter((a) => !a.startsWith("--")).map((a) => a.split("="));
 if (pairs.length === 0 || pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) {
-  console.error("usage: node scripts/move-files.mjs [--dry-run] OLD=NEW ...");
+  console.error("usage: node scripts/move-files.mjs [--dry-run | --imports-only] OLD=NEW ...");
   process.exit(2);
 }
 
 const git = (...a) => execFileSync("git", a, { encoding: "utf8" });
-const tracked = git("ls-files").split("\n").filter(Boolean);
+const listed = (...a) =>
+  git("ls-files", ...a)
+    .split("\n")
+    .filter(Boolean);
+const tracked = listed().filter((f) => existsSync(f));
+const files = [...new Set([...tracked, ...listed("--others", "--exclude-standard")])];
 
-/** old path → new path, files only: file pairs first, then what the folder pairs hold. */
-const moves = new Map();
-for (const [from, to] of pairs) if (!from.endsWith("/")) moves.set(from, to);
-for (const [from, to] of pairs) {
-  if (!from.endsWith("/")) continue;
-  for (const f of tracked) if (f.startsWith(from) && !moves.has(f)) moves.set(f, to + f.slice(from.length));
+/** Where a path is after the moves: a file pair first, then the folder pair it is under. */
+function movedPath(path) {
+  for (const [from, to] of pairs) if (!from.endsWith("/") && from === path) return to;
+  for (const [from, to] of pairs) if (from.endsWith("/") && path.startsWith(from)) return to + path.slice(from.length);
+  return path;
 }
-const missing = [...moves.keys()].filter((f) => !tracked.includes(f));
-if (missing.length > 0) {
-  console.error(`not tracked: ${missing.join(", ")}`);
-  process.exit(1);
+
+/** old path → new path of the files to move now (none with `--imports-only`). */
+const moves = new Map();
+if (!importsOnly) {
+  for (const f of tracked) if (movedPath(f) !== f) moves.set(f, movedPath(f));
+  const missing = pairs.filter(([from]) => ![...moves.keys()].some((f) => f === from || f.startsWith(from)));
+  if (missing.length > 0) {
+    console.error(`nothing to move at: ${missing.map(([from]) => from).join(", ")}`);
+    process.exit(1);
+  }
 }
 
 const SOURCE = /^(src|test|bench|scripts|examples|templates)\/.*\.(ts|mts|mjs|js)$/;
 const SPECIFIER = /((?:\bfrom|\bimport)\s*\(?\s*)(["'])(\.\.?\/[^"']+)\2/g;
 const before = new Map([...moves].map(([o, n]) => [n, o]));
-const sources = tracked.map((f) => moves.get(f) ?? f).filter((f) => SOURCE.test(f));
+const sources = files.map((f) => moves.get(f) ?? f).filter((f) => SOURCE.test(f));
 
 for (const [from, to] of moves) {
   console.log(`${from} -> ${to}`);
@@ -57,8 +70,8 @@ for (const file of sources) {
     const target = posix.normalize(posix.join(posix.dirname(was), specifier));
     const ext = posix.extname(target);
     const source = ext === ".js" ? target.slice(0, -3) + ".ts" : target;
-    const moved = moves.get(source) ?? moves.get(target);
-    const now = moved === undefined ? target : ext === ".js" ? moved.replace(/\.ts$/, ".js") : moved;
+    const moved = movedPath(source);
+    const now = moved === source ? target : ext === ".js" ? moved.replace(/\.ts$/, ".js") : moved;
     if (now === target && was === file) return match;
     let relative = posix.relative(posix.dirname(file), now);
     if (!relative.startsWith(".")) relative = `./${relative}`;

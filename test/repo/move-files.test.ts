@@ -61,4 +61,21 @@ it("moves files and folders with git mv and rewrites the imports to and from the
   ).toHaveLength(3);
   // A path in prose is listed for a person, not rewritten.
   expect(out).toContain("README.md:1:");
+
+  // A file written against the old tree (as a merge brings in) is fixed by --imports-only.
+  write("src/emitter/late.ts", 'import { t } from "../contract-old/types.js";\nimport "../spec/model.js";\n');
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, "scripts", "move-files.mjs"),
+      "--imports-only",
+      "src/spec/=src/model/",
+      "src/contract-old/types.ts=src/contract/types.ts",
+      "src/contract-old/=src/runtime/",
+    ],
+    { cwd: dir, encoding: "utf8" },
+  );
+  expect(readFileSync(join(dir, "src/emitter/late.ts"), "utf8")).toBe(
+    'import { t } from "../contract/types.js";\nimport "../model/model.js";\n' + BODY,
+  );
 });
