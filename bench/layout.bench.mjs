@@ -20,8 +20,8 @@ const { values: opts } = parseArgs({
   },
 });
 const { graph, run } = await import("../dist/src/graph/index.js");
-const { t, task, worker } = await import("../dist/src/runtime-contract/index.js");
-const { defineWorker } = await import("../dist/src/runtime-contract/sdk.js");
+const { t, task, worker } = await import("../dist/src/runtime/index.js");
+const { defineWorker } = await import("../dist/src/runtime/sdk.js");
 
 const inc = task({
   worker: "bench_worker",

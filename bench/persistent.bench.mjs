@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { graph, inProcessExecutor, nodeExecutor, persistentExecutor, run } from "../dist/src/graph/index.js";
-import { t } from "../dist/src/runtime-contract/index.js";
+import { t } from "../dist/src/runtime/index.js";
 
 const { values: opts } = parseArgs({
   options: {

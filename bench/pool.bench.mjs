@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { graph, poolOptions, run } from "../dist/src/graph/index.js";
-import { t, task } from "../dist/src/runtime-contract/index.js";
+import { t, task } from "../dist/src/runtime/index.js";
 
 const { values: opts } = parseArgs({
   options: {

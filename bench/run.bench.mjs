@@ -29,8 +29,8 @@ const { values: opts, positionals } = parseArgs({
 });
 const dist = (p) => import(pathToFileURL(join(resolve(opts.dist), p)).href);
 const { graph, run, inProcessExecutor } = await dist("src/graph/index.js");
-const { t, worker } = await dist("src/runtime-contract/index.js");
-const { defineWorker } = await dist("src/runtime-contract/sdk.js");
+const { t, worker } = await dist("src/runtime/index.js");
+const { defineWorker } = await dist("src/runtime/sdk.js");
 const N = Number(opts.tasks);
 const C = Number(opts.concurrency);
 const REPEAT = Number(opts.repeat);

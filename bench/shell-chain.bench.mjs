@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { graph, run } from "../dist/src/graph/index.js";
-import { t, task } from "../dist/src/runtime-contract/index.js";
+import { t, task } from "../dist/src/runtime/index.js";
 import { sharedSpawner } from "../dist/src/graph/executors/spawner.js";
 
 const { values: opts } = parseArgs({

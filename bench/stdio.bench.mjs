@@ -30,7 +30,7 @@ const pkg = resolve(opts.package);
 const size = Number(opts.mb) * 1e6;
 const rounds = Number(opts.rounds);
 const tasks = opts.tasks.split(",");
-const { pythonString } = await import(pathToFileURL(join(pkg, "dist/src/runtime-contract/json-text.js")).href);
+const { pythonString } = await import(pathToFileURL(join(pkg, "dist/src/contract/json-text.js")).href);
 
 // Outside the repository, so that the spec imports the package under test (this repository or
 // --package) through node_modules, not the repository's own package.json.

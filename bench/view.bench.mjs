@@ -12,7 +12,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { graph } from "../dist/src/graph/index.js";
-import { t, task } from "../dist/src/runtime-contract/index.js";
+import { t, task } from "../dist/src/runtime/index.js";
 import { startViewer } from "../dist/src/view/server.js";
 
 const { values: opts } = parseArgs({

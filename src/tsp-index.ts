@@ -5,7 +5,7 @@
 import { decorators } from "./decorators/index.js";
 
 export { $lib } from "./lib.js";
-export { $onValidate } from "./decorators/validate.js";
+export { $onValidate } from "./model/validate.js";
 
 export const $decorators = {
   Workers: decorators,

@@ -216,11 +216,11 @@ export function addRunCommands(program: Command): void {
  */
 async function inputsOf(
   text: string,
-  types: Readonly<Record<string, import("../runtime-contract/value-type.js").ValueType>>,
+  types: Readonly<Record<string, import("../contract/value-type.js").ValueType>>,
 ) {
-  const { parseJson } = await import("../runtime-contract/json-text.js");
+  const { parseJson } = await import("../contract/json-text.js");
   const { compactJson } = await import("../graph/graph-data.js");
-  const { decodeUntyped, decodeValue } = await import("../runtime-contract/codec.js");
+  const { decodeUntyped, decodeValue } = await import("../contract/codec.js");
   let tree: ReturnType<typeof parseJson>;
   try {
     tree = parseJson(text);

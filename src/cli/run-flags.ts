@@ -120,7 +120,7 @@ function timeoutsOf(pairs: readonly string[]): Record<string, number> {
  * `sbatch` and `modules` repeat), refused before anything runs where Slurm would refuse them.
  */
 async function slurmDefaults(pairs: readonly string[]): Promise<SlurmResources> {
-  const { RESOURCE_FIELDS } = await import("../runtime-contract/resources.js");
+  const { RESOURCE_FIELDS } = await import("../contract/resources.js");
   const fields: Record<string, "number" | "text" | "list"> = RESOURCE_FIELDS;
   const out: Record<string, number | string | string[]> = {};
   for (const p of pairs) {

@@ -1,7 +1,7 @@
 import type { DecoratorContext, DiagnosticTarget, Interface, Operation, Program } from "@typespec/compiler";
 import type { Resources, ResourcesDecorator, TimeoutDecorator } from "../../generated-defs/Workers.js";
 import { reportDiagnostic } from "../lib.js";
-import { findResourceProblems, type ResourceProblem } from "../runtime-contract/resources.js";
+import { findResourceProblems, type ResourceProblem } from "../contract/resources.js";
 import { repetition } from "./repeated.js";
 import { getOwnResources, getOwnTimeout, setOwnResources, setOwnTimeout } from "./state.js";
 

@@ -9,8 +9,8 @@ import {
   type Program,
 } from "@typespec/compiler";
 import { reportDiagnostic, type WorkersEmitterOptions } from "../lib.js";
-import { collectWorkers } from "../spec/collect.js";
-import type { WorkerModel } from "../spec/model.js";
+import { collectWorkers } from "../model/collect.js";
+import type { WorkerModel } from "../model/model.js";
 import { renderManifest } from "./manifest.js";
 import { pythonStubs } from "./python-stubs.js";
 import { needsLauncher, renderLauncher, renderSharedRuntime } from "./launcher.js";

@@ -7,13 +7,13 @@
  * (`runtime/launcher-runtime.sh`) interprets. Values known only at run time are never spliced
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
-import type { ValueType } from "../runtime-contract/index.js";
+import type { ValueType } from "../runtime/index.js";
 import type { LaunchSpec } from "../decorators/launch.js";
-import type { PortModel, TaskModel, VarModel, WorkerModel } from "../spec/model.js";
+import type { PortModel, TaskModel, VarModel, WorkerModel } from "../model/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";
-import { parseTemplate, type TemplatePart, type TemplateWord } from "./launcher-template.js";
-import { encodeValue, fromJsonValue } from "../runtime-contract/codec.js";
-import { pythonFloat, pythonString } from "../runtime-contract/json-text.js";
+import { parseTemplate, type TemplatePart, type TemplateWord } from "../decorators/command-template.js";
+import { encodeValue, fromJsonValue } from "../contract/codec.js";
+import { pythonFloat, pythonString } from "../contract/json-text.js";
 
 /** Largest input file (wire form) whose plain text is exported as `input_<port>_value`. */
 export const SCALAR_VALUE_LIMIT = 65536;

@@ -5,7 +5,7 @@
  * misread a file (a field added that an older reader may ignore, such as `vars`, does not change it),
  * and a task's worker and name are not repeated (they are the keys around it).
  */
-import type { TaskModel, VarModel, WorkerModel } from "../spec/model.js";
+import type { TaskModel, VarModel, WorkerModel } from "../model/model.js";
 
 export const MANIFEST_SCHEMA = "https://typespec-workers.dev/schema/worker.schema.json";
 export const MANIFEST_FORMAT_VERSION = 1;

@@ -21,7 +21,7 @@ import {
   type Type,
 } from "@typespec/compiler";
 import { isPortmapping } from "../decorators/portmapping.js";
-import { modelProperties } from "../spec/describe-type.js";
+import { modelProperties } from "../model/describe-type.js";
 import { classHeader } from "./python/class-header.js";
 import {
   formatPyType,

@@ -6,15 +6,15 @@
  */
 import type { Enum, Program, Union } from "@typespec/compiler";
 import type { JSDocStructure, OptionalKind } from "ts-morph";
-import type { ValueType } from "../runtime-contract/index.js";
-import type { PortModel, TaskModel, WorkerModel } from "../spec/model.js";
-import { THENABLE } from "../spec/collect.js";
-import { structModel } from "../spec/describe-type.js";
+import type { ValueType } from "../runtime/index.js";
+import type { PortModel, TaskModel, WorkerModel } from "../model/model.js";
+import { THENABLE } from "../model/collect.js";
+import { structModel } from "../model/describe-type.js";
 import { array, asConst, call, json, object, objectKey, str, text, type Expr, type Prop } from "./expr.js";
 import type { PlainConst, PlainStatement, StubsFile } from "./plain-structures.js";
 import { propertyKey, TsTypeWriter, type NamedDeclaration } from "./ts-types.js";
 import { isBindable, NameScope, typeIdentifier } from "./ts-names.js";
-import { docText } from "../spec/doc-text.js";
+import { docText } from "../model/doc-text.js";
 
 export interface StubsOptions {
   readonly bigints: boolean;

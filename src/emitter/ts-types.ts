@@ -15,9 +15,9 @@ import {
   type Union,
 } from "@typespec/compiler";
 import { SyntaxKind } from "@typespec/compiler/ast";
-import { modelProperties } from "../spec/describe-type.js";
+import { modelProperties } from "../model/describe-type.js";
 import { typeIdentifier, type NameScope } from "./ts-names.js";
-import { docText } from "../spec/doc-text.js";
+import { docText } from "../model/doc-text.js";
 
 /** A named type the file must declare, in the order first referenced. */
 export type NamedDeclaration =

@@ -5,10 +5,10 @@
  * `graph-data.ts`), plus what the upstream format does not carry: the declared types of the
  * graph's inputs and outputs and the signatures of the tasks it calls.
  */
-import { encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
-import { parseJson, type JsonTree } from "../runtime-contract/json-text.js";
-import type { InputRefs, OutputRefs, OutputShape, Ref, TaskCall, TaskSignature } from "../runtime-contract/task.js";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import { encodeUntyped, encodeValue } from "../contract/codec.js";
+import { parseJson, type JsonTree } from "../contract/json-text.js";
+import type { InputRefs, OutputRefs, OutputShape, Ref, TaskCall, TaskSignature } from "../runtime/task.js";
+import type { ValueType } from "../contract/value-type.js";
 import {
   loopNameProblem,
   addNode,
@@ -19,7 +19,7 @@ import {
   type GraphData,
   type ValueRef,
 } from "./graph-data.js";
-import type { PortTypes, TsOf, TsOfPorts } from "../runtime-contract/ts-of.js";
+import type { PortTypes, TsOf, TsOfPorts } from "../runtime/ts-of.js";
 
 /** The port a loop body sets to say whether to run again (upstream's name). */
 export const CONTINUE_PORT = "should_continue";

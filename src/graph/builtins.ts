@@ -7,9 +7,9 @@
  */
 import { access, readdir, readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { resolvePath, type CallArgs } from "../runtime-contract/call-args.js";
-import { JsonNumber, parseJson, type JsonTree } from "../runtime-contract/json-text.js";
-import { writeFileAtomic } from "../runtime-contract/storage.js";
+import { resolvePath, type CallArgs } from "../runtime/call-args.js";
+import { JsonNumber, parseJson, type JsonTree } from "../contract/json-text.js";
+import { writeFileAtomic } from "../runtime/storage.js";
 import { pythonJson } from "./graph-data.js";
 import { TIERKREIS_BUILTINS } from "./tierkreis-builtins.js";
 

@@ -3,8 +3,8 @@
  * programs, TypeScript workers as processes or in-process, Slurm jobs). An executor is told where a
  * task's call args are and reports, once, how the task ended; the controller does the rest.
  */
-import type { CallArgs } from "../runtime-contract/call-args.js";
-import type { TaskSignature } from "../runtime-contract/index.js";
+import type { CallArgs } from "../runtime/call-args.js";
+import type { TaskSignature } from "../runtime/index.js";
 import type { SlurmResources } from "./executors/slurm-resources.js";
 
 export interface TaskLaunch {

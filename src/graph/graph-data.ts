@@ -12,7 +12,7 @@
  * Values inside the graph (constants, nested graphs) are kept as lossless JSON trees
  * (`JsonTree`): integers beyond 2^53 and floats such as `2.0` survive a load/save round trip.
  */
-import { JsonNumber, parseJson, pythonString, type JsonObject, type JsonTree } from "../runtime-contract/json-text.js";
+import { JsonNumber, parseJson, pythonString, type JsonObject, type JsonTree } from "../contract/json-text.js";
 
 /** `[node index, port]`; index -1 is the graph's inputs. */
 export type ValueRef = readonly [number, string];

@@ -4,7 +4,7 @@
  */
 export * from "./builder.js";
 export * from "./graph-data.js";
-export type * from "../runtime-contract/ts-of.js";
+export type * from "../runtime/ts-of.js";
 export type * from "./executor.js";
 export * from "./controller.js";
 export type * from "./run-types.js";

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { decodeUntyped } from "../runtime-contract/codec.js";
+import { decodeUntyped } from "../contract/codec.js";
 import { RunError } from "./errors.js";
 import { iterationLoc, iterationStarted, loopLocation, loopNames, RunLayout } from "./run-layout.js";
 

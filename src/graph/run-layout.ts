@@ -12,10 +12,10 @@
  */
 import { appendFile, link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { pythonString } from "../runtime-contract/json-text.js";
-import { writeFileAtomic } from "../runtime-contract/storage.js";
-import type { TaskSignature } from "../runtime-contract/task.js";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import { pythonString } from "../contract/json-text.js";
+import { writeFileAtomic } from "../runtime/storage.js";
+import type { TaskSignature } from "../runtime/task.js";
+import type { ValueType } from "../contract/value-type.js";
 import type { GraphSignature } from "./builder.js";
 import { loopNameProblem, nodeDefText, type GraphData, type LoopNode } from "./graph-data.js";
 import { RunError, RunFileError } from "./errors.js";

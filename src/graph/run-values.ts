@@ -3,8 +3,8 @@
  * runs, and the graph outputs decoded from the run directory.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { decodeUntyped, decodeValue, encodeUntyped, encodeValue } from "../runtime-contract/codec.js";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import { decodeUntyped, decodeValue, encodeUntyped, encodeValue } from "../contract/codec.js";
+import type { ValueType } from "../contract/value-type.js";
 import { ANY, type GraphSignature } from "./builder.js";
 import { GraphInputError, RunError } from "./errors.js";
 import { RunLayout, ROOT_LOC } from "./run-layout.js";

@@ -5,8 +5,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import { decodeUntyped, decodeValue } from "../contract/codec.js";
+import type { ValueType } from "../contract/value-type.js";
 import { RunError } from "./errors.js";
 import { parseGraphData } from "./graph-data.js";
 import { exists, tail } from "./file-ops.js";

@@ -12,8 +12,8 @@ import { randomInt } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { resolvePath, type CallArgs } from "../runtime-contract/call-args.js";
-import { JsonNumber, parseJson, pythonFloat, type JsonTree } from "../runtime-contract/json-text.js";
+import { resolvePath, type CallArgs } from "../runtime/call-args.js";
+import { JsonNumber, parseJson, pythonFloat, type JsonTree } from "../contract/json-text.js";
 import { pythonJson } from "./graph-data.js";
 
 export class TierkreisBuiltinError extends Error {}

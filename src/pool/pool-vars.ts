@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import type { ValueType } from "../contract/value-type.js";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import type { WorkerEntry } from "./config.js";

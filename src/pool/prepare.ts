@@ -7,7 +7,7 @@
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { WorkerImpl } from "../runtime-contract/sdk.js";
+import type { WorkerImpl } from "../runtime/sdk.js";
 import type { Executor } from "../graph/executor.js";
 import type { ExecutorChoice } from "../graph/executors/choose.js";
 import { checkContainer, containerExecutor } from "../graph/executors/container.js";
@@ -26,7 +26,7 @@ import { shellExecutor } from "../graph/executors/shell.js";
 import { serviceExecutor } from "../graph/executors/service.js";
 import { stdioExecutor } from "../graph/executors/stdio.js";
 import type { SlurmQueue } from "../graph/executors/slurm-queue.js";
-import type { ServiceImpl } from "../runtime-contract/service.js";
+import type { ServiceImpl } from "../runtime/service.js";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import { PoolConfigError } from "./pool-config-error.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { didYouMean } from "./closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
-import { RESOURCE_FIELDS } from "../runtime-contract/resources.js";
+import { RESOURCE_FIELDS } from "../contract/resources.js";
 
 /** From `src/pool` and from `dist/src/pool` alike. */
 const SCHEMA_CANDIDATES = ["../../schema/workers.schema.json", "../../../schema/workers.schema.json"];

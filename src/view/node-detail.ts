@@ -5,9 +5,9 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { decodeUntyped, decodeValue } from "../runtime-contract/codec.js";
-import type { TaskSignature } from "../runtime-contract/task.js";
-import type { ValueType } from "../runtime-contract/value-type.js";
+import { decodeUntyped, decodeValue } from "../contract/codec.js";
+import type { TaskSignature } from "../runtime/task.js";
+import type { ValueType } from "../contract/value-type.js";
 import { tail } from "../graph/file-ops.js";
 import { executorOf, type RunModel } from "./run-model.js";
 

@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, run } from "../../src/graph/index.js";
-import { defineWorker, type AnyWorkerStub, type Task } from "../../src/runtime-contract/index.js";
+import { defineWorker, type AnyWorkerStub, type Task } from "../../src/runtime/index.js";
 import { strictTypeErrors, stubsThatDoNotLoad } from "../support/generated-checks.js";
 import { bin, run as runCommand, scratchDir } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectWorkers } from "../../src/spec/collect.js";
+import { collectWorkers } from "../../src/model/collect.js";
 import { stubsStructure } from "../../src/emitter/stubs.js";
 import { printWithLayout, printWithPrettier } from "../../src/emitter/print-stubs.js";
 import { Tester } from "../support/tester.js";

@@ -4,7 +4,7 @@ import { flatText } from "../../src/emitter/expr.js";
 import type { PlainConst, PlainStatement, StubsFile } from "../../src/emitter/plain-structures.js";
 import { printStatements } from "../../src/emitter/print-statements.js";
 import { stubsStructure } from "../../src/emitter/stubs.js";
-import { collectWorkers } from "../../src/spec/collect.js";
+import { collectWorkers } from "../../src/model/collect.js";
 import { generateSpec } from "../fuzz/spec-generator.js";
 import { Tester } from "../support/tester.js";
 

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { graph, resume, run, TaskFailedError } from "../../src/graph/index.js";
-import { t, worker } from "../../src/runtime-contract/index.js";
-import { defineWorker } from "../../src/runtime-contract/sdk.js";
+import { t, worker } from "../../src/runtime/index.js";
+import { defineWorker } from "../../src/runtime/sdk.js";
 
 const mountPoint = mkdtempSync(join(tmpdir(), "tw-full-"));
 const mountFailure = (() => {

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, routeExecutors, run, RunError, shellExecutor } from "../../src/graph/index.js";
-import { t, task } from "../../src/runtime-contract/index.js";
+import { t, task } from "../../src/runtime/index.js";
 import { scratchDir, tspCompile } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";
 import { tempDir } from "./support.js";
@@ -30,8 +30,8 @@ interface tools {
 `;
 
 // The worker's code, as a user writes it beside the generated files (Node strips the types).
-const CALC_MAIN = `import { defineWorker, runIfMain } from "${repoRoot}/dist/src/runtime-contract/sdk.js";
-import { t, worker } from "${repoRoot}/dist/src/runtime-contract/index.js";
+const CALC_MAIN = `import { defineWorker, runIfMain } from "${repoRoot}/dist/src/runtime/sdk.js";
+import { t, worker } from "${repoRoot}/dist/src/runtime/index.js";
 
 const calc = worker("calc", { double: { inputs: { n: t.int32 }, output: t.int32 } });
 const impl = defineWorker(calc, { double: ({ n }: { n: number }) => n * 2 });

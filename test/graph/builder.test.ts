@@ -1,7 +1,7 @@
 // The builder writes upstream GraphData JSON and loads it back; run-time checks of misuse.
 import { describe, expect, it } from "vitest";
 import { graph, loadGraph, nodeDefText, parseGraphData } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { add, genrsa } from "./fixtures/stubs.js";
 
 describe("graph JSON (upstream GraphData)", () => {

@@ -15,8 +15,8 @@ import {
   runStatus,
   type RunEvent,
 } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
-import { defineWorker } from "../../src/runtime-contract/sdk.js";
+import { t } from "../../src/runtime/index.js";
+import { defineWorker } from "../../src/runtime/sdk.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { main as mainGraph } from "./fixtures/typed-graph.js";
 import { add, mathWorker } from "./fixtures/stubs.js";

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, runStatus } from "../../src/graph/index.js";
 import { acquireRunLock, LOCK_FILE, readRunLock } from "../../src/graph/run-lock.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { mathImpl } from "./fixtures/math-impl.js";
 import { add } from "./fixtures/stubs.js";
 import { isAlive, stepperWorker, tempDir } from "./support.js";

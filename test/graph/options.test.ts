@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunOptionsError } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { tw } from "../support/cli.js";
 import { adderModule, intTask, shellWorker, tempDir } from "./support.js";
 

@@ -15,7 +15,7 @@ function module(dir: string): string {
   writeFileSync(
     file,
     `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime/index.js"))};
 const one = (name, type) => task({ worker: "num", name, inputs: [], outputs: [{ name: "value", type }], shape: "value" });
 const g = graph({ inputs: { x: t.int64 }, output: { x: t.int64, small: t.int64, big: t.int64, raw: t.bytes }, name: "numbers" });
 g.output({ x: g.inputs.x, small: g.task(one("small", t.int64)({})), big: g.task(one("big", t.int64)({})), raw: g.task(one("raw", t.bytes)({})) });

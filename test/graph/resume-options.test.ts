@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunError, SlurmExecutor, type Executor } from "../../src/graph/index.js";
 import { resumeOptions, storedOptionsText, type CheckedOptions } from "../../src/graph/run-options.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { tw } from "../support/cli.js";
 import { adderModule, intTask, shellWorker, tempDir } from "./support.js";
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, readResults, resume, run, runStatus, type RunEvent } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { intTask, isAlive, shellWorker, stepperWorker, tempDir } from "./support.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -87,7 +87,7 @@ describe("resume after SIGKILL", () => {
 
   it("refuses to reuse a run directory without resume, or with another graph", async () => {
     const { graph, run } = await import("../../src/graph/index.js");
-    const { t } = await import("../../src/runtime-contract/index.js");
+    const { t } = await import("../../src/runtime/index.js");
     const g = graph({ inputs: { x: t.int32 }, output: t.int32 });
     g.output(g.inputs.x);
     const root = tempDir();

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, run, RunError, runStatus, TaskFailedError } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { intTask, isAlive, shellWorker, tempDir } from "./support.js";
 
 const add = intTask("calc", "add", ["a", "b"] as const);
@@ -172,7 +172,7 @@ describe("shell executor", () => {
     const workers = tempDir();
     const s = graph({ inputs: { s: t.string }, output: t.string });
     shellWorker(workers, "echoer", `cat "$input_s_file" > "$output_value_file"`, { executable: true });
-    const echoS = (await import("../../src/runtime-contract/index.js")).task<{ s: string }, string, "value">({
+    const echoS = (await import("../../src/runtime/index.js")).task<{ s: string }, string, "value">({
       worker: "echoer",
       name: "echo",
       inputs: [{ name: "s", type: t.string }],
@@ -191,7 +191,7 @@ describe("stdin/stdout executor", () => {
   it("gives the single input on stdin and takes the single output from stdout", async () => {
     const workers = tempDir();
     shellWorker(workers, "upper", `tr a-z A-Z`);
-    const { task } = await import("../../src/runtime-contract/index.js");
+    const { task } = await import("../../src/runtime/index.js");
     const shout = task<{ s: string }, string, "value">({
       worker: "upper",
       name: "shout",
@@ -208,7 +208,7 @@ describe("stdin/stdout executor", () => {
   it("fails (not hangs) when the program fails", async () => {
     const workers = tempDir();
     shellWorker(workers, "upper", `echo "no thanks" >&2; exit 4`);
-    const { task } = await import("../../src/runtime-contract/index.js");
+    const { task } = await import("../../src/runtime/index.js");
     const shout = task<{ s: string }, string, "value">({
       worker: "upper",
       name: "shout",

@@ -12,7 +12,7 @@ import {
   shellExecutor,
   TaskFailedError,
 } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { sign } from "./fixtures/stubs.js";
 import { authImpl } from "./fixtures/math-impl.js";
 import { signing } from "./fixtures/typed-graph.js";

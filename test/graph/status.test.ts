@@ -26,7 +26,7 @@ g.output(g.task(add({ a: g.inputs.a, b: g.inputs.b })));`;
   writeFileSync(
     file,
     `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime/index.js"))};
 const one = (name) => task({ worker: "calc", name, inputs: [{ name: "a", type: t.int32 }], outputs: [{ name: "value", type: t.int32 }], shape: "value" });
 ${lines}
 export default g;

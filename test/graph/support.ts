@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { t, task, type Task } from "../../src/runtime-contract/index.js";
-import type { ValueType } from "../../src/runtime-contract/value-type.js";
+import { t, task, type Task } from "../../src/runtime/index.js";
+import type { ValueType } from "../../src/contract/value-type.js";
 
 export function tempDir(prefix = "tw-graph-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -86,7 +86,7 @@ export function taskModule(
   writeFileSync(
     file,
     `import { graph } from ${q(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${q(join(repo, "dist/src/runtime-contract/index.js"))};
+import { t, task } from ${q(join(repo, "dist/src/runtime/index.js"))};
 const op = task({ worker: ${q(op.worker)}, name: ${q(op.task)}, inputs: [${ports.map(([n, type]) => `{ name: ${q(n)}, type: t.${type} }`).join(", ")}], outputs: [{ name: "value", type: t.${op.output} }], shape: "value" });
 const g = graph({ inputs: { ${ports.map(([n, type]) => `${n}: t.${type}`).join(", ")} }, output: t.${op.output}, name: ${q(graph)} });
 g.output(g.task(op({ ${ports.map(([n]) => `${n}: g.inputs.${n}`).join(", ")} })));

@@ -33,7 +33,7 @@ function compile(file: string): { ok: boolean; output: string } {
       compilerOptions: {
         ...options,
         paths: {
-          "typespec-workers/runtime": [join(root, "src/runtime-contract/index.ts")],
+          "typespec-workers/runtime": [join(root, "src/runtime/index.ts")],
           "typespec-workers/graph": [join(root, "src/graph/index.ts")],
         },
       },

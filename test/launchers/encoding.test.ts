@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { wireText } from "../../src/emitter/launcher.js";
-import { pythonFloat, pythonString } from "../../src/runtime-contract/json-text.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { pythonFloat, pythonString } from "../../src/contract/json-text.js";
+import { t } from "../../src/runtime/index.js";
 import { buildFixture, layoutNode, output, python, runLauncher, type BuiltWorker } from "./support.js";
 
 let probe: BuiltWorker;

@@ -9,7 +9,7 @@ import {
   SHARED_RUNTIME_FILE,
   STRING_CODEC_PATH,
 } from "../../src/emitter/launcher-runtime.js";
-import { collectWorkers } from "../../src/spec/collect.js";
+import { collectWorkers } from "../../src/model/collect.js";
 import { buildFixture, fixturesDir, freshDir, layoutNode, output, runLauncher } from "./support.js";
 
 const fixtures = readdirSync(fixturesDir);

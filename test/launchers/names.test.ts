@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderLauncher } from "../../src/emitter/launcher.js";
 import { launcherRuntime } from "../../src/emitter/launcher-runtime.js";
-import { collectWorkers } from "../../src/spec/collect.js";
+import { collectWorkers } from "../../src/model/collect.js";
 import { repoRoot } from "../support/tester.js";
 import { buildFixture, freshDir, layoutNode, output, runLauncher, type BuiltWorker } from "./support.js";
 

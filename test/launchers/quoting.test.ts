@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { bashQuote } from "../../src/emitter/bash-quote.js";
-import { parseTemplate } from "../../src/emitter/launcher-template.js";
+import { parseTemplate } from "../../src/decorators/command-template.js";
 
 describe("bashQuote: spec text as one literal bash word", () => {
   const samples = [

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pythonString } from "../../src/runtime-contract/json-text.js";
+import { pythonString } from "../../src/contract/json-text.js";
 import {
   baseEnv,
   buildFixture,

@@ -10,7 +10,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
 import { renderLauncher } from "../../src/emitter/launcher.js";
-import { collectWorkers } from "../../src/spec/collect.js";
+import { collectWorkers } from "../../src/model/collect.js";
 import { repoRoot } from "../support/tester.js";
 
 export const fixturesDir = resolve(repoRoot, "test/fixtures/launchers");

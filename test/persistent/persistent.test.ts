@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, TaskFailedError } from "../../src/graph/index.js";
-import { t, type Task } from "../../src/runtime-contract/index.js";
+import { t, type Task } from "../../src/runtime/index.js";
 import { childEnv } from "../support/project.js";
 import {
   commandLine,

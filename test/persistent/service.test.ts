@@ -6,7 +6,7 @@ import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run, serviceExecutor, TaskFailedError } from "../../src/graph/index.js";
-import { defineService, t, type ServiceImpl, type Task, type WorkerStub } from "../../src/runtime-contract/index.js";
+import { defineService, t, type ServiceImpl, type Task, type WorkerStub } from "../../src/runtime/index.js";
 import {
   commandLine,
   descendants,

@@ -16,7 +16,7 @@ function project(): string {
   writeFileSync(
     join(dir, "graph.mjs"),
     `import { graph } from ${JSON.stringify(join(repo, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime-contract/index.js"))};
+import { t, task } from ${JSON.stringify(join(repo, "dist/src/runtime/index.js"))};
 const square = task({ worker: "pycalc", name: "square", inputs: [{ name: "n", type: t.integer }], outputs: [{ name: "value", type: t.integer }], shape: "value" });
 const echo = task({ worker: "openssl_worker", name: "genrsa", inputs: [{ name: "n", type: t.integer }], outputs: [{ name: "value", type: t.integer }], shape: "value" });
 const g = graph({ inputs: { n: t.integer }, output: t.integer, name: "pool" });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph } from "../../src/graph/index.js";
 import { findPoolConfig, poolOptions, PoolConfigError, poolSchema } from "../../src/pool/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { py, tempDir, valueTask, workersCopy } from "./support.js";
 
 const shellTask = valueTask("openssl_worker", "genrsa", { n: t.int32 }, t.int32);

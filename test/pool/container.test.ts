@@ -10,7 +10,7 @@ import { graph, run, TaskFailedError } from "../../src/graph/index.js";
 import { containerCommand, type ContainerEngine } from "../../src/graph/executors/container.js";
 import { onPath } from "../../src/graph/executors/python.js";
 import { poolOptions, PoolConfigError } from "../../src/pool/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { tempDir, valueTask, workersCopy } from "./support.js";
 
 const IMAGE = "localhost/tw-pool-test:1";

@@ -9,7 +9,7 @@ import { graph, run } from "../../src/graph/index.js";
 import { onPath } from "../../src/graph/executors/python.js";
 import { resourceOptions } from "../../src/graph/executors/slurm-resources.js";
 import { poolOptions, PoolConfigError } from "../../src/pool/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { FIXTURE_WORKERS, tempDir, valueTask, workersCopy } from "./support.js";
 
 const int = (worker: string, name: string) => valueTask(worker, name, { n: t.int32 }, t.int32);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { graph, run, TaskFailedError } from "../../src/graph/index.js";
 import { onPath, pythonCommand } from "../../src/graph/executors/python.js";
 import { poolOptions, PoolConfigError } from "../../src/pool/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { py, tempDir, workersCopy } from "./support.js";
 
 const python3 = onPath("python3")!;

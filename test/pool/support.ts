@@ -2,9 +2,9 @@
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { task, t, type Task } from "../../src/runtime-contract/index.js";
-import type { ValueType } from "../../src/runtime-contract/value-type.js";
-import type { TsOf, TsOfPorts } from "../../src/runtime-contract/ts-of.js";
+import { task, t, type Task } from "../../src/runtime/index.js";
+import type { ValueType } from "../../src/contract/value-type.js";
+import type { TsOf, TsOfPorts } from "../../src/runtime/ts-of.js";
 
 export const FIXTURE_WORKERS = join(import.meta.dirname, "fixtures", "workers");
 

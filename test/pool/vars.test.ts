@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graph, run } from "../../src/graph/index.js";
 import { poolOptions, PoolConfigError } from "../../src/pool/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { tw } from "../support/cli.js";
 import { EmitTester, repoRoot } from "../support/tester.js";
 import { tempDir, valueTask } from "./support.js";
@@ -140,7 +140,7 @@ describe("--var on the command line", () => {
     writeFileSync(
       join(dir, "graph.mjs"),
       `import { graph } from ${JSON.stringify(join(repoRoot, "dist/src/graph/index.js"))};
-import { t, task } from ${JSON.stringify(join(repoRoot, "dist/src/runtime-contract/index.js"))};
+import { t, task } from ${JSON.stringify(join(repoRoot, "dist/src/runtime/index.js"))};
 const licensed = task({ worker: "settings", name: "licensed", inputs: [], outputs: [{ name: "value", type: t.string }], shape: "value" });
 const g = graph({ inputs: {}, output: t.string, name: "vars" });
 g.output(g.task(licensed({})));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { graph, run, TaskFailedError } from "../../src/graph/index.js";
 import { SlurmExecutor } from "../../src/graph/executors/slurm.js";
-import { t, task, type Task } from "../../src/runtime-contract/index.js";
+import { t, task, type Task } from "../../src/runtime/index.js";
 import { genrsa } from "../graph/fixtures/stubs.js";
 import { authImpl } from "../graph/fixtures/math-impl.js";
 import { signing } from "../graph/fixtures/typed-graph.js";

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, persistentExecutor, run } from "../../src/graph/index.js";
-import { t, type Task } from "../../src/runtime-contract/index.js";
+import { t, type Task } from "../../src/runtime/index.js";
 import { persistentProject } from "../persistent/support.js";
 import { startCluster } from "./cluster.js";
 

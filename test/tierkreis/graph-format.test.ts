@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { graph, loadGraph, nodeDefText, parseGraphData, serializeGraphData } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { scratchDir } from "../support/project.js";
 import { repoRoot } from "../support/tester.js";
 import { findUpstream } from "./upstream.js";

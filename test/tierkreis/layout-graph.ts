@@ -7,8 +7,8 @@
  * n = 4: the loop sums 0..3 (total 6, 4 iterations), the map doubles [1, 2, 3], the eval adds.
  */
 import { graph } from "../../src/graph/index.js";
-import type { TaskSignature } from "../../src/runtime-contract/task.js";
-import { t, type ValueType } from "../../src/runtime-contract/value-type.js";
+import type { TaskSignature } from "../../src/runtime/task.js";
+import { t, type ValueType } from "../../src/contract/value-type.js";
 
 const int = t.int64AsNumber;
 const builtin = (name: string, output: ValueType = int): TaskSignature => ({

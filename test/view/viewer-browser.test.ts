@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graph, resume, run } from "../../src/graph/index.js";
-import { t } from "../../src/runtime-contract/index.js";
+import { t } from "../../src/runtime/index.js";
 import { writeReport } from "../../src/view/report.js";
 import { startViewer, type ViewServer } from "../../src/view/server.js";
 import { intTask, shellWorker } from "../graph/support.js";

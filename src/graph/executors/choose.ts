@@ -7,7 +7,7 @@
  * TypeScript or Python is found as such. `check` answers, before a run, whether a task can run.
  */
 import { join } from "node:path";
-import type { WorkerImpl } from "../../runtime-contract/sdk.js";
+import type { WorkerImpl } from "../../runtime/sdk.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import {
   findWorkerFile,

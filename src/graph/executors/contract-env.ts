@@ -2,8 +2,8 @@
  * The environment of a shell worker (CONTRACT.md), all absolute paths. Unlike upstream,
  * `function_name` is the task name (`add`), not a path.
  */
-import type { CallArgs } from "../../runtime-contract/call-args.js";
-import { resolvePath } from "../../runtime-contract/call-args.js";
+import type { CallArgs } from "../../runtime/call-args.js";
+import { resolvePath } from "../../runtime/call-args.js";
 
 export function contractEnv(root: string, args: CallArgs, definitionAbs: string, logs: string): Record<string, string> {
   const abs = (p: string) => resolvePath(root, p);

@@ -8,9 +8,9 @@
 import { writeFileSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CallArgs } from "../../runtime-contract/call-args.js";
-import type { WorkerImpl } from "../../runtime-contract/sdk.js";
-import { FileStorage, writeFileAtomicSync, type WorkerStorage } from "../../runtime-contract/storage.js";
+import type { CallArgs } from "../../runtime/call-args.js";
+import type { WorkerImpl } from "../../runtime/sdk.js";
+import { FileStorage, writeFileAtomicSync, type WorkerStorage } from "../../runtime/storage.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { tail } from "../file-ops.js";
 import { formatSeconds } from "./process-task.js";

@@ -13,7 +13,7 @@ import {
   PERSISTENT_FLAG,
   PROTOCOL,
   PROTOCOL_VERSION,
-} from "../../runtime-contract/persistent-protocol.js";
+} from "../../runtime/persistent-protocol.js";
 
 const TAIL_BYTES = 4096;
 export const KILL_GRACE_MS = 2000;

@@ -3,7 +3,7 @@
  * run inside the controller against one started service, which is stopped when the run ends. A
  * backendless service (no `start`) can only run here or in a persistent instance.
  */
-import type { ServiceImpl } from "../../runtime-contract/service.js";
+import type { ServiceImpl } from "../../runtime/service.js";
 import type { Executor } from "../executor.js";
 import { Limiter } from "../limiter.js";
 import { inProcessExecutor } from "./in-process.js";

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseCallArgs, type CallArgs } from "../../runtime-contract/call-args.js";
+import { parseCallArgs, type CallArgs } from "../../runtime/call-args.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
 import { findWorkerFile, launcherCandidates, launcherCommand, registryDirs } from "./find-worker.js";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCallArgs, type CallArgs } from "../../runtime-contract/call-args.js";
+import { parseCallArgs, type CallArgs } from "../../runtime/call-args.js";
 import type { TaskLaunch } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
 import { timeLimitEnv } from "./time-limit.js";

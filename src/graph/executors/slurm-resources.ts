@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 // The rule set is shared with the compiler, which reports the same problems at `@resources`.
-import { RESOURCE_FIELDS, resourceProblems, type SlurmResources } from "../../runtime-contract/resources.js";
+import { RESOURCE_FIELDS, resourceProblems, type SlurmResources } from "../../contract/resources.js";
 export { resourceProblems, type SlurmResources };
 
 export interface ResourceLayers {

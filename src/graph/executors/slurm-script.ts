@@ -9,7 +9,7 @@
  * the scheduler, never from `_done` alone. Every value is written single-quoted: data, never code.
  */
 import { readFileSync } from "node:fs";
-import type { Launch } from "../../runtime-contract/resources.js";
+import type { Launch } from "../../contract/resources.js";
 
 // The file names below are also written in slurm-job.sh.
 

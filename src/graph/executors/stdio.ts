@@ -4,7 +4,7 @@
  * exit is awaited like any other task, and a failure is reported).
  */
 import { join } from "node:path";
-import { resolvePath } from "../../runtime-contract/call-args.js";
+import { resolvePath } from "../../runtime/call-args.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
 import { findWorkerFile, launcherCandidates, launcherCommand, registryDirs } from "./find-worker.js";

@@ -3,7 +3,7 @@
  * the controller's walk (evaluate a node or a graph, resolve a ref, fail the run). One file per
  * node kind uses it; the controller owns the walk, the memo and the run's failure.
  */
-import type { TaskSignature } from "../../runtime-contract/task.js";
+import type { TaskSignature } from "../../runtime/task.js";
 import type { GraphData, ValueRef } from "../graph-data.js";
 import type { FileRef, GraphPlace, RunLayout } from "../run-layout.js";
 import type { RunEvent, RunOptions } from "../run-types.js";

@@ -15,7 +15,7 @@ import { realpathSync } from "node:fs";
 import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CallArgs } from "./call-args.js";
-import { encodeValue, decodeValue, describeValue, fromJsonValue, ValueError } from "./codec.js";
+import { encodeValue, decodeValue, describeValue, fromJsonValue, ValueError } from "../contract/codec.js";
 import { PERSISTENT_FLAG } from "./persistent-protocol.js";
 import { serveStdio } from "./serve.js";
 import { FileStorage, NotFoundError, type WorkerStorage } from "./storage.js";

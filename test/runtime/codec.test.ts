@@ -15,7 +15,7 @@ import {
   t,
   ValueError,
   type ValueType,
-} from "../../src/runtime-contract/index.js";
+} from "../../src/runtime/index.js";
 
 const u8 = (s: string | number[]) => (typeof s === "string" ? new TextEncoder().encode(s) : new Uint8Array(s));
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -48,7 +48,7 @@ async function typecheck(file: string): Promise<{ code: number; out: string }> {
 
 describe("handler types", () => {
   beforeAll(() => {
-    if (!existsSync(join(pkgRoot, "dist", "src", "runtime-contract", "sdk.d.ts"))) {
+    if (!existsSync(join(pkgRoot, "dist", "src", "runtime", "sdk.d.ts"))) {
       throw new Error("dist/ is not built: run `npm run build` first");
     }
     mkdirSync(dir, { recursive: true });

@@ -2,10 +2,10 @@
  * The run-time entry that generated stubs import (`typespec-workers/runtime`). It must never
  * import the TypeSpec compiler, ts-morph or prettier.
  */
-export * from "./value-type.js";
+export * from "../contract/value-type.js";
 export * from "./task.js";
-export * from "./json-text.js";
-export * from "./codec.js";
+export * from "../contract/json-text.js";
+export * from "../contract/codec.js";
 export * from "./call-args.js";
 export * from "./glob.js";
 export * from "./storage.js";

@@ -4,7 +4,7 @@
  * is declared, or reads a port that does not exist, fail `tsc`.
  */
 import type { TsOf } from "./ts-of.js";
-import type { ValueType } from "./value-type.js";
+import type { ValueType } from "../contract/value-type.js";
 
 /** A port of a task: an input (one per parameter) or an output. */
 export interface Port {

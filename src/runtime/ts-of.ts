@@ -3,7 +3,7 @@
  * gives `inputs.n: Ref<number>` and generated stubs derive their tasks' TypeScript types: the
  * value type used to check and encode the value at run time is the same one the type checker reads.
  */
-import type { StructField, TypedStruct, ValueType } from "./value-type.js";
+import type { StructField, TypedStruct, ValueType } from "../contract/value-type.js";
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 

@@ -6,7 +6,7 @@ import {
   resolvePath,
   serializeCallArgs,
   type CallArgs,
-} from "../../src/runtime-contract/index.js";
+} from "../../src/runtime/index.js";
 
 // What upstream's controller writes (pydantic model_dump_json), copied byte for byte from a run.
 const upstream =

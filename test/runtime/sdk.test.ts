@@ -12,7 +12,7 @@ import {
   worker,
   type CallArgs,
   type Handlers,
-} from "../../src/runtime-contract/index.js";
+} from "../../src/runtime/index.js";
 
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
 

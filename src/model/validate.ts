@@ -1,8 +1,8 @@
 import type { Program } from "@typespec/compiler";
-import { collectWorkers } from "../spec/collect.js";
-import { modelProperties } from "../spec/describe-type.js";
+import { collectWorkers } from "./collect.js";
+import { modelProperties } from "./describe-type.js";
 import { validateLaunch } from "./launch-validation.js";
-import { getVarsModel } from "./state.js";
+import { getVarsModel } from "../decorators/state.js";
 
 /**
  * Runs after checking, in `tsp compile` and in the language server, so every problem with the

@@ -79,7 +79,7 @@ print(repr(json.loads(open(sys.argv[1], "rb").read(), object_hook=hook)))
 
 describe("TypeScript worker as a real process", () => {
   beforeAll(() => {
-    if (!existsSync(join(pkgRoot, "dist", "src", "runtime-contract", "sdk.js"))) {
+    if (!existsSync(join(pkgRoot, "dist", "src", "runtime", "sdk.js"))) {
       throw new Error("dist/ is not built: run `npm run build` first");
     }
     execFileSync(

@@ -4,11 +4,11 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { serializeCallArgs, type CallArgs } from "../../src/runtime-contract/index.js";
+import { serializeCallArgs, type CallArgs } from "../../src/runtime/index.js";
 
-export const OUT_DIR = join(import.meta.dirname, "..", ".out", "runtime-contract");
+export const OUT_DIR = join(import.meta.dirname, "..", ".out", "runtime");
 
-/** A fresh checkpoints root under `test/.out/runtime-contract/`. */
+/** A fresh checkpoints root under `test/.out/runtime/`. */
 export function freshRoot(prefix: string): string {
   mkdirSync(OUT_DIR, { recursive: true });
   return mkdtempSync(join(OUT_DIR, `${prefix}-`));

@@ -11,13 +11,13 @@ import {
   type Model,
   type Program,
 } from "@typespec/compiler";
-import { parseTemplate } from "../emitter/launcher-template.js";
+import { parseTemplate } from "../decorators/command-template.js";
 import { reportDiagnostic } from "../lib.js";
-import type { TaskModel } from "../spec/model.js";
-import { modelProperties } from "../spec/describe-type.js";
-import { isPortmapping } from "./portmapping.js";
-import { $command, $script, $stdio } from "./launch.js";
-import { inString } from "./string-location.js";
+import type { TaskModel } from "./model.js";
+import { modelProperties } from "./describe-type.js";
+import { isPortmapping } from "../decorators/portmapping.js";
+import { $command, $script, $stdio } from "../decorators/launch.js";
+import { inString } from "../decorators/string-location.js";
 import { didYouMean } from "../pool/closest.js";
 
 const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([

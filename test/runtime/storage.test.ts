@@ -16,7 +16,7 @@ import {
   writeFileAtomic,
   type CallArgs,
   type WorkerStorage,
-} from "../../src/runtime-contract/index.js";
+} from "../../src/runtime/index.js";
 import { freshRoot } from "./layout.js";
 
 const u8 = (s: string) => new TextEncoder().encode(s);
@@ -216,7 +216,7 @@ describe("FileStorage specifics", () => {
   it("leaves no output when the writer is killed mid-write", async () => {
     const root = freshRoot("killed");
     mkdirSync(join(root, "out"));
-    const storageModule = new URL("../../dist/src/runtime-contract/storage.js", import.meta.url).pathname;
+    const storageModule = new URL("../../dist/src/runtime/storage.js", import.meta.url).pathname;
     // A child that writes 512 MiB through writeFileAtomic; it is killed while the bytes go out.
     const child = spawn(
       process.execPath,
