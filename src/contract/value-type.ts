@@ -7,6 +7,13 @@
  * workers in other languages.
  */
 
+/**
+ * How a task's result is split into output ports, which the emitter decides and the runtime
+ * follows. `ports`: the result is a `@portmapping` model, one output port per property.
+ * `value`: any other result, one output port named `value`.
+ */
+export type OutputShape = "ports" | "value";
+
 /** Integer scalars. `big` ports carry `bigint` in TypeScript (int64, uint64, integer). */
 export interface IntType {
   readonly kind: "int";

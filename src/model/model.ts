@@ -4,7 +4,7 @@
  * validation (diagnostics in the editor) and by each output writer (stubs, launchers, manifests).
  */
 import type { Interface, ModelProperty, Operation, Type } from "@typespec/compiler";
-import type { OutputShape, ValueType } from "../runtime/index.js";
+import type { OutputShape, ValueType } from "../contract/value-type.js";
 import type { LaunchSpec } from "../decorators/launch.js";
 import type { Resources } from "../decorators/scheduling.js";
 

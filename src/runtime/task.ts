@@ -4,7 +4,7 @@
  * is declared, or reads a port that does not exist, fail `tsc`.
  */
 import type { TsOf } from "./ts-of.js";
-import type { ValueType } from "../contract/value-type.js";
+import type { OutputShape, ValueType } from "../contract/value-type.js";
 
 /** A port of a task: an input (one per parameter) or an output. */
 export interface Port {
@@ -17,11 +17,7 @@ export interface Port {
   readonly doc?: string;
 }
 
-/**
- * `ports`: the result is a `@portmapping` model, one output port per property.
- * `value`: any other result, one output port named `value`.
- */
-export type OutputShape = "ports" | "value";
+export type { OutputShape };
 
 /** Everything the runtime needs to know about one task (`worker.json` has the same ports). */
 export interface TaskSignature {
