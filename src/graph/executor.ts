@@ -5,7 +5,8 @@
  */
 import type { CallArgs } from "../runtime/call-args.js";
 import type { TaskSignature } from "../runtime/index.js";
-import type { SlurmResources } from "./executors/slurm-resources.js";
+import type { SlurmResources } from "../contract/resources.js";
+import type { WorkerImpl } from "../runtime/sdk.js";
 
 export interface TaskLaunch {
   /** Worker name, e.g. `openssl_worker`. */
@@ -73,3 +74,10 @@ export type ResumableExecutor = {
   readonly workersDir: string;
   readonly defaults?: SlurmResources;
 };
+
+/**
+ * What run options name per worker: an executor kind (`executors/choose.ts` turns it into an
+ * executor), an executor, or a TypeScript worker to call in-process.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ExecutorChoice = "auto" | "shell" | "stdio" | "node" | "python" | Executor | WorkerImpl<any>;

@@ -8,8 +8,7 @@
 import type { RunOptions } from "./run-types.js";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Executor, ResumableExecutor } from "./executor.js";
-import type { ExecutorChoice } from "./executors/choose.js";
+import type { Executor, ExecutorChoice, ResumableExecutor } from "./executor.js";
 import { graphFromTree, type GraphData, type ValueRef } from "./graph-data.js";
 import { RunError } from "./errors.js";
 import { LAYOUTS, OPTIONS_FILE, type LayoutKind } from "./run-layout.js";

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import type { WorkerImpl } from "../../runtime/sdk.js";
-import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
+import type { Executor, ExecutorChoice, TaskLaunch, TaskResult } from "../executor.js";
 import {
   findWorkerFile,
   launcherCandidates,
@@ -22,9 +22,7 @@ import { pythonExecutor } from "./python.js";
 import { shellExecutor } from "./shell.js";
 import { stdioExecutor } from "./stdio.js";
 
-/** A named executor kind, an executor, or a TypeScript worker to call in-process. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ExecutorChoice = "auto" | "shell" | "stdio" | "node" | "python" | Executor | WorkerImpl<any>;
+export type { ExecutorChoice };
 
 function isImpl(c: unknown): c is WorkerImpl<unknown> {
   return typeof c === "object" && c !== null && typeof (c as WorkerImpl<unknown>).runTask === "function";
