@@ -1,0 +1,151 @@
+/**
+ * The layer order of `src/`: which folder may import which. Compile time (library → model →
+ * emitter) and run time (runtime → graph → executors → pool) meet only in `src/contract`, the
+ * vocabulary both sides must agree on byte for byte (type descriptors, the JSON text and value
+ * codec, resource rules). The command line and the viewer sit on top. `imports.test.ts` checks
+ * every import of every source file against this table.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { posix, sep } from "node:path";
+import ts from "typescript";
+
+export interface Layer {
+  readonly name: string;
+  /** Files (`src/lib.ts`) and folders (`src/model/`, with a trailing slash) that belong to it. */
+  readonly homes: readonly string[];
+  /** Layers it may import besides itself. */
+  readonly mayImport: readonly string[];
+}
+
+const COMPILE = ["library", "model", "emitter"];
+const RUN = ["runtime", "graph", "executors", "pool"];
+
+export const LAYERS: readonly Layer[] = [
+  { name: "contract", homes: ["src/contract/"], mayImport: [] },
+  // Compile time.
+  { name: "library", homes: ["src/lib.ts", "src/decorators/", "generated-defs/"], mayImport: ["contract"] },
+  { name: "model", homes: ["src/model/"], mayImport: ["library", "contract"] },
+  { name: "emitter", homes: ["src/emitter/"], mayImport: ["model", "library", "contract"] },
+  {
+    name: "compile entries",
+    homes: ["src/index.ts", "src/tsp-index.ts", "src/tierkreis/"],
+    mayImport: [...COMPILE, "contract"],
+  },
+  // Run time.
+  { name: "runtime", homes: ["src/runtime/"], mayImport: ["contract"] },
+  { name: "graph", homes: ["src/graph/"], mayImport: ["runtime", "contract"] },
+  { name: "executors", homes: ["src/graph/executors/"], mayImport: ["graph", "runtime", "contract"] },
+  { name: "pool", homes: ["src/pool/"], mayImport: ["executors", "graph", "runtime", "contract"] },
+  // The published `typespec-workers/graph` entry gathers the graph, its executors and the pool.
+  { name: "graph entry", homes: ["src/graph/index.ts"], mayImport: [...RUN, "contract"] },
+  // On top.
+  { name: "view", homes: ["src/view/"], mayImport: ["graph entry", ...RUN, "contract"] },
+  {
+    name: "cli",
+    homes: ["src/cli/"],
+    mayImport: ["view", "graph entry", ...RUN, "compile entries", ...COMPILE, "contract"],
+  },
+];
+
+/**
+ * Imports that break the order today, each with why it stays and what removes it. The test fails
+ * when one of them is gone, so the list only shrinks.
+ */
+export const KNOWN_EXCEPTIONS: readonly { readonly from: string; readonly to: string; readonly why: string }[] = [
+  {
+    from: "src/graph/controller.ts",
+    to: "src/graph/executors/choose.ts",
+    why: "run() and resume() turn executor choices into executors; they belong above the executors once the controller is split from them",
+  },
+  {
+    from: "src/graph/controller.ts",
+    to: "src/graph/executors/find-worker.ts",
+    why: "the controller reads @timeout from worker.json in the worker folders (registryDirs): same split",
+  },
+  {
+    from: "src/graph/controller.ts",
+    to: "src/graph/executors/in-process.ts",
+    why: "the controller sizes its in-process limiter by the executor kind: same split",
+  },
+  {
+    from: "src/graph/run-options.ts",
+    to: "src/graph/executors/slurm.ts",
+    why: "resume recreates a Slurm executor from _options.json; it moves up with resume()",
+  },
+];
+
+/** The most specific layer a repository path belongs to (`src/graph/executors/` before `src/graph/`). */
+export function layerOf(path: string): Layer | undefined {
+  let best: { layer: Layer; length: number } | undefined;
+  for (const layer of LAYERS) {
+    for (const home of layer.homes) {
+      const matches = home.endsWith("/") ? path.startsWith(home) : path === home;
+      if (matches && (!best || home.length > best.length)) best = { layer, length: home.length };
+    }
+  }
+  return best?.layer;
+}
+
+export interface ImportProblem {
+  readonly file: string;
+  /** The specifier as written. */
+  readonly specifier: string;
+  /** The repository path it resolves to (`.js` read as the `.ts` it is compiled from). */
+  readonly target: string;
+  readonly message: string;
+}
+
+/**
+ * The relative imports of one file (static, `export ... from`, dynamic `import()` and `import()`
+ * types), found by TypeScript's own pre-processor so comments and strings are not mistaken for them.
+ */
+export function relativeImports(text: string): string[] {
+  const info = ts.preProcessFile(text, true, true);
+  return info.importedFiles.map((f) => f.fileName).filter((s) => s.startsWith("./") || s.startsWith("../"));
+}
+
+/** Problems with the imports of `file` (a repository path such as `src/model/collect.ts`) whose text is `text`. */
+export function checkImports(
+  file: string,
+  text: string,
+  exceptions: readonly { readonly from: string; readonly to: string }[] = KNOWN_EXCEPTIONS,
+): ImportProblem[] {
+  const from = layerOf(file);
+  const problems: ImportProblem[] = [];
+  for (const specifier of relativeImports(text)) {
+    const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, ".ts");
+    const to = layerOf(target);
+    const at = { file, specifier, target };
+    if (!from) {
+      problems.push({ ...at, message: `${file} is in no layer: add its folder to LAYERS in test/repo/layers.ts` });
+    } else if (!to) {
+      problems.push({ ...at, message: `${file} imports ${specifier}, which is in no layer` });
+    } else if (to !== from && !from.mayImport.includes(to.name)) {
+      if (exceptions.some((e) => e.from === file && e.to === target)) continue;
+      problems.push({
+        ...at,
+        message: `${file} (${from.name}) imports ${specifier} (${to.name}): ${from.name} may import only ${
+          from.mayImport.length > 0 ? from.mayImport.join(", ") : "nothing else"
+        }`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Every TypeScript source under `src/`, as repository paths. */
+export function sourceFiles(root: string): string[] {
+  return readdirSync(posix.join(root, "src"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .map((f) => posix.join("src", f.split(sep).join("/")))
+    .sort();
+}
+
+/** `checkImports` over files on disk, given as repository paths under `root`. */
+export function checkFiles(
+  root: string,
+  files: readonly string[],
+  exceptions?: readonly { readonly from: string; readonly to: string }[],
+): ImportProblem[] {
+  return files.flatMap((f) => checkImports(f, readFileSync(posix.join(root, f), "utf8"), exceptions));
+}
