@@ -2,6 +2,11 @@
  * A decorator given more than once on one declaration. Checked while the decorator runs (so an
  * editor shows it with the compiler's own errors): the first in the source is taken as meant and
  * each further one is reported, at itself.
+ *
+ * Not the compiler's `validateDecoratorUniqueOnNode` / `validateDecoratorNotOnType`: the first
+ * counts only copies written on the declaration (a second `@timeout` given by `@@timeout` goes
+ * unreported) and both report every copy, the first one too, and match the decorator by function,
+ * so a second copy of this library's module is not seen (test/emitter/repeated-decorators.test.ts).
  */
 import type {
   DecoratorApplication,
