@@ -70,6 +70,19 @@ describe("the import checker", () => {
     expect(checkImports("src/graph/executors/shell.ts", 'import { x } from "../run-files.js";')).toEqual([]);
   });
 
+  it("refuses the compiler and the stubs printers at run time, wherever the import is", () => {
+    const problems = checkImports(
+      "src/runtime/sdk.ts",
+      'import type { Program } from "@typespec/compiler";\nconst p = await import("prettier/standalone");\n',
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      "src/runtime/sdk.ts (runtime) imports @typespec/compiler: runtime runs without @typespec/compiler",
+      "src/runtime/sdk.ts (runtime) imports prettier/standalone: runtime runs without prettier",
+    ]);
+    expect(checkImports("src/emitter/emit.ts", 'import { navigateProgram } from "@typespec/compiler";')).toEqual([]);
+    expect(checkImports("src/graph/builder.ts", 'import { join } from "node:path";')).toEqual([]);
+  });
+
   it("names a file outside every layer", () => {
     const [problem] = checkImports("src/new-folder/thing.ts", 'import { t } from "../contract/types.js";');
     expect(problem?.message).toContain("src/new-folder/thing.ts is in no layer");

@@ -2,8 +2,9 @@
  * The layer order of `src/`: which folder may import which. Compile time (library → model →
  * emitter) and run time (runtime → graph → executors → pool) meet only in `src/contract`, the
  * vocabulary both sides must agree on byte for byte (type descriptors, the JSON text and value
- * codec, resource rules). The command line and the viewer sit on top. `imports.test.ts` checks
- * every import of every source file against this table.
+ * codec, resource rules). The command line and the viewer sit on top. Nothing that runs graphs
+ * loads the compiler or the stubs printers. `imports.test.ts` checks every import of every source
+ * file against this table.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { posix, sep } from "node:path";
@@ -15,13 +16,18 @@ export interface Layer {
   readonly homes: readonly string[];
   /** Layers it may import besides itself. */
   readonly mayImport: readonly string[];
+  /** Packages it must not load (the compiler and the emitter's printers, for what runs graphs). */
+  readonly refusesPackages?: readonly string[];
 }
+
+/** What compile time loads: never at run time, where stubs, workers and the controller run. */
+const COMPILER_PACKAGES = ["@typespec/compiler", "ts-morph", "prettier", "piscina"];
 
 const COMPILE = ["library", "model", "emitter"];
 const RUN = ["runtime", "graph", "executors", "pool"];
 
 export const LAYERS: readonly Layer[] = [
-  { name: "contract", homes: ["src/contract/"], mayImport: [] },
+  { name: "contract", homes: ["src/contract/"], mayImport: [], refusesPackages: COMPILER_PACKAGES },
   // Compile time.
   { name: "library", homes: ["src/lib.ts", "src/decorators/", "generated-defs/"], mayImport: ["contract"] },
   { name: "model", homes: ["src/model/"], mayImport: ["library", "contract"] },
@@ -32,14 +38,34 @@ export const LAYERS: readonly Layer[] = [
     mayImport: [...COMPILE, "contract"],
   },
   // Run time.
-  { name: "runtime", homes: ["src/runtime/"], mayImport: ["contract"] },
-  { name: "graph", homes: ["src/graph/"], mayImport: ["runtime", "contract"] },
-  { name: "executors", homes: ["src/graph/executors/"], mayImport: ["graph", "runtime", "contract"] },
-  { name: "pool", homes: ["src/pool/"], mayImport: ["executors", "graph", "runtime", "contract"] },
+  { name: "runtime", homes: ["src/runtime/"], mayImport: ["contract"], refusesPackages: COMPILER_PACKAGES },
+  { name: "graph", homes: ["src/graph/"], mayImport: ["runtime", "contract"], refusesPackages: COMPILER_PACKAGES },
+  {
+    name: "executors",
+    homes: ["src/graph/executors/"],
+    mayImport: ["graph", "runtime", "contract"],
+    refusesPackages: COMPILER_PACKAGES,
+  },
+  {
+    name: "pool",
+    homes: ["src/pool/"],
+    mayImport: ["executors", "graph", "runtime", "contract"],
+    refusesPackages: COMPILER_PACKAGES,
+  },
   // The published `typespec-workers/graph` entry gathers the graph, its executors and the pool.
-  { name: "graph entry", homes: ["src/graph/index.ts"], mayImport: [...RUN, "contract"] },
+  {
+    name: "graph entry",
+    homes: ["src/graph/index.ts"],
+    mayImport: [...RUN, "contract"],
+    refusesPackages: COMPILER_PACKAGES,
+  },
   // On top.
-  { name: "view", homes: ["src/view/"], mayImport: ["graph entry", ...RUN, "contract"] },
+  {
+    name: "view",
+    homes: ["src/view/"],
+    mayImport: ["graph entry", ...RUN, "contract"],
+    refusesPackages: COMPILER_PACKAGES,
+  },
   {
     name: "cli",
     homes: ["src/cli/"],
@@ -100,8 +126,20 @@ export interface ImportProblem {
  * types), found by TypeScript's own pre-processor so comments and strings are not mistaken for them.
  */
 export function relativeImports(text: string): string[] {
-  const info = ts.preProcessFile(text, true, true);
-  return info.importedFiles.map((f) => f.fileName).filter((s) => s.startsWith("./") || s.startsWith("../"));
+  return importSpecifiers(text).filter(isRelative);
+}
+
+/** Every import specifier of a file, relative or a package. */
+export function importSpecifiers(text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+}
+
+const isRelative = (s: string) => s.startsWith("./") || s.startsWith("../");
+
+/** The package a bare specifier loads: `@typespec/compiler/utils` → `@typespec/compiler`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }
 
 /** Problems with the imports of `file` (a repository path such as `src/model/collect.ts`) whose text is `text`. */
@@ -112,7 +150,18 @@ export function checkImports(
 ): ImportProblem[] {
   const from = layerOf(file);
   const problems: ImportProblem[] = [];
-  for (const specifier of relativeImports(text)) {
+  for (const specifier of importSpecifiers(text)) {
+    if (!isRelative(specifier)) {
+      const name = packageOf(specifier);
+      if (from?.refusesPackages?.includes(name))
+        problems.push({
+          file,
+          specifier,
+          target: name,
+          message: `${file} (${from.name}) imports ${specifier}: ${from.name} runs without ${name}`,
+        });
+      continue;
+    }
     const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, ".ts");
     const to = layerOf(target);
     const at = { file, specifier, target };
