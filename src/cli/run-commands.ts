@@ -214,10 +214,7 @@ export function addRunCommands(program: Command): void {
  * `--inputs` JSON, each value decoded by its declared type. Numbers keep all their digits (an
  * int64 beyond 2^53 is exact), as `results` prints them.
  */
-async function inputsOf(
-  text: string,
-  types: Readonly<Record<string, import("../contract/value-type.js").ValueType>>,
-) {
+async function inputsOf(text: string, types: Readonly<Record<string, import("../contract/value-type.js").ValueType>>) {
   const { parseJson } = await import("../contract/json-text.js");
   const { compactJson } = await import("../graph/graph-data.js");
   const { decodeUntyped, decodeValue } = await import("../contract/codec.js");

@@ -7,7 +7,7 @@
  * (`runtime/launcher-runtime.sh`) interprets. Values known only at run time are never spliced
  * into bash text, and the spec's text never becomes code: the table is a quoted here-document.
  */
-import type { ValueType } from "../runtime/index.js";
+import type { ValueType } from "../contract/value-type.js";
 import type { LaunchSpec } from "../decorators/launch.js";
 import type { PortModel, TaskModel, VarModel, WorkerModel } from "../model/model.js";
 import { launcherRuntime, SHARED_RUNTIME_FILE } from "./launcher-runtime.js";

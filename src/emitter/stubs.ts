@@ -6,7 +6,7 @@
  */
 import type { Enum, Program, Union } from "@typespec/compiler";
 import type { JSDocStructure, OptionalKind } from "ts-morph";
-import type { ValueType } from "../runtime/index.js";
+import type { ValueType } from "../contract/value-type.js";
 import type { PortModel, TaskModel, WorkerModel } from "../model/model.js";
 import { THENABLE } from "../model/collect.js";
 import { structModel } from "../model/describe-type.js";

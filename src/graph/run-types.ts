@@ -2,7 +2,7 @@
  * What a run is given and gives back: its options, the events it reports and its outcome.
  */
 import type { Executor } from "./executor.js";
-import type { ExecutorChoice } from "./executors/choose.js";
+import type { ExecutorChoice } from "./executor.js";
 import type { LayoutKind } from "./run-layout.js";
 
 /** What happens to tasks during a run (for progress displays and logs). */

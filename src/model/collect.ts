@@ -18,7 +18,7 @@ import {
   type Program,
 } from "@typespec/compiler";
 import { relative } from "node:path";
-import { t } from "../runtime/index.js";
+import { t } from "../contract/value-type.js";
 import { createDiagnostic } from "../lib.js";
 import { getVarsModel, portmappingModels } from "../decorators/state.js";
 import { isPortmapping } from "../decorators/portmapping.js";

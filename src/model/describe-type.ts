@@ -16,7 +16,7 @@ import {
   type Type,
   getTypeName,
 } from "@typespec/compiler";
-import { t, type StructField, type ValueType } from "../runtime/index.js";
+import { t, type StructField, type ValueType } from "../contract/value-type.js";
 import { createDiagnostic } from "../lib.js";
 
 const STD_SCALARS: Readonly<Record<string, ValueType>> = {

@@ -18,7 +18,7 @@ import { modelProperties } from "./describe-type.js";
 import { isPortmapping } from "../decorators/portmapping.js";
 import { $command, $script, $stdio } from "../decorators/launch.js";
 import { inString } from "../decorators/string-location.js";
-import { didYouMean } from "../pool/closest.js";
+import { didYouMean } from "../contract/closest.js";
 
 const LAUNCH_DECORATORS = new Map<DecoratorFunction, string>([
   [$command as DecoratorFunction, "@command"],

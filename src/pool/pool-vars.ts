@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ValueType } from "../contract/value-type.js";
-import { didYouMean } from "./closest.js";
+import { didYouMean } from "../contract/closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import type { WorkerEntry } from "./config.js";
 

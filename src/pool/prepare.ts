@@ -27,7 +27,7 @@ import { serviceExecutor } from "../graph/executors/service.js";
 import { stdioExecutor } from "../graph/executors/stdio.js";
 import type { SlurmQueue } from "../graph/executors/slurm-queue.js";
 import type { ServiceImpl } from "../runtime/service.js";
-import { didYouMean } from "./closest.js";
+import { didYouMean } from "../contract/closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import { PoolConfigError } from "./pool-config-error.js";
 import { KIND_KEYS, NO_PROCESS_KEYS, type PoolConfig, type WorkerEntry, type WorkerKind } from "./config.js";

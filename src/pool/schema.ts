@@ -5,7 +5,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { didYouMean } from "./closest.js";
+import { didYouMean } from "../contract/closest.js";
 import type { ConfigPath, ConfigSource } from "./config-source.js";
 import { RESOURCE_FIELDS } from "../contract/resources.js";
 

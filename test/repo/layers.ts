@@ -79,19 +79,19 @@ export const LAYERS: readonly Layer[] = [
  */
 export const KNOWN_EXCEPTIONS: readonly { readonly from: string; readonly to: string; readonly why: string }[] = [
   {
-    from: "src/graph/controller.ts",
+    from: "src/graph/nodes/task.ts",
     to: "src/graph/executors/choose.ts",
-    why: "run() and resume() turn executor choices into executors; they belong above the executors once the controller is split from them",
+    why: "task nodes turn the run's executor choices into executors (chooseExecutors); that choice belongs above the executors, in run()/resume(), which would then hand the task runner executors only",
   },
   {
-    from: "src/graph/controller.ts",
+    from: "src/graph/nodes/task.ts",
     to: "src/graph/executors/find-worker.ts",
-    why: "the controller reads @timeout from worker.json in the worker folders (registryDirs): same split",
+    why: "task nodes read @timeout from worker.json in the worker folders (registryDirs); the worker folder's files should have one home beside the executors' lookup",
   },
   {
-    from: "src/graph/controller.ts",
+    from: "src/graph/nodes/task.ts",
     to: "src/graph/executors/in-process.ts",
-    why: "the controller sizes its in-process limiter by the executor kind: same split",
+    why: "task nodes size the in-process limiter by the executor kind (isInProcessExecutor)",
   },
   {
     from: "src/graph/run-options.ts",
