@@ -101,7 +101,7 @@ export function addRunCommands(program: Command): void {
       .option("--resume", "continue the run folder if it exists"),
   ).action(async (module: string, o: RunFlags & { inputs: string; root?: string; id?: string; resume?: boolean }) => {
     await report(async () => {
-      const { run } = await import("../graph/controller.js");
+      const { run } = await import("../graph/run.js");
       const g = await graphOf(module);
       const inputs = await inputsOf(o.inputs, g.signature.inputs);
       const { cliPool, underPool } = await import("../pool/cli-options.js");
@@ -132,7 +132,7 @@ export function addRunCommands(program: Command): void {
       // Refused rather than dropped: without --config the run's stored options stand, pool and all.
       if (!o.config && o.var.length)
         throw new Error("--var on resume needs --config: the pool is read again only when its file is given");
-      const { resume } = await import("../graph/controller.js");
+      const { resume } = await import("../graph/run.js");
       const { storedOptionsOf } = await import("../graph/run-options.js");
       const { readSignature } = await import("../graph/run-layout.js");
       const { cliPool, underPool } = await import("../pool/cli-options.js");

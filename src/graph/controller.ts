@@ -20,6 +20,7 @@ import { defaultRoot } from "../runtime/storage.js";
 import type { TaskSignature } from "../runtime/task.js";
 import type { Graph, GraphSignature } from "./builder.js";
 import { RunError, RunFileError, TaskFailedError } from "./errors.js";
+import type { Executor, ExecutorMaker } from "./executor.js";
 import { exists, onFile } from "./file-ops.js";
 import { nodeDefText, parseGraphData, type GraphData, type ValueRef } from "./graph-data.js";
 import { runConst } from "./nodes/const.js";
@@ -40,29 +41,39 @@ import { encodeInputs, readOutputs } from "./run-values.js";
 
 export { IN_PROCESS_CONCURRENCY } from "./nodes/task.js";
 
-/** Run a graph to its end. Rejects with `GraphInputError` before anything runs, `TaskFailedError` when a task fails. */
-export async function run<I, O, S extends "ports" | "value">(
+/**
+ * Run a graph to its end, with executors made by `executors` (`run` in src/graph/run.ts passes the
+ * executors layer's). Rejects with `GraphInputError` before anything runs, `TaskFailedError` when a
+ * task fails.
+ */
+export async function startRun<I, O, S extends "ports" | "value">(
+  executors: ExecutorMaker,
   graph: Graph<I, O, S>,
   inputs: I,
-  options: RunOptions = {},
+  options: RunOptions,
 ): Promise<RunOutcome<O>> {
   checkRunOptions(options, taskNamesOf(graph.data));
   const encoded = encodeInputs(graph.signature, inputs as Record<string, unknown>);
   const root = resolve(options.root ?? defaultRoot());
   const workflowId = options.workflowId ?? randomUUID();
   const layout = layoutOf(options.layout ?? "default", root, workflowId);
-  const controller = new Controller(graph.data, graph.signature, graph.tasks, layout, options);
+  const executor = executorFor(executors, options);
+  const controller = new Controller(graph.data, graph.signature, graph.tasks, layout, options, executor);
   return (await controller.start(graph.serialize(), encoded, graph.name)) as RunOutcome<O>;
 }
 
 /**
  * Continue a run from its directory alone (graph, inputs, types and the options it started with
- * are read from it). Options given here replace the stored ones.
+ * are read from it), with executors made by `executors`. Options given here replace the stored ones.
  */
-export async function resume(runDir: string, options: Omit<RunOptions, "root" | "workflowId" | "resume"> = {}) {
+export async function resumeRun(
+  executors: ExecutorMaker,
+  runDir: string,
+  options: Omit<RunOptions, "root" | "workflowId" | "resume">,
+): Promise<RunOutcome<unknown>> {
   const dir = resolve(runDir);
   await requireRunDir(dir);
-  const opts = await resumeOptions(dir, options);
+  const opts = await resumeOptions(dir, options, (s) => executors.recreate(s));
   const layout = RunLayout.of(dir, opts.layout);
   const body = await readFile(layout.body, "utf8");
   const data = parseGraphData(body);
@@ -70,8 +81,14 @@ export async function resume(runDir: string, options: Omit<RunOptions, "root" | 
   const sig = await readSignature(dir);
   const inputs = new Map<string, Uint8Array>();
   for (const port of Object.keys(sig.signature.inputs)) inputs.set(port, await readFile(layout.input(port)));
-  const controller = new Controller(data, sig.signature, sig.tasks, layout, { ...opts, resume: true });
+  const executor = executorFor(executors, opts);
+  const controller = new Controller(data, sig.signature, sig.tasks, layout, { ...opts, resume: true }, executor);
   return controller.start(body, inputs, sig.name);
+}
+
+/** The run's one executor: the one given for every task, else one made from the choices per worker. */
+function executorFor(executors: ExecutorMaker, o: RunOptions): Executor {
+  return o.executor ?? executors.choose(o.workers, o.executors);
 }
 
 class Controller implements Evaluator {
@@ -89,8 +106,9 @@ class Controller implements Evaluator {
     readonly tasks: ReadonlyMap<string, TaskSignature>,
     readonly layout: RunLayout,
     readonly options: RunOptions,
+    executor: Executor,
   ) {
-    this.runner = new TaskRunner(this);
+    this.runner = new TaskRunner(this, executor);
     // Every running task listens on the run's signal: with a high concurrency (Slurm) that is
     // more than Node's default of 10 and is not a leak.
     setMaxListeners(0, this.abort.signal);

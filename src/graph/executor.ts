@@ -59,6 +59,12 @@ export interface Executor {
    * worker or script stops the run before anything runs. Optional.
    */
   check?(worker: string, task: string): string | undefined;
+  /**
+   * Whether the tasks of `worker` run inside the controller (they share the in-process concurrency
+   * limit, not the one for processes); without a worker, whether any worker's may. Answered from
+   * what the executor was given, without looking for programs. Optional: absent, none do.
+   */
+  runsInProcess?(worker?: string): boolean;
   /** Release resources (cancel outstanding jobs, stop child processes). */
   close?(): Promise<void>;
   /**
@@ -74,6 +80,20 @@ export type ResumableExecutor = {
   readonly workersDir: string;
   readonly defaults?: SlurmResources;
 };
+
+/**
+ * What the controller is given to make executors, so the graph layer never imports the executors:
+ * `run` and `resume` (src/graph/run.ts) hand it the executors layer's own.
+ */
+export interface ExecutorMaker {
+  /** One executor for the run options' choices per worker (`executors/choose.ts`). */
+  choose(
+    workers: string | readonly string[] | undefined,
+    choices: Readonly<Record<string, ExecutorChoice>> | undefined,
+  ): Executor;
+  /** The executor a resumed run gets for what an executor kept of itself (`resumeAs`). */
+  recreate(stored: ResumableExecutor): Promise<Executor>;
+}
 
 /**
  * What run options name per worker: an executor kind (`executors/choose.ts` turns it into an

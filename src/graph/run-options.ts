@@ -290,22 +290,23 @@ export async function storedOptionsOf(dir: string): Promise<StoredOptions | unde
   }
 }
 
-async function recreate(s: StoredExecutor, who: string, overridden: string): Promise<ExecutorChoice> {
-  if (typeof s === "string") {
+/**
+ * The options to resume a run directory with: those kept when it started, each replaced by the one
+ * given now (`executors` and `timeouts` entry by entry). An executor kept as JSON is made again by
+ * `recreateExecutor` (the executors layer's, given by `resume`).
+ */
+export async function resumeOptions<O extends CheckedOptions>(
+  dir: string,
+  given: O,
+  recreateExecutor: (stored: ResumableExecutor) => Promise<Executor>,
+): Promise<O> {
+  const recreate = async (s: StoredExecutor, who: string, overridden: string): Promise<ExecutorChoice> => {
+    if (typeof s !== "string") return recreateExecutor(s);
     if (s !== "object") return s;
     throw new RunError(
       `${who} was an object when the run started and cannot be recreated from the run directory: give it again (${overridden})`,
     );
-  }
-  const { slurmExecutor } = await import("./executors/slurm.js");
-  return slurmExecutor({ workersDir: s.workersDir, ...(s.defaults ? { defaults: s.defaults } : {}) });
-}
-
-/**
- * The options to resume a run directory with: those kept when it started, each replaced by the one
- * given now (`executors` and `timeouts` entry by entry).
- */
-export async function resumeOptions<O extends CheckedOptions>(dir: string, given: O): Promise<O> {
+  };
   const s = await storedOptionsOf(dir);
   if (!s) return given;
   const out: Record<string, unknown> = { ...(given as object) };

@@ -15,9 +15,9 @@ import {
   findWorkerFile,
   launcherCandidates,
   nodeWorkerCandidates,
-  registryDirs,
   WorkerNotFoundError,
 } from "../graph/executors/find-worker.js";
+import { registryDirs } from "../graph/worker-folder.js";
 import { inProcessExecutor } from "../graph/executors/in-process.js";
 import { nodeExecutor } from "../graph/executors/node.js";
 import { persistentExecutor, persistentProgram } from "../graph/executors/persistent.js";

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
 import {
+  inProcessExecutor,
   GraphInputError,
   IN_PROCESS_CONCURRENCY,
   graph,
@@ -198,5 +199,16 @@ describe("in-process concurrency", () => {
     target = 3;
     await run(g, { xs }, { root: root(), executors: { default: slowAdd }, concurrency: 3 });
     expect(most).toBe(3);
+    // The in-process executor says so itself (Executor.runsInProcess), given for every task or per worker.
+    target = IN_PROCESS_CONCURRENCY;
+    for (const options of [
+      { executor: inProcessExecutor(slowAdd) },
+      { executors: { math_worker: inProcessExecutor(slowAdd) } },
+    ]) {
+      most = 0;
+      started = 0;
+      await run(g, { xs }, { root: root(), ...options });
+      expect(most).toBe(IN_PROCESS_CONCURRENCY);
+    }
   });
 });

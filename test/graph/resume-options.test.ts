@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { graph, resume, run, RunError, SlurmExecutor, type Executor } from "../../src/graph/index.js";
+import { recreateExecutor } from "../../src/graph/executors/recreate.js";
 import { resumeOptions, storedOptionsText, type CheckedOptions } from "../../src/graph/run-options.js";
 import { t } from "../../src/runtime/index.js";
 import { tw } from "../support/cli.js";
@@ -112,7 +113,7 @@ describe("resume keeps the run's options", () => {
       other: "stdio",
     });
     const given: CheckedOptions = { executors: { other: "shell" } };
-    const o = await resumeOptions(dir, given);
+    const o = await resumeOptions(dir, given, recreateExecutor);
     expect(o.executors!.other).toBe("shell");
     expect(o.executors!.calc).toBeInstanceOf(SlurmExecutor);
     await (o.executors!.calc as SlurmExecutor).close();

@@ -70,6 +70,16 @@ describe("the import checker", () => {
     expect(checkImports("src/graph/executors/shell.ts", 'import { x } from "../run-files.js";')).toEqual([]);
   });
 
+  it("keeps the controller from the executors: only run() and resume() above both join them", () => {
+    // The imports this session removed: the task runner choosing executors itself.
+    const choose = 'import { chooseExecutors } from "./executors/choose.js";';
+    expect(checkImports("src/graph/controller.ts", choose).map((p) => p.message)).toEqual([
+      "src/graph/controller.ts (graph) imports ./executors/choose.js (executors): graph may import only runtime, contract",
+    ]);
+    expect(checkImports("src/graph/run.ts", choose)).toEqual([]);
+    expect(checkImports("src/graph/executors/shell.ts", 'import { run } from "../run.js";')).toHaveLength(1);
+  });
+
   it("refuses the compiler and the stubs printers at run time, wherever the import is", () => {
     const problems = checkImports(
       "src/runtime/sdk.ts",

@@ -328,4 +328,15 @@ describe("Slurm launch", () => {
     });
     await slurm.close();
   });
+
+  it("names both places a launcher was looked for when a worker has none, before anything is submitted", async () => {
+    const box = sandbox("launch-missing");
+    const slurm = new SlurmExecutor({ workersDir: box.workersDir, slurmBin: "/nonexistent" });
+    const r = await slurm.run({ ...box.launch("upper", "-.N1", '"x"'), worker: "absent" });
+    expect(r).toEqual({
+      ok: false,
+      reason: `no launcher for worker absent: neither ${box.workersDir}/absent nor ${box.workersDir}/absent/main.sh is a file`,
+    });
+    await slurm.close();
+  });
 });

@@ -9,13 +9,8 @@
 import { join } from "node:path";
 import type { WorkerImpl } from "../../runtime/sdk.js";
 import type { Executor, ExecutorChoice, TaskLaunch, TaskResult } from "../executor.js";
-import {
-  findWorkerFile,
-  launcherCandidates,
-  nodeWorkerCandidates,
-  registryDirs,
-  WorkerNotFoundError,
-} from "./find-worker.js";
+import { findWorkerFile, launcherCandidates, nodeWorkerCandidates, WorkerNotFoundError } from "./find-worker.js";
+import { registryDirs } from "../worker-folder.js";
 import { inProcessExecutor } from "./in-process.js";
 import { nodeExecutor } from "./node.js";
 import { pythonExecutor } from "./python.js";
@@ -88,6 +83,13 @@ export function chooseExecutors(
         return Promise.resolve({ ok: false, reason: (e as Error).message });
       }
       return ex.run(launch);
+    },
+    // From the choices alone, as the run sizes its limits before any worker is looked for.
+    runsInProcess(worker?: string): boolean {
+      const given = worker === undefined ? Object.values(choices) : [choices[worker] ?? choices.default];
+      return given.some(
+        (c) => isImpl(c) || (typeof c === "object" && c !== null && (c as Executor).runsInProcess?.(worker) === true),
+      );
     },
     check(worker: string, task: string): string | undefined {
       try {

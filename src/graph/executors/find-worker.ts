@@ -3,7 +3,7 @@
  * worker that is nowhere names every place looked at.
  */
 import { accessSync, constants, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
 export class WorkerNotFoundError extends Error {
   override name = "WorkerNotFoundError";
@@ -29,11 +29,6 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function registryDirs(workers: string | readonly string[] | undefined): string[] {
-  const list = workers === undefined ? [] : typeof workers === "string" ? [workers] : [...workers];
-  return list.map((d) => resolve(d));
 }
 
 /**

@@ -65,13 +65,6 @@ function storageFor(files: FileStorage, cache: ValueCache, launch: TaskLaunch): 
   };
 }
 
-const inProcessExecutors = new WeakSet<Executor>();
-
-/** Whether `ex` runs its tasks inside the controller (they get their own concurrency default). */
-export function isInProcessExecutor(ex: unknown): boolean {
-  return typeof ex === "object" && ex !== null && inProcessExecutors.has(ex as Executor);
-}
-
 /** One worker implementation, or several keyed by worker name. */
 export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Executor {
   const list: readonly AnyWorker[] = Array.isArray(workers)
@@ -128,7 +121,8 @@ export function inProcessExecutor(workers: AnyWorker | readonly AnyWorker[]): Ex
       clearTimeout(timer);
       return result;
     },
+    // Every task it runs runs inside the controller: they get their own concurrency default.
+    runsInProcess: () => true,
   };
-  inProcessExecutors.add(executor);
   return executor;
 }

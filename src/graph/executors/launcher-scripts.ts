@@ -4,8 +4,9 @@
  * `worker.json` beside the launcher says which file each task runs, and the file is looked for
  * where the launcher's runtime would look (relative to the launcher's real folder).
  */
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { readManifest } from "../worker-folder.js";
 
 interface LaunchEntry {
   readonly kind?: unknown;
@@ -20,12 +21,10 @@ function scriptOf(task: string, launch: LaunchEntry | undefined): string | undef
   return undefined;
 }
 
-function readTasks(launcher: string): Record<string, { launch?: LaunchEntry }> | undefined {
+function readTasks(launcher: string): Readonly<Record<string, { readonly launch?: unknown }>> | undefined {
   try {
-    const json = JSON.parse(readFileSync(join(dirname(launcher), "worker.json"), "utf8")) as {
-      tasks?: Record<string, { launch?: LaunchEntry }>;
-    };
-    return typeof json.tasks === "object" && json.tasks !== null ? json.tasks : undefined;
+    const json = readManifest(dirname(launcher));
+    return typeof json?.tasks === "object" && json.tasks !== null ? json.tasks : undefined;
   } catch {
     // A hand-written launcher has no worker.json: nothing to check before the run.
     return undefined;
@@ -48,7 +47,7 @@ export function missingScript(launcher: string, task: string): string | undefine
   if (basename(launcher) !== "main.sh") return undefined;
   const tasks = readTasks(launcher);
   if (!tasks || !Object.hasOwn(tasks, task)) return undefined;
-  const script = scriptOf(task, tasks[task]!.launch);
+  const script = scriptOf(task, tasks[task]!.launch as LaunchEntry | undefined);
   if (script === undefined) return undefined;
   const path = isAbsolute(script) ? script : join(dirname(realpathSync(launcher)), script);
   if (isFile(path)) return undefined;

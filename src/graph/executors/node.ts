@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { findWorkerFile, nodeWorkerCandidates, registryDirs } from "./find-worker.js";
+import { findWorkerFile, nodeWorkerCandidates } from "./find-worker.js";
+import { registryDirs } from "../worker-folder.js";
 import { runProcessTask } from "./process-task.js";
 
 export interface NodeExecutorOptions {

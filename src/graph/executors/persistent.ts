@@ -9,7 +9,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { exists } from "../file-ops.js";
-import { findWorkerFile, registryDirs, WorkerNotFoundError } from "./find-worker.js";
+import { findWorkerFile, WorkerNotFoundError } from "./find-worker.js";
+import { registryDirs } from "../worker-folder.js";
 import { Instance, type InstanceCommand } from "./persistent-instance.js";
 import { timedOutReason, watchTask } from "./time-limit.js";
 

@@ -10,7 +10,8 @@ import { statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
-import { findWorkerFile, isExecutable, registryDirs } from "./find-worker.js";
+import { findWorkerFile, isExecutable } from "./find-worker.js";
+import { registryDirs } from "../worker-folder.js";
 import { runProcessTask } from "./process-task.js";
 import { callArgsOf } from "./shell.js";
 

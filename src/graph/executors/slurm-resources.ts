@@ -7,8 +7,8 @@
  * `modules` is a list the later layer replaces: a site names the modules it has, whatever the spec
  * guessed.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readManifest } from "../worker-folder.js";
 
 // The rule set is shared with the compiler, which reports the same problems at `@resources`.
 import { RESOURCE_FIELDS, resourceProblems, type SlurmResources } from "../../contract/resources.js";
@@ -69,18 +69,5 @@ export function backstopTime(timeoutMs: number): string {
  * one. A missing file or task means "none"; an unreadable file is an error naming it.
  */
 export function readSpecResources(workersDir: string, worker: string, task: string): SlurmResources | undefined {
-  const file = join(workersDir, worker, "worker.json");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  let manifest: { tasks?: Record<string, { resources?: SlurmResources }> };
-  try {
-    manifest = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  return manifest.tasks?.[task]?.resources;
+  return readManifest(join(workersDir, worker))?.tasks?.[task]?.resources;
 }

@@ -4,19 +4,10 @@
  * system that holds the checkpoints. See `slurm-monitor.ts` for how completion is detected and
  * `slurm-resources.ts` for where resource requests come from.
  */
-import {
-  accessSync,
-  closeSync,
-  constants,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
+import { findWorkerFile, isExecutable, launcherCandidates, WorkerNotFoundError } from "./find-worker.js";
 import { SlurmCommandError } from "./slurm-commands.js";
 import { contractEnvironment } from "./slurm-env.js";
 import type { JobWatch } from "./slurm-monitor.js";
@@ -369,26 +360,17 @@ function isGenerated(path: string): boolean {
   return known;
 }
 
-/** The contract's lookup: `<dir>/<worker>` if it is a file, else `<dir>/<worker>/main.sh`. */
+/** The contract's lookup (`launcherCandidates`), in the one folder a Slurm executor is given. */
 function findLauncher(
   workersDir: string,
   worker: string,
 ): { ok: true; path: string; executable: boolean } | { ok: false; reason: string } {
-  const direct = join(workersDir, worker);
-  const main = join(direct, "main.sh");
-  for (const path of [direct, main]) {
-    try {
-      if (!statSync(path).isFile()) continue;
-    } catch {
-      continue;
-    }
-    let executable = true;
-    try {
-      accessSync(path, constants.X_OK);
-    } catch {
-      executable = false;
-    }
-    return { ok: true, path, executable };
+  try {
+    const path = findWorkerFile(worker, [workersDir], launcherCandidates(worker), "launcher");
+    return { ok: true, path, executable: isExecutable(path) };
+  } catch (e) {
+    if (!(e instanceof WorkerNotFoundError)) throw e;
+    const [direct, main] = launcherCandidates(worker)(workersDir);
+    return { ok: false, reason: `no launcher for worker ${worker}: neither ${direct} nor ${main} is a file` };
   }
-  return { ok: false, reason: `no launcher for worker ${worker}: neither ${direct} nor ${main} is a file` };
 }

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { resolvePath } from "../../runtime/call-args.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
-import { findWorkerFile, launcherCandidates, launcherCommand, registryDirs } from "./find-worker.js";
+import { findWorkerFile, launcherCandidates, launcherCommand } from "./find-worker.js";
+import { registryDirs } from "../worker-folder.js";
 import { runProcessTask } from "./process-task.js";
 import { callArgsOf } from "./shell.js";
 

@@ -5,8 +5,6 @@
  */
 import { availableParallelism } from "node:os";
 import { readFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CallArgs } from "../../runtime/call-args.js";
 import { serializeCallArgs } from "../../runtime/call-args.js";
 import { decodeValue } from "../../contract/codec.js";
@@ -14,14 +12,11 @@ import { typeName } from "../../contract/value-type.js";
 import { BUILTIN_CHECKS, BUILTINS } from "../builtins.js";
 import { TaskFailedError } from "../errors.js";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
-import { chooseExecutors, type ExecutorChoice } from "../executors/choose.js";
-import { registryDirs } from "../executors/find-worker.js";
-import { isInProcessExecutor } from "../executors/in-process.js";
 import { exists } from "../file-ops.js";
 import { nodeDefText, type FuncNode } from "../graph-data.js";
 import { Limiter } from "../limiter.js";
-import type { RunOptions } from "../run-types.js";
 import { isAny } from "../run-values.js";
+import { registryDirs, taskTimeouts } from "../worker-folder.js";
 import type { Evaluator, Instance } from "./evaluator.js";
 
 /**
@@ -34,25 +29,7 @@ import type { Evaluator, Instance } from "./evaluator.js";
  */
 export const IN_PROCESS_CONCURRENCY = 16;
 
-/** An executor choice that runs tasks in-process: a worker implementation or an in-process executor. */
-function isInProcessChoice(c: ExecutorChoice | undefined): boolean {
-  if (typeof c !== "object" || c === null) return false;
-  return typeof (c as { runTask?: unknown }).runTask === "function" || isInProcessExecutor(c);
-}
-
-/** Whether a worker's tasks run in-process (the same choice `chooseExecutors` makes). */
-function inProcess(o: RunOptions, worker: string): boolean {
-  if (o.executor) return isInProcessExecutor(o.executor);
-  return isInProcessChoice(o.executors?.[worker] ?? o.executors?.default);
-}
-
-function anyInProcess(o: RunOptions): boolean {
-  if (o.executor) return isInProcessExecutor(o.executor);
-  return Object.values(o.executors ?? {}).some(isInProcessChoice);
-}
-
 export class TaskRunner {
-  readonly executor: Executor;
   /** Tasks run as processes (or jobs). */
   private readonly limiter: Limiter;
   /** Tasks run in-process. */
@@ -63,12 +40,15 @@ export class TaskRunner {
   tasksRun = 0;
   tasksCached = 0;
 
-  constructor(private readonly ev: Evaluator) {
+  /** `executor`: the run's, made by the caller of the controller from the run options. */
+  constructor(
+    private readonly ev: Evaluator,
+    readonly executor: Executor,
+  ) {
     const options = ev.options;
-    this.executor = options.executor ?? chooseExecutors(options.workers, options.executors);
     this.limiter = new Limiter(options.concurrency ?? availableParallelism());
     this.inProcessLimiter = new Limiter(options.concurrency ?? IN_PROCESS_CONCURRENCY);
-    const widest = anyInProcess(options)
+    const widest = executor.runsInProcess?.()
       ? Math.max(this.limiter.limit, this.inProcessLimiter.limit)
       : this.limiter.limit;
     this.staging = new Limiter(widest * 2 + 4);
@@ -110,22 +90,7 @@ export class TaskRunner {
   private timeoutMs(worker: string, task: string): number | undefined {
     const o = this.ev.options;
     let fromSpec = this.workerTimeouts.get(worker);
-    if (!fromSpec) {
-      fromSpec = {};
-      for (const dir of registryDirs(o.workers)) {
-        try {
-          const j = JSON.parse(readFileSync(join(dir, worker, "worker.json"), "utf8")) as {
-            tasks?: Record<string, { timeout?: number }>;
-          };
-          for (const [name, t] of Object.entries(j.tasks ?? {}))
-            if (typeof t.timeout === "number") fromSpec[name] = t.timeout;
-          break;
-        } catch {
-          // No manifest in this folder.
-        }
-      }
-      this.workerTimeouts.set(worker, fromSpec);
-    }
+    if (!fromSpec) this.workerTimeouts.set(worker, (fromSpec = taskTimeouts(registryDirs(o.workers), worker)));
     const s = o.timeouts?.[`${worker}.${task}`] ?? o.timeouts?.[worker] ?? fromSpec[task] ?? o.timeout;
     return s === undefined ? undefined : s * 1000;
   }
@@ -243,7 +208,7 @@ export class TaskRunner {
         callArgs: args,
         signal: ev.signal,
       };
-      const limiter = inProcess(ev.options, worker) ? this.inProcessLimiter : this.limiter;
+      const limiter = this.executor.runsInProcess?.(worker) ? this.inProcessLimiter : this.limiter;
       const p = limiter.run(async () => {
         ev.checkAborted();
         ev.emit({ type: "task-started", loc, task: node.function_name });
