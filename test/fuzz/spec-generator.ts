@@ -273,6 +273,8 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
     r.chance(0.15) ? `@timeout(${1 + r.int(100)})` : "",
     r.chance(0.1) ? `@resources(#{ cpus: ${1 + r.int(8)}, memory: "2G" })` : "",
     vars?.decorator ?? "",
+    // On a worker, `@script` takes no path: each task without its own launch decorator runs `<task>.sh`.
+    r.chance(0.1) ? (kind === "hostile" && r.chance(0.3) ? `@script("w.sh")` : "@script") : "",
   ];
   const ns = r.chance(0.3) ? id(`${r.pick(ODD_TYPE_NAMES)}ns${index}`) : `N${index}`;
   return [
@@ -378,7 +380,11 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
         decorators.push(r.chance(0.5) ? "@stdio" : `@stdio(${JSON.stringify(line())})`);
       break;
     case 2:
-      decorators.push(`@script(${JSON.stringify(r.pick(["x.sh", "bin/run this.py", "../up.sh", "é.sh"]))})`);
+      decorators.push(
+        r.chance(0.3)
+          ? "@script" // runs `<task>.sh`
+          : `@script(${JSON.stringify(r.pick(["x.sh", "bin/run this.py", "../up.sh", "é.sh"]))})`,
+      );
       break;
   }
   if (r.chance(0.2)) decorators.push(`@timeout(${1 + r.int(3600)})`);
@@ -406,10 +412,13 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
 
 /**
  * Names no worker takes: an interface named `boolean` would be what `boolean` means in its
- * namespace (a spec's problem, not the compiler's).
+ * namespace (a spec's problem, not the compiler's), and so would one named `null`, which TypeSpec
+ * resolves as a name, not a keyword (`| null` in that namespace then means the interface; the
+ * library reports that, see test/emitter/null-shadowed.test.ts). `void`, `never` and `unknown` are
+ * keywords, reserved here all the same so that no generated type position depends on that.
  */
 function freshWorkerNames(): Set<string> {
-  return new Set(ACCEPTED_SCALARS.map((s) => s.toLowerCase()));
+  return new Set([...ACCEPTED_SCALARS, "null", "void", "never", "unknown"].map((s) => s.toLowerCase()));
 }
 
 /** A spec file of `count` workers, starting with the library import. */
