@@ -106,6 +106,8 @@ interface Context {
   readonly decls: string[];
   /** Named types declared so far, usable as types. */
   readonly named: string[];
+  /** Names given to types so far, declared or still being declared. */
+  readonly declaring: Set<string>;
   counter: number;
   /** The worker's template variables (`@vars`) and their own random source, if it has any. */
   readonly vars?: { readonly names: readonly string[]; readonly v: Random };
@@ -178,7 +180,12 @@ function typeName(ctx: Context, prefix: string): string {
   const { r } = ctx;
   ctx.counter++;
   const odd = `${r.pick(ODD_TYPE_NAMES)}${r.chance(0.5) ? "" : ctx.counter}`;
-  return r.chance(0.4) && odd !== ctx.worker ? id(odd) : `${prefix}${ctx.counter}`;
+  const name = r.chance(0.4) && odd !== ctx.worker ? id(odd) : `${prefix}${ctx.counter}`;
+  // A name still being declared (its body is drawn first) is not free: a union `$task` whose variant
+  // declares a model `$task` is a duplicate symbol. A declared one is reused as it is.
+  if (ctx.declaring.has(name) && !ctx.named.includes(name)) return `${prefix}${ctx.counter}`;
+  ctx.declaring.add(name);
+  return name;
 }
 
 function declareModel(ctx: Context, depth: number): string {
@@ -263,7 +270,16 @@ interface Port {
 export function generateWorker(r: Random, index: number, kind: WorkerKind, workerNames: Set<string>): string {
   const worker = portableName(r, workerNames, kind);
   const vars = templateVars(worker, index, kind);
-  const ctx: Context = { r, kind, worker, decls: [], named: [], counter: 0, ...(vars ? { vars } : {}) };
+  const ctx: Context = {
+    r,
+    kind,
+    worker,
+    decls: [],
+    named: [],
+    declaring: new Set(),
+    counter: 0,
+    ...(vars ? { vars } : {}),
+  };
   const depth = kind === "hostile" && r.chance(0.1) ? 70 + r.int(40) : 1 + r.int(4);
   const taskNames = new Set<string>([worker.toLowerCase()]);
   const tasks: string[] = [];
