@@ -134,6 +134,12 @@ export const $lib = createTypeSpecLibrary({
         default: paramMessage`Type '${"type"}' has no faithful encoding in the worker contract${"reason"}.`,
       },
     },
+    "null-shadowed": {
+      severity: "warning",
+      messages: {
+        default: paramMessage`'null' here is ${"kind"} '${"type"}' declared in this spec, not TypeSpec's null type: a declaration named 'null' hides it in its namespace. Rename the declaration, or write 'TypeSpec.null' for the null type.`,
+      },
+    },
     "type-too-deep": {
       severity: "error",
       messages: {

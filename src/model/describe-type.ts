@@ -104,6 +104,11 @@ export class TypeDescriber {
   }
 
   private describeType(type: Type, target: DiagnosticTarget): ValueType | undefined {
+    if (type.kind !== "Intrinsic" && "name" in type && type.name === "null" && type.kind !== "ModelProperty") {
+      // TypeSpec's `null` is a name, not a keyword: a spec's own `null` takes its place in the namespace.
+      if (!VALUE_KINDS.has(type.kind)) return this.unsupported(type, target, shadowReason(type.kind));
+      this.warnShadowed(type, target);
+    }
     switch (type.kind) {
       case "Scalar":
         return this.scalar(type, target);
@@ -148,8 +153,19 @@ export class TypeDescriber {
         // values are taken as they come, encoded and decoded untyped as upstream does.
         return t.any;
       default:
-        return this.unsupported(type, target, "");
+        return this.unsupported(type, target, VALUE_KINDS.has(type.kind) ? "" : notAValue(type.kind));
     }
+  }
+
+  private warnShadowed(type: Type, target: DiagnosticTarget): void {
+    if (this.reported.has(target)) return;
+    this.reported.add(target);
+    const kind = KIND_NAMES[type.kind] ?? type.kind.toLowerCase();
+    this.diagnostics.push(
+      createDiagnostic({ code: "null-shadowed", format: { kind, type: getTypeName(type) }, target } as Parameters<
+        typeof createDiagnostic
+      >[0]),
+    );
   }
 
   private scalar(scalar: Scalar, target: DiagnosticTarget): ValueType | undefined {
@@ -248,6 +264,43 @@ export class TypeDescriber {
     }
     return undefined;
   }
+}
+
+/** Kinds of type that can be a value's type; the others (interfaces, operations, ...) only by mistake. */
+const VALUE_KINDS = new Set<string>([
+  "Scalar",
+  "Intrinsic",
+  "Boolean",
+  "String",
+  "Number",
+  "Enum",
+  "EnumMember",
+  "Union",
+  "UnionVariant",
+  "Model",
+  "ModelProperty",
+  "Tuple",
+  "TemplateParameter",
+]);
+
+const KIND_NAMES: Readonly<Record<string, string>> = {
+  Interface: "an interface",
+  Operation: "an operation",
+  Namespace: "a namespace",
+  Decorator: "a decorator",
+  FunctionType: "a function",
+  Model: "the model",
+  Scalar: "the scalar",
+  Enum: "the enum",
+  Union: "the union",
+};
+
+function notAValue(kind: string): string {
+  return `: it is ${KIND_NAMES[kind] ?? kind.toLowerCase()}, not a type of values`;
+}
+
+function shadowReason(kind: string): string {
+  return `${notAValue(kind)}. A declaration named 'null' hides TypeSpec's null in its namespace: rename it, or write 'TypeSpec.null' for the null type`;
 }
 
 /** A type's name for a message, cut short (the name of a deeply nested type is as long as it is deep). */

@@ -106,6 +106,8 @@ interface Context {
   readonly decls: string[];
   /** Named types declared so far, usable as types. */
   readonly named: string[];
+  /** Names given to types so far, declared or still being declared. */
+  readonly declaring: Set<string>;
   counter: number;
   /** The worker's template variables (`@vars`) and their own random source, if it has any. */
   readonly vars?: { readonly names: readonly string[]; readonly v: Random };
@@ -178,7 +180,12 @@ function typeName(ctx: Context, prefix: string): string {
   const { r } = ctx;
   ctx.counter++;
   const odd = `${r.pick(ODD_TYPE_NAMES)}${r.chance(0.5) ? "" : ctx.counter}`;
-  return r.chance(0.4) && odd !== ctx.worker ? id(odd) : `${prefix}${ctx.counter}`;
+  const name = r.chance(0.4) && odd !== ctx.worker ? id(odd) : `${prefix}${ctx.counter}`;
+  // A name still being declared (its body is drawn first) is not free: a union `$task` whose variant
+  // declares a model `$task` is a duplicate symbol. A declared one is reused as it is.
+  if (ctx.declaring.has(name) && !ctx.named.includes(name)) return `${prefix}${ctx.counter}`;
+  ctx.declaring.add(name);
+  return name;
 }
 
 function declareModel(ctx: Context, depth: number): string {
@@ -263,7 +270,16 @@ interface Port {
 export function generateWorker(r: Random, index: number, kind: WorkerKind, workerNames: Set<string>): string {
   const worker = portableName(r, workerNames, kind);
   const vars = templateVars(worker, index, kind);
-  const ctx: Context = { r, kind, worker, decls: [], named: [], counter: 0, ...(vars ? { vars } : {}) };
+  const ctx: Context = {
+    r,
+    kind,
+    worker,
+    decls: [],
+    named: [],
+    declaring: new Set(),
+    counter: 0,
+    ...(vars ? { vars } : {}),
+  };
   const depth = kind === "hostile" && r.chance(0.1) ? 70 + r.int(40) : 1 + r.int(4);
   const taskNames = new Set<string>([worker.toLowerCase()]);
   const tasks: string[] = [];
@@ -273,6 +289,8 @@ export function generateWorker(r: Random, index: number, kind: WorkerKind, worke
     r.chance(0.15) ? `@timeout(${1 + r.int(100)})` : "",
     r.chance(0.1) ? `@resources(#{ cpus: ${1 + r.int(8)}, memory: "2G" })` : "",
     vars?.decorator ?? "",
+    // On a worker, `@script` takes no path: each task without its own launch decorator runs `<task>.sh`.
+    r.chance(0.1) ? (kind === "hostile" && r.chance(0.3) ? `@script("w.sh")` : "@script") : "",
   ];
   const ns = r.chance(0.3) ? id(`${r.pick(ODD_TYPE_NAMES)}ns${index}`) : `N${index}`;
   return [
@@ -378,7 +396,11 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
         decorators.push(r.chance(0.5) ? "@stdio" : `@stdio(${JSON.stringify(line())})`);
       break;
     case 2:
-      decorators.push(`@script(${JSON.stringify(r.pick(["x.sh", "bin/run this.py", "../up.sh", "é.sh"]))})`);
+      decorators.push(
+        r.chance(0.3)
+          ? "@script" // runs `<task>.sh`
+          : `@script(${JSON.stringify(r.pick(["x.sh", "bin/run this.py", "../up.sh", "é.sh"]))})`,
+      );
       break;
   }
   if (r.chance(0.2)) decorators.push(`@timeout(${1 + r.int(3600)})`);
@@ -406,10 +428,13 @@ function taskDecorators(ctx: Context, inputs: readonly Port[], outputs: readonly
 
 /**
  * Names no worker takes: an interface named `boolean` would be what `boolean` means in its
- * namespace (a spec's problem, not the compiler's).
+ * namespace (a spec's problem, not the compiler's), and so would one named `null`, which TypeSpec
+ * resolves as a name, not a keyword (`| null` in that namespace then means the interface; the
+ * library reports that, see test/emitter/null-shadowed.test.ts). `void`, `never` and `unknown` are
+ * keywords, reserved here all the same so that no generated type position depends on that.
  */
 function freshWorkerNames(): Set<string> {
-  return new Set(ACCEPTED_SCALARS.map((s) => s.toLowerCase()));
+  return new Set([...ACCEPTED_SCALARS, "null", "void", "never", "unknown"].map((s) => s.toLowerCase()));
 }
 
 /** A spec file of `count` workers, starting with the library import. */
