@@ -23,7 +23,8 @@ export class WorkerNotFoundError extends Error {
   }
 }
 
-function isFile(p: string): boolean {
+/** Whether `p` is a regular file (following links). */
+export function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
   } catch {

@@ -4,9 +4,10 @@
  * `worker.json` beside the launcher says which file each task runs, and the file is looked for
  * where the launcher's runtime would look (relative to the launcher's real folder).
  */
-import { realpathSync, statSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { readManifest } from "../worker-folder.js";
+import { isFile } from "./find-worker.js";
 
 interface LaunchEntry {
   readonly kind?: unknown;
@@ -28,14 +29,6 @@ function readTasks(launcher: string): Readonly<Record<string, { readonly launch?
   } catch {
     // A hand-written launcher has no worker.json: nothing to check before the run.
     return undefined;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
   }
 }
 

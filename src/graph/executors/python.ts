@@ -6,11 +6,10 @@
  * without either is a failure, never a silent success.
  */
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { Executor, TaskLaunch, TaskResult } from "../executor.js";
 import { contractEnv } from "./contract-env.js";
-import { findWorkerFile, isExecutable } from "./find-worker.js";
+import { findWorkerFile, isExecutable, isFile } from "./find-worker.js";
 import { registryDirs } from "../worker-folder.js";
 import { runProcessTask } from "./process-task.js";
 import { callArgsOf } from "./shell.js";
@@ -45,14 +44,6 @@ export function onPath(name: string, path = process.env.PATH ?? ""): string | un
     if (isFile(candidate) && isExecutable(candidate)) return candidate;
   }
   return undefined;
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** uv, else `<project>/.venv/bin/python`, else the configured interpreter; throws when none exists. */
