@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Executor, ExecutorChoice, ResumableExecutor } from "./executor.js";
 import { graphFromTree, type GraphData, type ValueRef } from "./graph-data.js";
+import { editDistance } from "../contract/closest.js";
 import { RunError } from "./errors.js";
 import { LAYOUTS, OPTIONS_FILE, type LayoutKind } from "./run-layout.js";
 
@@ -73,18 +74,6 @@ export function workflowIdProblem(id: unknown): string | undefined {
     return `workflow id ${JSON.stringify(id)}: must be one folder name under the checkpoints root (not empty, not '.' or '..', no '/', '\\' or NUL, at most 255 bytes)`;
   }
   return undefined;
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 export function closest(name: string, known: Iterable<string>): string | undefined {
