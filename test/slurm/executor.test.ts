@@ -246,6 +246,8 @@ describe.skipIf(!cluster.up)("SlurmExecutor on a real cluster", () => {
     expect(liveJobs([jobA])).toEqual([]);
     // The other executor's job was not touched, and the shared poller still serves it.
     expect(await kept).toEqual({ ok: true });
+    // Its result can arrive (exit file) while Slurm still lists the job as RUNNING: wait that out.
+    await waitFor("job B to leave RUNNING", () => jobStates([jobB]).get(jobB) !== "RUNNING");
     expect(["COMPLETING", "COMPLETED"]).toContain(jobStates([jobB]).get(jobB));
   });
 

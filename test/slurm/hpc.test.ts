@@ -109,7 +109,9 @@ describe.skipIf(!cluster.up || missing.length > 0)("HPC programs on Slurm", () =
     );
     const workersOf = (s: Set<string>) => new Set([...s].map((id) => names.get(id)?.split(".")[0]));
     console.info(`squeue calls: ${r.calls.length} for ${all.length} jobs of 3 Slurm entries`);
-    expect(new Set(names.values()).size).toBe(4);
+    // A job whose exit file is seen before the next poll is never queried, so how many of the four
+    // jobs squeue was asked about depends on timing; that one query named jobs of two entries does not.
+    expect(new Set(names.values()).size).toBeGreaterThanOrEqual(2);
     expect(Math.max(...ids.map((s) => workersOf(s).size))).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
