@@ -5,9 +5,12 @@
 //   encode  bytes → string   the program's stdout encoded as a JSON string output
 //   text    string → string  both
 //   raw     bytes → bytes    neither (the launcher's own cost around cat)
+// Each task runs with each string codec asked for: `native` (the compiled codec, which executors
+// hand launchers where a C compiler builds it), `perl` (the launcher's own, where it is not) and
+// `jq` (where perl is missing too).
 // Each figure is min / median / max over the rounds; rounds interleave cat and the launchers, so
-// that both see the same machine load. The load average is printed before and after.
-// Usage: node bench/stdio.bench.mjs [--mb 50] [--rounds 3] [--codec perl|jq] [--tasks decode,encode,text,raw]
+// that all see the same machine load. The load average is printed before and after.
+// Usage: node bench/stdio.bench.mjs [--mb 50] [--rounds 3] [--codecs native,perl] [--tasks decode,encode,text,raw]
 //        [--package DIR] (another build of the package, to compare two versions side by side)
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -21,7 +24,7 @@ const { values: opts } = parseArgs({
   options: {
     mb: { type: "string", default: "50" },
     rounds: { type: "string", default: "3" },
-    codec: { type: "string" },
+    codecs: { type: "string", default: "native,perl" },
     tasks: { type: "string", default: "decode,encode,text,raw" },
     package: { type: "string", default: root },
   },
@@ -30,7 +33,14 @@ const pkg = resolve(opts.package);
 const size = Number(opts.mb) * 1e6;
 const rounds = Number(opts.rounds);
 const tasks = opts.tasks.split(",");
+const codecs = opts.codecs.split(",");
 const { pythonString } = await import(pathToFileURL(join(pkg, "dist/src/contract/json-text.js")).href);
+let codecBin;
+if (codecs.includes("native")) {
+  const { nativeCodec } = await import(pathToFileURL(join(pkg, "dist/src/graph/executors/native-codec.js")).href);
+  codecBin = await nativeCodec(process.env);
+  if (codecBin === undefined) throw new Error("the compiled codec could not be built here (no C compiler?)");
+}
 
 // Outside the repository, so that the spec imports the package under test (this repository or
 // --package) through node_modules, not the repository's own package.json.
@@ -100,8 +110,11 @@ const expected = {
 const inputOf = { decode: "wire", encode: "text", text: "wire", raw: "text" };
 const portOf = { decode: "text", encode: "data", text: "text", raw: "data" };
 
-const env = { ...process.env };
-if (opts.codec) env.TW_STRING_CODEC = opts.codec;
+const envOf = (codec) => ({
+  ...process.env,
+  TW_STRING_CODEC: codec,
+  ...(codec === "native" ? { TW_STRING_CODEC_BIN: codecBin } : {}),
+});
 
 /**
  * Runs `bash -c SCRIPT _ ARGS...` and measures it: wall seconds, and the CPU seconds (user +
@@ -118,8 +131,8 @@ function measure(script, args, env = process.env) {
 }
 
 /** One task run through its launcher, as our shell executor starts it. */
-function runTask(name, round) {
-  const wf = `r${round}-${name}`;
+function runTask(name, codec, round) {
+  const wf = `r${round}-${name}-${codec}`;
   const node = join(dir, "runs", wf, "-.N0");
   mkdirSync(join(node, "outputs"), { recursive: true });
   const definition = {
@@ -133,10 +146,12 @@ function runTask(name, round) {
   };
   writeFileSync(join(node, "definition"), JSON.stringify(definition));
   const time = measure('bash "$1" "$2" >/dev/null', [launcher, `${wf}/-.N0/definition`], {
-    ...env,
+    ...envOf(codec),
     TKR_DIR: join(dir, "runs"),
   });
-  if (!readFileSync(join(node, "outputs", "value")).equals(expected[name])) throw new Error(`${name}: wrong output`);
+  if (!readFileSync(join(node, "outputs", "value")).equals(expected[name])) {
+    throw new Error(`${name} (${codec}): wrong output`);
+  }
   rmSync(join(dir, "runs", wf), { recursive: true, force: true });
   return time;
 }
@@ -162,28 +177,33 @@ const load = () =>
     .join(" ");
 console.log(
   `@stdio("cat") on ${(bytes.length / 1e6).toFixed(1)} MB of text (${(statSync(files.wire).size / 1e6).toFixed(1)} MB as a JSON string), ` +
-    `${rounds} rounds, TW_STRING_CODEC ${opts.codec ?? "unset"}, package ${pkg} ` +
-    `(${readFileSync(launcher, "utf8").includes("tkr_codec()") ? "launchers with the Perl codec" : "launchers without a Perl codec"})`,
+    `${rounds} rounds, codecs ${codecs.join(", ")}, package ${pkg}` +
+    (codecBin ? `\ncompiled codec: ${codecBin}` : ""),
 );
 console.log(`load average before: ${load()}`);
-const times = Object.fromEntries(tasks.map((name) => [name, { ours: [], cat: [] }]));
+// Raw bytes never reach the codec: that task runs once per round, as `-`.
+const runs = tasks.flatMap((name) => (name === "raw" ? [[name, "-"]] : codecs.map((codec) => [name, codec])));
+const times = Object.fromEntries(runs.map(([name, codec]) => [`${name} ${codec}`, { ours: [], cat: [] }]));
 for (let round = 0; round < rounds; round++) {
-  for (const name of tasks) {
-    times[name].cat.push(cat(files[inputOf[name]]));
-    times[name].ours.push(runTask(name, round));
+  for (const [name, codec] of runs) {
+    const key = `${name} ${codec}`;
+    times[key].cat.push(cat(files[inputOf[name]]));
+    times[key].ours.push(runTask(name, codec === "-" ? "" : codec, round));
   }
 }
 console.log(`load average after:  ${load()}`);
 console.log("MB/s and time ÷ cat's time, median (min–max); CPU: user + system of the processes");
-console.log("task                      wall MB/s          CPU MB/s           cat wall MB/s   wall ÷ cat   CPU ÷ cat");
-for (const name of tasks) {
+console.log(
+  "task                      codec   wall MB/s          CPU MB/s           cat wall MB/s   wall ÷ cat      CPU ÷ cat",
+);
+for (const [name, codec] of runs) {
   const mb = statSync(files[inputOf[name]]).size / 1e6;
-  const { ours, cat: base } = times[name];
+  const { ours, cat: base } = times[`${name} ${codec}`];
   const rate = (key, digits) => fmt(stats(ours.map((t) => mb / t[key])), digits);
   const ratio = (key) => fmt(stats(ours.map((t, i) => t[key] / base[i][key])), 1);
   const label = `${name} (${{ decode: "string → bytes", encode: "bytes → string", text: "string → string", raw: "bytes → bytes" }[name]})`;
   console.log(
-    `${label.padEnd(26)}${rate("wall", 1).padEnd(19)}${rate("cpu", 1).padEnd(19)}${fmt(stats(base.map((t) => mb / t.wall)), 0).padEnd(16)}${ratio("wall").padEnd(13)}${ratio("cpu")}`,
+    `${label.padEnd(26)}${codec.padEnd(8)}${rate("wall", 1).padEnd(19)}${rate("cpu", 1).padEnd(19)}${fmt(stats(base.map((t) => mb / t.wall)), 0).padEnd(16)}${ratio("wall").padEnd(16)}${ratio("cpu")}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Copies the files in other languages that run time reads from beside its modules (*.sh, *.pl,
+// Copies the files in other languages that run time reads from beside its modules (*.sh, *.pl, *.c,
 // *.py, *.html, *.css, *.json under src/, and browser JavaScript under page/ folders) into
 // dist/src at the same relative path; tsc copies only what it compiles.
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
@@ -7,7 +7,7 @@ import { dirname, join, relative } from "node:path";
 const root = join(import.meta.dirname, "..");
 const src = join(root, "src");
 const out = join(root, "dist", "src");
-const ASSET = /\.(sh|pl|py|html|css|json)$/;
+const ASSET = /\.(sh|pl|py|c|html|css|json)$/;
 
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile()) continue;

@@ -1,13 +1,15 @@
 /**
  * Issue 9 #4 and #16: a @stdio task's value reaches the program byte for byte, or the task fails
  * naming the port; string inputs and outputs are symmetric (one line end added, one removed).
- * Every test runs with both string codecs: the Perl one (the default where perl is on the PATH)
- * and jq (`TW_STRING_CODEC=jq`, and what a machine without perl gets).
+ * Every test runs with each string codec: the compiled one (what executors hand launchers where a
+ * C compiler builds it), the Perl one (the default where perl is on the PATH without it) and jq
+ * (`TW_STRING_CODEC=jq`, and what a machine without perl gets).
  */
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pythonString } from "../../src/contract/json-text.js";
+import { CODEC_BIN_ENV, nativeCodec } from "../../src/graph/executors/native-codec.js";
 import {
   baseEnv,
   buildFixture,
@@ -22,16 +24,21 @@ import {
 
 let worker: BuiltWorker;
 let probe: BuiltWorker;
+let codecBin: string;
 beforeAll(async () => {
   worker = (await buildFixture("stdio")).stdio_worker!;
   probe = (await buildFixture("probe")).probe!;
+  codecBin = (await nativeCodec({ TW_CACHE_DIR: freshDir("stdio-codec") }))!;
+  expect(codecBin).toBeDefined();
 });
 
-type Codec = "perl" | "jq";
-const codecs: Codec[] = ["perl", "jq"];
+type Codec = "native" | "perl" | "jq";
+const codecs: Codec[] = ["native", "perl", "jq"];
 
 function launch(launcher: string, node: TaskNode, codec: Codec, env: NodeJS.ProcessEnv = {}): RunResult {
-  return runLauncher(launcher, node, { env: { ...baseEnv(), TKR_DIR: node.root, TW_STRING_CODEC: codec, ...env } });
+  return runLauncher(launcher, node, {
+    env: { ...baseEnv(), TKR_DIR: node.root, TW_STRING_CODEC: codec, [CODEC_BIN_ENV]: codecBin, ...env },
+  });
 }
 
 /** Runs a one-input task of the stdio worker on `wire` (the input file in wire form). */
@@ -98,7 +105,7 @@ describe.each(codecs)("with the %s string codec", (codec) => {
       expect(received(JSON.stringify(text)).equals(Buffer.from(text))).toBe(true);
     });
 
-    // The Perl codec reads 1 MiB at a time; jq reads the whole value at once.
+    // The Perl and compiled codecs read 1 MiB at a time; jq reads the whole value at once.
     it.skipIf(codec === "jq")("escapes, surrogate pairs and characters across the codec's 1 MiB blocks", () => {
       // The block boundary falls at each byte of `\\\ud83d\ude00\u00e9\n` in turn.
       const tail = "\\\u{1F600}\u00e9\n!";
@@ -146,7 +153,7 @@ describe.each(codecs)("with the %s string codec", (codec) => {
       const { node, result } = run(codec, "encoded", "data", bytes);
       expect(result.done).toBe(false);
       expect(firstLine(result)).toBe(
-        codec === "perl"
+        codec !== "jq"
           ? `encoded: output 'value' is not valid UTF-8 text (byte 0x${bytes[offset]!.toString(16)} at offset ${offset})`
           : "encoded: output 'value' is not valid UTF-8 text",
       );
@@ -278,15 +285,20 @@ describe("choosing the string codec (TW_STRING_CODEC)", () => {
 
   const bad = Buffer.from("ok \xff", "latin1");
 
-  it("perl where it is on the PATH (its messages give the offset), jq where it is not", () => {
-    let result = run("perl", "encoded", "data", bad, { TW_STRING_CODEC: "" }).result;
-    expect(firstLine(result)).toBe("encoded: output 'value' is not valid UTF-8 text (byte 0xff at offset 3)");
+  it("the compiled codec where TW_STRING_CODEC_BIN names it, else perl where it is on the PATH (both give the offset), else jq", () => {
+    const offset = "encoded: output 'value' is not valid UTF-8 text (byte 0xff at offset 3)";
+    let result = run("perl", "encoded", "data", bad, { TW_STRING_CODEC: "", [CODEC_BIN_ENV]: "" }).result;
+    expect(firstLine(result)).toBe(offset);
     const noPerl = pathWithoutPerl();
+    // No perl, and still the offset: the compiled codec ran.
     result = run("perl", "encoded", "data", bad, { TW_STRING_CODEC: "", PATH: noPerl }).result;
+    expect(firstLine(result)).toBe(offset);
+    result = run("perl", "encoded", "data", bad, { TW_STRING_CODEC: "", [CODEC_BIN_ENV]: "", PATH: noPerl }).result;
     expect(firstLine(result)).toBe("encoded: output 'value' is not valid UTF-8 text");
     // And the jq path works there.
     const { value } = run("perl", "echo", "text", pythonString("h\u00e9 \u{1F600}"), {
       TW_STRING_CODEC: "",
+      [CODEC_BIN_ENV]: "",
       PATH: noPerl,
     });
     expect(value?.toString()).toBe(pythonString("h\u00e9 \u{1F600}"));
@@ -296,6 +308,6 @@ describe("choosing the string codec (TW_STRING_CODEC)", () => {
     let result = run("perl", "echo", "text", '"a"', { PATH: pathWithoutPerl() }).result;
     expect(firstLine(result)).toBe("stdio_worker: TW_STRING_CODEC is perl, and perl was not found on PATH");
     result = run("perl", "echo", "text", '"a"', { TW_STRING_CODEC: "python" }).result;
-    expect(firstLine(result)).toBe("stdio_worker: TW_STRING_CODEC 'python' is not perl or jq");
+    expect(firstLine(result)).toBe("stdio_worker: TW_STRING_CODEC 'python' is not native, perl or jq");
   });
 });

@@ -189,8 +189,9 @@ tkr_plain_text() {
   local raw decoded
   IFS= read -r -d '' raw <"$2" || true
   if [[ $raw =~ ^[[:space:]]*\" ]]; then
-    if [[ $tkr_string_codec == perl ]]; then
+    if [[ $tkr_string_codec != jq ]]; then
       local -a result=()
+      tkr_codec_ready
       mapfile -d '' -t result < <(tkr_codec value <"$2" 2>/dev/null)
       if [[ ${result[0]-} != ok ]]; then
         tkr_why=${result[1]:-could not be decoded (the string codec failed)}
@@ -217,31 +218,53 @@ tkr_plain_text() {
   fi
 }
 
-# String values are converted by the string codec, string-codec.pl of the package, when perl is
-# on the PATH: it streams at close to the speed of copying and checks UTF-8 strictly. Without
-# perl (or with TW_STRING_CODEC=jq) jq converts them, at a tenth of the speed, with the checks
-# below around it. tkr_string_codec (perl or jq) is set by tkr_main.
+# String values are converted by the string codec: the compiled one (native-codec.c of the
+# package) when the controller hands its path in TW_STRING_CODEC_BIN, else string-codec.pl when
+# perl is on the PATH. Both stream, check UTF-8 strictly and give the same results; the compiled
+# one is several times faster. Without either (or with TW_STRING_CODEC=jq) jq converts them, at
+# a tenth of Perl's speed, with the checks below around it. tkr_string_codec (native, perl or
+# jq) is set by tkr_main; native becomes perl if the program does not run here (another machine
+# kind on a shared file system).
 tkr_string_codec=''
+tkr_native_checked=0
 
 # tkr_codec MODE [FILE]: runs the string codec on stdin (its modes are described in the file).
 # The emitter writes string-codec.pl into the here-document; the environment's Perl options
 # cannot change how it reads bytes.
+# Call tkr_codec_ready first, outside the subshell that captures its output.
 tkr_codec() {
+  if [[ $tkr_string_codec == native ]]; then
+    "$TW_STRING_CODEC_BIN" "$@"
+    return
+  fi
   PERL5OPT='' PERL_UNICODE=0 perl /dev/fd/3 "$@" 3<<'TKR_CODEC'
 die "typespec-workers: string-codec.pl belongs here; the emitter puts it in\n";
 TKR_CODEC
+}
+
+# The compiled codec is tried once, at its first use: where it does not run (or speaks another
+# protocol version), perl takes over, unless TW_STRING_CODEC insists on it.
+tkr_codec_ready() {
+  [[ $tkr_string_codec == native && $tkr_native_checked == 0 ]] || return 0
+  tkr_native_checked=1
+  [[ $("$TW_STRING_CODEC_BIN" version 2>/dev/null) != 1 ]] || return 0
+  if [[ ${TW_STRING_CODEC-} == native ]] || ! command -v perl >/dev/null 2>&1; then
+    tkr_fail "the string codec $TW_STRING_CODEC_BIN (TW_STRING_CODEC_BIN) does not run here"
+  fi
+  tkr_string_codec=perl
 }
 
 # tkr_convert WHAT FILE MODE OUT [NAME]: runs the codec on FILE into OUT, or fails naming WHAT
 # ("input 'text'") or, when OUT cannot be written, NAME (the file OUT is renamed to, else OUT).
 tkr_convert() {
   local why status=0
+  tkr_codec_ready
   why=$(tkr_codec "$3" "$4" <"$2" 2>&1) || status=$?
   case $status in
     0) ;;
     1) tkr_fail "$1 $why" ;;
     2) tkr_fail_write "${5:-$4}" "$why" ;;
-    *) tkr_fail "$1 could not be converted: the string codec (perl) stopped with status $status${why:+: $why}" ;;
+    *) tkr_fail "$1 could not be converted: the string codec ($tkr_string_codec) stopped with status $status${why:+: $why}" ;;
   esac
 }
 
@@ -298,7 +321,7 @@ tkr_stdin_text() {
   tkr_stdin=$tkr_node_dir/stdin
   tkr_temp_files+=("$tkr_stdin")
   IFS= read -r -N 256 head <"$file" || true
-  if [[ $head =~ ^[[:space:]]*\" && $tkr_string_codec == perl ]]; then
+  if [[ $head =~ ^[[:space:]]*\" && $tkr_string_codec != jq ]]; then
     tkr_convert "input '$port'" "$file" decode-line "$tkr_stdin"
   elif [[ $head =~ ^[[:space:]]*\" ]]; then
     { tkr_utf8_string "$file" && tkr_utf8_text "$file"; } || tkr_fail "input '$port' $tkr_why"
@@ -571,7 +594,7 @@ tkr_encode_string() {
   local tmp="$path.tkr-tmp"
   tkr_written "$1"
   tkr_temp_files+=("$tmp")
-  if [[ $tkr_string_codec == perl ]]; then
+  if [[ $tkr_string_codec != jq ]]; then
     tkr_convert "output '$1'" "$path" encode "$tmp" "$path"
   else
     tkr_utf8_text "$path" || tkr_fail "output '$1' $tkr_why"
@@ -839,10 +862,23 @@ tkr_main() {
   declare -gA tkr_port_vars=()
   command -v jq >/dev/null 2>&1 || tkr_fail "the launcher needs jq (to read call arguments), and jq was not found on PATH"
   case ${TW_STRING_CODEC-} in
-    '') if command -v perl >/dev/null 2>&1; then tkr_string_codec=perl; else tkr_string_codec=jq; fi ;;
+    '')
+      if [[ -n ${TW_STRING_CODEC_BIN-} && -x $TW_STRING_CODEC_BIN ]]; then
+        tkr_string_codec=native
+      elif command -v perl >/dev/null 2>&1; then
+        tkr_string_codec=perl
+      else
+        tkr_string_codec=jq
+      fi
+      ;;
+    native)
+      [[ -n ${TW_STRING_CODEC_BIN-} && -x $TW_STRING_CODEC_BIN ]] ||
+        tkr_fail "TW_STRING_CODEC is native, and TW_STRING_CODEC_BIN${TW_STRING_CODEC_BIN:+ ($TW_STRING_CODEC_BIN)} is not an executable file"
+      tkr_string_codec=native
+      ;;
     perl) command -v perl >/dev/null 2>&1 || tkr_fail "TW_STRING_CODEC is perl, and perl was not found on PATH"; tkr_string_codec=perl ;;
     jq) tkr_string_codec=jq ;;
-    *) tkr_fail "TW_STRING_CODEC '$TW_STRING_CODEC' is not perl or jq" ;;
+    *) tkr_fail "TW_STRING_CODEC '$TW_STRING_CODEC' is not native, perl or jq" ;;
   esac
   [[ -f $definition ]] || tkr_fail "call arguments $definition do not exist"
 

@@ -10,6 +10,7 @@ import { contractEnv } from "./contract-env.js";
 import { findWorkerFile, launcherCandidates, launcherCommand } from "./find-worker.js";
 import { registryDirs } from "../worker-folder.js";
 import { missingScript } from "./launcher-scripts.js";
+import { nativeCodecEnv } from "./native-codec.js";
 import { runProcessTask } from "./process-task.js";
 import { timeLimitEnv } from "./time-limit.js";
 
@@ -60,6 +61,7 @@ export function shellExecutor(options: ShellExecutorOptions): Executor & { launc
         ...launcherCommand(file, launch.definitionPath),
         cwd: launch.root,
         env: {
+          ...(await nativeCodecEnv()),
           ...options.env,
           ...contractEnv(launch.root, args, join(launch.root, launch.definitionPath), logs),
           ...timeLimitEnv(launch),

@@ -14,7 +14,11 @@ import { timeLimitEnv } from "./time-limit.js";
 const PORT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The contract variables for a launch; throws a message naming the definition file if unreadable. */
-export function contractEnvironment(launch: TaskLaunch): Record<string, string> {
+export function contractEnvironment(
+  launch: TaskLaunch,
+  /** Variables for the launcher besides the contract's (the compiled string codec's path). */
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const definitionFile = join(launch.root, launch.definitionPath);
   // `callArgs` (the args the controller just wrote) saves reading the file back, when present.
   const args = (launch as { readonly callArgs?: CallArgs }).callArgs ?? readDefinition(definitionFile);
@@ -31,6 +35,7 @@ export function contractEnvironment(launch: TaskLaunch): Record<string, string> 
     }
   }
   return {
+    ...extra,
     ...contractEnv(launch.root, args, definitionFile, join(launch.root, launch.workflowId, "logs")),
     ...timeLimitEnv(launch),
   };

@@ -12,6 +12,7 @@ import { SlurmCommandError } from "./slurm-commands.js";
 import { contractEnvironment } from "./slurm-env.js";
 import type { JobWatch } from "./slurm-monitor.js";
 import { QUEUE_OPTIONS, SlurmQueue, type SlurmQueueOptions } from "./slurm-queue.js";
+import { nativeCodecEnv } from "./native-codec.js";
 import {
   backstopTime,
   mergeResources,
@@ -106,7 +107,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async run(launch: TaskLaunch): Promise<TaskResult> {
-    const prepared = this.prepare(launch);
+    const prepared = this.prepare(launch, 1, await nativeCodecEnv());
     if (!prepared.ok) return { ok: false, reason: prepared.reason };
     if (launch.signal.aborted || this.closed) return { ok: false, reason: NOT_STARTED };
     const { nodeDir } = launch;
@@ -181,8 +182,9 @@ export class SlurmExecutor implements Executor {
     // Tasks that cannot run end at once; the others share one array.
     const members: { launch: TaskLaunch; index: number }[] = [];
     let common: ScriptCommon | undefined;
+    const codec = await nativeCodecEnv();
     launches.forEach((launch, index) => {
-      const prepared = this.prepare(launch, per);
+      const prepared = this.prepare(launch, per, codec);
       if (!prepared.ok) return settle[index]!({ ok: false, reason: prepared.reason });
       if (launch.signal.aborted || this.closed) {
         return settle[index]!({ ok: false, reason: NOT_STARTED });
@@ -262,7 +264,7 @@ export class SlurmExecutor implements Executor {
    * `tasksPerJob` tasks run one after another in the job (array packing), which scales the
    * Slurm time backstop.
    */
-  private prepare(launch: TaskLaunch, tasksPerJob = 1): Prepared {
+  private prepare(launch: TaskLaunch, tasksPerJob: number, launcherEnv: Readonly<Record<string, string>>): Prepared {
     const key = `${launch.worker}.${launch.task}`;
     let spec: SlurmResources | undefined;
     try {
@@ -298,7 +300,7 @@ export class SlurmExecutor implements Executor {
     }
     let taskEnv: Record<string, string>;
     try {
-      taskEnv = contractEnvironment(launch);
+      taskEnv = contractEnvironment(launch, launcherEnv);
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
