@@ -12,6 +12,8 @@
 // that all see the same machine load. The load average is printed before and after.
 // Usage: node bench/stdio.bench.mjs [--mb 50] [--rounds 3] [--codecs native,perl] [--tasks decode,encode,text,raw]
 //        [--package DIR] (another build of the package, to compare two versions side by side)
+//        [--dir DIR] (where the files go: the system's temporary folder, or e.g. /dev/shm, where no
+//        disk write-back of the last round's files disturbs the next)
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -27,6 +29,7 @@ const { values: opts } = parseArgs({
     codecs: { type: "string", default: "native,perl" },
     tasks: { type: "string", default: "decode,encode,text,raw" },
     package: { type: "string", default: root },
+    dir: { type: "string", default: tmpdir() },
   },
 });
 const pkg = resolve(opts.package);
@@ -44,7 +47,7 @@ if (codecs.includes("native")) {
 
 // Outside the repository, so that the spec imports the package under test (this repository or
 // --package) through node_modules, not the repository's own package.json.
-const dir = mkdtempSync(join(tmpdir(), "tw-stdio-bench-"));
+const dir = mkdtempSync(join(opts.dir, "tw-stdio-bench-"));
 mkdirSync(join(dir, "node_modules"), { recursive: true });
 symlinkSync(pkg, join(dir, "node_modules", "typespec-workers"));
 writeFileSync(

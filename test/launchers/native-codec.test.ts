@@ -73,6 +73,9 @@ describe("building the compiled codec", () => {
     chmodSync(open, 0o777);
     expect(await nativeCodec({ TW_CACHE_DIR: open })).toBeUndefined();
     expect(await nativeCodec({ TW_CACHE_DIR: freshDir("codec-perl"), TW_STRING_CODEC: "perl" })).toBeUndefined();
+    const file = join(freshDir("codec-file"), "not-a-folder");
+    writeFileSync(file, "");
+    expect(await nativeCodec({ TW_CACHE_DIR: file })).toBeUndefined();
   });
 });
 

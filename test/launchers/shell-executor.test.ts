@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TaskLaunch } from "../../src/graph/executor.js";
@@ -48,6 +49,19 @@ describe("started by our shell executor", () => {
     expect(vars).toContain("function_name=envdump");
     expect(vars).toContain(`input_text_value=x`);
     expect(vars).toContain(`error_path=${join(node.nodeDir, "_error")}`);
+  });
+
+  it("hands the launcher the compiled string codec (TW_STRING_CODEC_BIN), built where a C compiler is", async () => {
+    const { node, result } = await run({
+      task: "envdump",
+      inputs: { text: '"x"', count: "1", ratio: "0.5", flag: "false", blob: "" },
+    });
+    expect(result).toEqual({ ok: true });
+    const codec = nulRecords(output(node, "value"))
+      .find((v) => v.startsWith("TW_STRING_CODEC_BIN="))
+      ?.slice("TW_STRING_CODEC_BIN=".length);
+    expect(codec).toMatch(/\/string-codec-[0-9a-f]{16}-/);
+    expect(spawnSync(codec!, ["version"], { encoding: "utf8" }).stdout).toBe("1\n");
   });
 
   it("reports the launcher's reason for a failure", async () => {

@@ -41,6 +41,8 @@ describe("the tarball", () => {
   it("ships what the README links to and promises", () => {
     expect(files).toContain("LICENSE");
     expect(files).toContain("lib/main.tsp");
+    // The compiled string codec is built from its source on the user's machine.
+    expect(files).toContain("dist/src/graph/executors/native-codec.c");
     const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
     const linked = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
     expect(linked.length).toBeGreaterThan(0);
@@ -71,9 +73,10 @@ describe("the tarball", () => {
 describe("a fresh project from an empty folder, as the README says", () => {
   it("compiles a spec, type-checks the graph and runs it with system Node first on PATH", () => {
     const project = join(dir, "project");
+    const cache = join(dir, "cache");
     const r = spawnSync("bash", [join(repoRoot, "test/package/fresh-project.sh"), tarball, project], {
       encoding: "utf8",
-      env: { ...process.env, PATH: userPath(), NO_COLOR: "1" },
+      env: { ...process.env, PATH: userPath(), NO_COLOR: "1", TW_CACHE_DIR: cache },
       timeout: 400_000,
     });
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -81,6 +84,8 @@ describe("a fresh project from an empty folder, as the README says", () => {
     expect(JSON.parse(last ?? "")).toEqual({ loud: "TYPED WORKERS FROM TYPESPEC", words: 4 });
     expect(existsSync(join(project, "workers/text_worker/stubs.ts"))).toBe(true);
     expect(readdirSync(join(project, "workers"))).toContain("text_worker");
+    // The run built the compiled string codec from the installed package's source.
+    expect(readdirSync(cache)).toEqual([expect.stringMatching(/^string-codec-[0-9a-f]{16}-/)]);
   }, 420_000);
 });
 

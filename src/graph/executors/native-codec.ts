@@ -37,16 +37,20 @@ export async function nativeCodecEnv(): Promise<Record<string, string>> {
 /**
  * The path of the compiled codec for this machine, building it first if the cache lacks it; or
  * undefined when `TW_STRING_CODEC` asks for another codec, no cache folder can be made, or no C
- * compiler builds it. `TW_CACHE_DIR` overrides the cache folder, `CC` the compiler.
+ * compiler builds it. `TW_CACHE_DIR` overrides the cache folder, `CC` the compiler. It never
+ * throws: without the compiled codec a run is slower, never wrong.
  */
 export async function nativeCodec(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (env.TW_STRING_CODEC === "perl" || env.TW_STRING_CODEC === "jq") return undefined;
-  let source: Buffer;
   try {
-    source = readFileSync(SOURCE);
+    return await findOrBuild(env);
   } catch {
     return undefined;
   }
+}
+
+async function findOrBuild(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const source = readFileSync(SOURCE);
   // The source's hash in the name: a cached build always matches the package that uses it, and
   // two package versions on one machine keep their own.
   const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
