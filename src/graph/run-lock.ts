@@ -60,7 +60,8 @@ function processStart(pid: number): string | undefined {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this id exists on this machine (ours or another user's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,8 +6,8 @@
  * AddressSanitizer and UBSan where the compiler has them. `npm run soak` runs more values.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pythonString } from "../../src/contract/json-text.js";
 import { CODEC_BIN_ENV, nativeCodec } from "../../src/graph/executors/native-codec.js";
@@ -48,9 +48,23 @@ describe("building the compiled codec", () => {
     expect(statSync(first!).mtimeMs).toBe(built.mtimeMs);
   });
 
+  it("a build abandoned by a controller that died is cleared; one still running is left alone", async () => {
+    const cache = freshDir("codec-abandoned");
+    const target = (await nativeCodec({ TW_CACHE_DIR: cache }))!;
+    rmSync(target);
+    // Above the largest pid_max Linux allows: no process has it (the pid of a process that just
+    // ended can be in use again at once, where pid_max is 32768 and the suite starts thousands).
+    const dead = 2 ** 22 + 1;
+    writeFileSync(`${target}.${dead}.tmp`, "half a program");
+    writeFileSync(`${target}.${process.ppid}.tmp`, "a build in progress");
+    expect(await nativeCodec({ TW_CACHE_DIR: cache })).toBe(target);
+    expect(readdirSync(cache).sort()).toEqual([basename(target), `${basename(target)}.${process.ppid}.tmp`]);
+  });
+
   it("controllers building at once each get a whole program", async () => {
+    // Separate processes, running the build (dist/) as a controller does.
     const cache = freshDir("codec-race");
-    const script = `import { nativeCodec } from ${JSON.stringify(new URL("../../src/graph/executors/native-codec.ts", import.meta.url).pathname)};
+    const script = `import { nativeCodec } from ${JSON.stringify(new URL("../../dist/src/graph/executors/native-codec.js", import.meta.url).pathname)};
       console.log(await nativeCodec({ TW_CACHE_DIR: ${JSON.stringify(cache)} }));`;
     const paths = await Promise.all(
       Array.from({ length: 4 }, () => {

@@ -8,11 +8,12 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { pidAlive } from "../run-lock.js";
 
 /** The variable that hands launchers the codec's path (read by launcher-runtime.sh). */
 export const CODEC_BIN_ENV = "TW_STRING_CODEC_BIN";
@@ -60,6 +61,7 @@ async function findOrBuild(env: NodeJS.ProcessEnv): Promise<string | undefined> 
   if (await runs(target)) return target;
   // Built under a name of its own, then renamed: controllers building at once never see half a file.
   const temp = `${target}.${process.pid}.tmp`;
+  removeAbandoned(dir, target);
   const compiler = env.CC || "cc";
   try {
     // Static where the C library allows it, so compute nodes with another libc still run it.
@@ -77,6 +79,16 @@ async function findOrBuild(env: NodeJS.ProcessEnv): Promise<string | undefined> 
     return undefined;
   } finally {
     rmSync(temp, { force: true });
+  }
+}
+
+/** Removes what builds of `target` by controllers that died (killed while compiling) left behind. */
+function removeAbandoned(dir: string, target: string): void {
+  const prefix = `${basename(target)}.`;
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1]);
+    if (!name.startsWith(prefix) || !pid || pidAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
   }
 }
 
