@@ -23,7 +23,7 @@ function compile(out: string, ...flags: string[]): { status: number | null; stde
 }
 
 describe("building the compiled codec", () => {
-  it("compiles without a warning under -Wall -Wextra -Wpedantic -Wconversion (its lint)", () => {
+  it("compiles without a warning under -Wall -Wextra -Wpedantic -Wconversion -Wshadow (its lint)", () => {
     const r = compile(
       join(freshDir("codec-lint"), "codec"),
       "-O2",
@@ -31,6 +31,7 @@ describe("building the compiled codec", () => {
       "-Wextra",
       "-Wpedantic",
       "-Wconversion",
+      "-Wshadow",
       "-Werror",
     );
     expect(r.stderr).toBe("");

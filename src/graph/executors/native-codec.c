@@ -175,15 +175,27 @@ static int special8(uint64_t w, unsigned top) {
 }
 
 /* The end of the run of plain bytes from `from` (at most `end`): whole words first, then bytes. */
-static size_t plain_run(size_t from, size_t end, unsigned top, const unsigned char *plain) {
+static size_t plain_run(size_t from, size_t end, unsigned top, const unsigned char *table) {
     uint64_t w;
     while (from + 8 <= end) {
         memcpy(&w, in + from, 8);
         if (special8(w, top)) break;
         from += 8;
     }
-    while (from < end && plain[in[from]]) from++;
+    while (from < end && table[in[from]]) from++;
     return from;
+}
+
+/* Copies the run of plain bytes at `at` to the output as it is, at most what fits there (flushing
+ * it first when full); returns 1 when a byte that is not plain stops the run, 0 when the input
+ * block or the room ended it. */
+static int copy_plain(unsigned top, const unsigned char *table) {
+    if (out_len >= BLOCK) flush();
+    size_t room = BLOCK - out_len, end = in_len - at < room ? in_len : at + room, start = at;
+    at = plain_run(at, end, top, table);
+    memcpy(out + out_len, in + start, at - start);
+    out_len += at - start;
+    return at < end;
 }
 
 /* --- decoding --------------------------------------------------------------------------------- */
@@ -277,13 +289,7 @@ static void decode(void) {
     at++;
     for (;;) {
         if (at == in_len && fill(1) == 0) bad("is not a valid JSON string (it has no closing quote)");
-        if (out_len >= BLOCK) flush();
-        /* A run of plain bytes, copied as it is: at most what fits in the output. */
-        size_t room = BLOCK - out_len, end = in_len - at < room ? in_len : at + room, start = at;
-        at = plain_run(at, end, 0x80, plain);
-        memcpy(out + out_len, in + start, at - start);
-        out_len += at - start;
-        if (at == end) continue;
+        if (!copy_plain(0x80, plain)) continue;
         unsigned char c = in[at];
         if (c == '"') {
             at++;
@@ -348,13 +354,7 @@ static void encode(void) {
     out[out_len++] = '"';
     for (;;) {
         if (at == in_len && fill(1) == 0) break;
-        if (out_len >= BLOCK) flush();
-        /* A run of bytes that stand for themselves, copied as it is: at most what fits in the output. */
-        size_t room = BLOCK - out_len, end = in_len - at < room ? in_len : at + room, start = at;
-        at = plain_run(at, end, 0x7f, same);
-        memcpy(out + out_len, in + start, at - start);
-        out_len += at - start;
-        if (at == end) continue;
+        if (!copy_plain(0x7f, same)) continue;
         unsigned char c = in[at];
         if (c >= 0x80) {
             size_t n = utf8_char();
