@@ -393,12 +393,13 @@ int main(int argc, char **argv) {
         puts(VERSION);
         return 0;
     }
+    int known = 1;
     if (strcmp(name, "decode") == 0) mode = DECODE;
     else if (strcmp(name, "decode-line") == 0) mode = DECODE_LINE;
     else if (strcmp(name, "value") == 0) mode = VALUE;
     else if (strcmp(name, "encode") == 0) mode = ENCODE;
-    else mode = (enum mode) - 1;
-    if ((int)mode < 0 || (mode == VALUE ? argc != 2 : argc != 3)) {
+    else known = 0;
+    if (!known || (mode == VALUE ? argc != 2 : argc != 3)) {
         fputs("usage: native-codec encode|decode|decode-line FILE <in; native-codec value <in; native-codec version\n",
               stderr);
         return 64;
