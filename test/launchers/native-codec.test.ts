@@ -7,12 +7,22 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pythonString } from "../../src/contract/json-text.js";
 import { CODEC_BIN_ENV, nativeCodec } from "../../src/graph/executors/native-codec.js";
 import { STRING_CODEC_PATH } from "../../src/emitter/launcher-runtime.js";
-import { baseEnv, buildFixture, freshDir, layoutNode, output, runLauncher, type BuiltWorker } from "./support.js";
+import {
+  baseEnv,
+  buildFixture,
+  freshDir,
+  layoutNode,
+  output,
+  pathWithoutPerl,
+  runLauncher,
+  type BuiltWorker,
+} from "./support.js";
 
 const SOURCE = new URL("../../src/graph/executors/native-codec.c", import.meta.url).pathname;
 const SOAK = process.env.SOAK === "1";
@@ -49,17 +59,24 @@ describe("building the compiled codec", () => {
     expect(statSync(first!).mtimeMs).toBe(built.mtimeMs);
   });
 
-  it("a build abandoned by a controller that died is cleared; one still running is left alone", async () => {
+  it("a build abandoned by a controller that died is cleared; one still running, or another machine's, is left alone", async () => {
     const cache = freshDir("codec-abandoned");
     const target = (await nativeCodec({ TW_CACHE_DIR: cache }))!;
     rmSync(target);
     // Above the largest pid_max Linux allows: no process has it (the pid of a process that just
     // ended can be in use again at once, where pid_max is 32768 and the suite starts thousands).
     const dead = 2 ** 22 + 1;
-    writeFileSync(`${target}.${dead}.tmp`, "half a program");
-    writeFileSync(`${target}.${process.ppid}.tmp`, "a build in progress");
+    const here = hostname();
+    writeFileSync(`${target}.${here}.${dead}.tmp`, "half a program");
+    writeFileSync(`${target}.${here}.${process.ppid}.tmp`, "a build in progress");
+    // Another machine sharing the folder: its pids mean nothing here.
+    writeFileSync(`${target}.other-host.${dead}.tmp`, "another machine's build");
     expect(await nativeCodec({ TW_CACHE_DIR: cache })).toBe(target);
-    expect(readdirSync(cache).sort()).toEqual([basename(target), `${basename(target)}.${process.ppid}.tmp`]);
+    expect(readdirSync(cache).sort()).toEqual(
+      [target, `${target}.${here}.${process.ppid}.tmp`, `${target}.other-host.${dead}.tmp`]
+        .map((p) => basename(p))
+        .sort(),
+    );
   });
 
   it("controllers building at once each get a whole program", async () => {
@@ -102,7 +119,7 @@ describe("in a launcher", () => {
     codec = (await nativeCodec({ TW_CACHE_DIR: freshDir("codec-launcher") }))!;
   });
 
-  function echo(env: NodeJS.ProcessEnv, wire = pythonString("h\u00e9 \u{1F600}")) {
+  function echo(env: NodeJS.ProcessEnv, wire: string | Buffer = pythonString("h\u00e9 \u{1F600}")) {
     const node = layoutNode({ task: "echo", inputs: { text: wire } });
     const result = runLauncher(worker.launcher, node, { env: { ...baseEnv(), TKR_DIR: node.root, ...env } });
     return { result, value: result.done ? output(node, "value").toString() : undefined };
@@ -117,11 +134,19 @@ describe("in a launcher", () => {
     expect(echo({ [CODEC_BIN_ENV]: codec }).value).toBe(pythonString("h\u00e9 \u{1F600}"));
   });
 
-  it("where it does not run, perl takes over; with TW_STRING_CODEC=native the task fails naming it", () => {
+  it("where it does not run, perl takes over (jq without perl); with TW_STRING_CODEC=native the task fails naming it", () => {
     const broken = join(freshDir("codec-broken"), "codec");
     writeFileSync(broken, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]));
     chmodSync(broken, 0o755);
     expect(echo({ [CODEC_BIN_ENV]: broken }).value).toBe(pythonString("h\u00e9 \u{1F600}"));
+    // Perl and jq are told apart by their messages: jq's give no offset.
+    const bad = Buffer.from('"ok \xff"', "latin1");
+    expect(echo({ [CODEC_BIN_ENV]: broken }, bad).result.error?.split("\n")[0]).toBe(
+      "echo: input 'text' is not valid UTF-8 text (byte 0xff at offset 4)",
+    );
+    const noPerl = { [CODEC_BIN_ENV]: broken, PATH: pathWithoutPerl() };
+    expect(echo(noPerl, bad).result.error?.split("\n")[0]).toBe("echo: input 'text' is not valid UTF-8 text");
+    expect(echo(noPerl).value).toBe(pythonString("h\u00e9 \u{1F600}"));
     expect(echo({ [CODEC_BIN_ENV]: broken, TW_STRING_CODEC: "native" }).result.error?.split("\n")[0]).toBe(
       `echo: the string codec ${broken} (TW_STRING_CODEC_BIN) does not run here`,
     );
@@ -339,11 +364,34 @@ describe("the compiled codec gives the Perl codec's results", () => {
     same("decode", Buffer.from(wire(s, pick)), true);
   }, 300_000);
 
-  it("refuses a wrong use, as the Perl codec does (status 64)", () => {
+  it("refuses a wrong use as the Perl codec does (status 64), and ignores extra words as it does", () => {
     mkdirSync(dir, { recursive: true });
-    for (const args of [[], ["decode"], ["bogus", "x"]]) {
+    for (const args of [[], ["decode"], ["decode", ""], ["bogus", "x"]]) {
       expect(spawnSync(builds[3]![0]!, args).status, args.join(" ")).toBe(64);
       expect(spawnSync("perl", [STRING_CODEC_PATH, ...args]).status, args.join(" ")).toBe(64);
+    }
+    for (const build of [builds[3]!, perl]) {
+      const r = spawnSync(build[0]!, [...build.slice(1), "value", "extra"], { input: '"x"' });
+      expect(r.stdout.toString("latin1"), build.join(" ")).toBe("ok\0x");
+    }
+  });
+
+  it("names the missing quote where the input ends within an escape, and a raw control character after a backslash, as the Perl codec does", () => {
+    for (const wire of [
+      '"\\',
+      '"\\u',
+      '"\\u00',
+      '"\\ud83d',
+      '"\\ud83d\\ude0',
+      '"\\\n"',
+      '"a\\\u0001b"',
+      '"\\\u00e9"',
+      '"\\u1"',
+    ]) {
+      const input = Buffer.from(wire);
+      const expected = convert(perl, "decode", input, dir);
+      expect(expected.status, wire).toBe(1);
+      for (const build of builds) expect(convert(build, "decode", input, dir), wire).toEqual(expected);
     }
   });
 });

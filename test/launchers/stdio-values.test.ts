@@ -5,8 +5,7 @@
  * C compiler builds it), the Perl one (the default where perl is on the PATH without it) and jq
  * (`TW_STRING_CODEC=jq`, and what a machine without perl gets).
  */
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pythonString } from "../../src/contract/json-text.js";
 import { CODEC_BIN_ENV, nativeCodec } from "../../src/graph/executors/native-codec.js";
@@ -16,6 +15,7 @@ import {
   freshDir,
   layoutNode,
   output,
+  pathWithoutPerl,
   runLauncher,
   type BuiltWorker,
   type RunResult,
@@ -269,20 +269,6 @@ describe.each(codecs)("with the %s string codec", (codec) => {
 });
 
 describe("choosing the string codec (TW_STRING_CODEC)", () => {
-  /** A folder of links to every program on the PATH but perl: a machine without perl. */
-  function pathWithoutPerl(): string {
-    const bin = join(freshDir("no-perl"), "bin");
-    mkdirSync(bin);
-    for (const dir of (process.env.PATH ?? "").split(":")) {
-      if (!dir || !existsSync(dir)) continue;
-      for (const name of readdirSync(dir)) {
-        if (name.startsWith("perl") || existsSync(join(bin, name))) continue;
-        symlinkSync(join(dir, name), join(bin, name));
-      }
-    }
-    return bin;
-  }
-
   const bad = Buffer.from("ok \xff", "latin1");
 
   it("the compiled codec where TW_STRING_CODEC_BIN names it, else perl where it is on the PATH (both give the offset), else jq", () => {

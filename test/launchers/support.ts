@@ -6,7 +6,17 @@
 import type { Program } from "@typespec/compiler";
 import { createTester } from "@typespec/compiler/testing";
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
 import { renderLauncher } from "../../src/emitter/launcher.js";
@@ -195,4 +205,18 @@ export function python(script: string, input: string): string {
   const result = spawnSync("python3", ["-c", script], { input, encoding: "utf8" });
   if (result.status !== 0) throw new Error(result.stderr);
   return result.stdout;
+}
+
+/** A folder of links to every program on the PATH but perl: a machine without perl. */
+export function pathWithoutPerl(): string {
+  const bin = join(freshDir("no-perl"), "bin");
+  mkdirSync(bin);
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (!dir || !existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith("perl") || existsSync(join(bin, name))) continue;
+      symlinkSync(join(dir, name), join(bin, name));
+    }
+  }
+  return bin;
 }

@@ -245,6 +245,16 @@ static void put_utf8(unsigned long cp) {
     out_len = (size_t)(o - out);
 }
 
+/* Whether no quote closes the string in the rest of the input, all of which is in the block (the
+ * input ended within an escape): then the missing quote is the fault, as the Perl codec names it. */
+static int unclosed(void) {
+    for (size_t i = at; i < in_len; i++) {
+        if (in[i] == '\\') i++;
+        else if (in[i] == '"') return 0;
+    }
+    return 1;
+}
+
 /* The escape at `at` (a backslash): its text goes to the output. */
 static void unescape(void) {
     size_t n = fill(12);
@@ -258,13 +268,22 @@ static void unescape(void) {
     }
     long u = n >= 6 ? unit_at(in + at) : -1;
     if (u < 0) {
-        if (n < 2) bad("is not a valid JSON string (it has no closing quote)");
+        /* Fewer than 6 bytes: the input ends within the escape. */
+        if (n < 6 && unclosed()) bad("is not a valid JSON string (it has no closing quote)");
+        if (e < 0x20) bad("is not a valid JSON string (a control character is not escaped)");
+        if (e >= 0x80) {
+            at++;
+            utf8_char();
+        }
         if (e >= 0x21 && e <= 0x7e) bad("is not a valid JSON string (a bad escape \\%c)", e);
         bad("is not a valid JSON string (a bad escape \\)");
     }
     if (u >= 0xd800 && u <= 0xdbff) {
         long low = n >= 12 ? unit_at(in + at + 6) : -1;
-        if (low < 0xdc00 || low > 0xdfff) lone(in + at);
+        if (low < 0xdc00 || low > 0xdfff) {
+            if (n < 12 && unclosed()) bad("is not a valid JSON string (it has no closing quote)");
+            lone(in + at);
+        }
         put_utf8(0x10000 + ((unsigned long)(u - 0xd800) << 10) + (unsigned long)(low - 0xdc00));
         at += 12;
         return;
@@ -393,19 +412,21 @@ int main(int argc, char **argv) {
         puts(VERSION);
         return 0;
     }
+    /* As the Perl codec: words after FILE (or after `value`) are ignored. */
+    const char *file = argc > 2 ? argv[2] : "";
     int known = 1;
     if (strcmp(name, "decode") == 0) mode = DECODE;
     else if (strcmp(name, "decode-line") == 0) mode = DECODE_LINE;
     else if (strcmp(name, "value") == 0) mode = VALUE;
     else if (strcmp(name, "encode") == 0) mode = ENCODE;
     else known = 0;
-    if (!known || (mode == VALUE ? argc != 2 : argc != 3)) {
+    if (!known || (mode != VALUE && file[0] == '\0')) {
         fputs("usage: native-codec encode|decode|decode-line FILE <in; native-codec value <in; native-codec version\n",
               stderr);
         return 64;
     }
     if (mode != VALUE) {
-        out_fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        out_fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0666);
         if (out_fd < 0) cannot_write();
     }
     if (mode == ENCODE) encode();

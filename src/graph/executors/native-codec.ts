@@ -9,7 +9,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -59,8 +59,9 @@ async function findOrBuild(env: NodeJS.ProcessEnv): Promise<string | undefined> 
   if (dir === undefined) return undefined;
   const target = join(dir, `string-codec-${hash}-${process.platform}-${process.arch}`);
   if (await runs(target)) return target;
-  // Built under a name of its own, then renamed: controllers building at once never see half a file.
-  const temp = `${target}.${process.pid}.tmp`;
+  // Built under a name of its own, then renamed: controllers building at once (on this machine or
+  // others sharing the folder) never see half a file.
+  const temp = `${target}.${hostname()}.${process.pid}.tmp`;
   removeAbandoned(dir, target);
   const compiler = env.CC || "cc";
   try {
@@ -82,9 +83,12 @@ async function findOrBuild(env: NodeJS.ProcessEnv): Promise<string | undefined> 
   }
 }
 
-/** Removes what builds of `target` by controllers that died (killed while compiling) left behind. */
+/**
+ * Removes what builds of `target` by controllers on this machine that died (killed while
+ * compiling) left behind; another machine's builds are its own to judge.
+ */
 function removeAbandoned(dir: string, target: string): void {
-  const prefix = `${basename(target)}.`;
+  const prefix = `${basename(target)}.${hostname()}.`;
   for (const name of readdirSync(dir)) {
     const pid = Number(/^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1]);
     if (!name.startsWith(prefix) || !pid || pidAlive(pid)) continue;
