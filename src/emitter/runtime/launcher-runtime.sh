@@ -189,8 +189,7 @@ tkr_plain_text() {
   local raw decoded
   IFS= read -r -d '' raw <"$2" || true
   if [[ $raw =~ ^[[:space:]]*\" ]]; then
-    tkr_codec_ready
-    if [[ $tkr_string_codec != jq ]]; then
+    if tkr_have_codec; then
       local -a result=()
       mapfile -d '' -t result < <(tkr_codec value <"$2" 2>/dev/null)
       if [[ ${result[0]-} != ok ]]; then
@@ -231,7 +230,7 @@ tkr_native_checked=0
 # tkr_codec MODE [FILE]: runs the string codec on stdin (its modes are described in the file).
 # The emitter writes string-codec.pl into the here-document; the environment's Perl options
 # cannot change how it reads bytes.
-# Call tkr_codec_ready first (before choosing between it and jq), outside any subshell.
+# Ask tkr_have_codec first, outside any subshell.
 tkr_codec() {
   if [[ $tkr_string_codec == native ]]; then
     "$TW_STRING_CODEC_BIN" "$@"
@@ -242,19 +241,23 @@ die "typespec-workers: string-codec.pl belongs here; the emitter puts it in\n";
 TKR_CODEC
 }
 
-# The compiled codec is tried once, at its first use: where it does not run (or speaks another
+# Whether string values go through tkr_codec (the compiled or the Perl codec), else jq. The
+# compiled codec is tried once, at its first use: where it does not run (or speaks another
 # protocol version), perl takes over, or jq without perl, unless TW_STRING_CODEC insists on it.
-tkr_codec_ready() {
-  [[ $tkr_string_codec == native && $tkr_native_checked == 0 ]] || return 0
-  tkr_native_checked=1
-  [[ $("$TW_STRING_CODEC_BIN" version 2>/dev/null) != 1 ]] || return 0
-  if [[ ${TW_STRING_CODEC-} == native ]]; then
-    tkr_fail "the string codec $TW_STRING_CODEC_BIN (TW_STRING_CODEC_BIN) does not run here"
+tkr_have_codec() {
+  if [[ $tkr_string_codec == native && $tkr_native_checked == 0 ]]; then
+    tkr_native_checked=1
+    if [[ $("$TW_STRING_CODEC_BIN" version 2>/dev/null) != 1 ]]; then
+      if [[ ${TW_STRING_CODEC-} == native ]]; then
+        tkr_fail "the string codec $TW_STRING_CODEC_BIN (TW_STRING_CODEC_BIN) does not run here"
+      fi
+      if command -v perl >/dev/null 2>&1; then tkr_string_codec=perl; else tkr_string_codec=jq; fi
+    fi
   fi
-  if command -v perl >/dev/null 2>&1; then tkr_string_codec=perl; else tkr_string_codec=jq; fi
+  [[ $tkr_string_codec != jq ]]
 }
 
-# tkr_convert WHAT FILE MODE OUT [NAME]: runs the codec (after tkr_codec_ready) on FILE into OUT,
+# tkr_convert WHAT FILE MODE OUT [NAME]: runs the codec (after tkr_have_codec) on FILE into OUT,
 # or fails naming WHAT ("input 'text'") or, when OUT cannot be written, NAME (the file OUT is
 # renamed to, else OUT).
 tkr_convert() {
@@ -321,8 +324,7 @@ tkr_stdin_text() {
   tkr_stdin=$tkr_node_dir/stdin
   tkr_temp_files+=("$tkr_stdin")
   IFS= read -r -N 256 head <"$file" || true
-  if [[ $head =~ ^[[:space:]]*\" ]]; then tkr_codec_ready; fi
-  if [[ $head =~ ^[[:space:]]*\" && $tkr_string_codec != jq ]]; then
+  if [[ $head =~ ^[[:space:]]*\" ]] && tkr_have_codec; then
     tkr_convert "input '$port'" "$file" decode-line "$tkr_stdin"
   elif [[ $head =~ ^[[:space:]]*\" ]]; then
     { tkr_utf8_string "$file" && tkr_utf8_text "$file"; } || tkr_fail "input '$port' $tkr_why"
@@ -595,8 +597,7 @@ tkr_encode_string() {
   local tmp="$path.tkr-tmp"
   tkr_written "$1"
   tkr_temp_files+=("$tmp")
-  tkr_codec_ready
-  if [[ $tkr_string_codec != jq ]]; then
+  if tkr_have_codec; then
     tkr_convert "output '$1'" "$path" encode "$tmp" "$path"
   else
     tkr_utf8_text "$path" || tkr_fail "output '$1' $tkr_why"
